@@ -1,0 +1,293 @@
+"""The scenario file: schema, defaults and loading, with errors that name the field and line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from course_planner.errors import InputFileNotFoundError, ScenarioError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ALL_STOPS = "all_stops"
+_CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)$")
+
+
+def clock_to_seconds(text: str) -> int:
+    """'08:30' -> 30600. Hours may exceed 23 (GTFS style)."""
+    match = _CLOCK.match(text.strip())
+    if not match:
+        raise ValueError(f"'{text}' is not a time of day; write it as HH:MM, e.g. 08:30")
+    return int(match.group(1)) * 3600 + int(match.group(2)) * 60
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Site(_Strict):
+    """A course room."""
+
+    name: Annotated[str, Field(min_length=1)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    address: str | None = None
+
+
+class Course(_Strict):
+    """When the course takes place."""
+
+    start_date: dt.date
+    end_date: dt.date
+    weekdays: Annotated[list[Literal[WEEKDAYS]], Field(min_length=1)]  # type: ignore[valid-type]
+    start: str
+    end: str
+
+    @field_validator("weekdays", mode="before")
+    @classmethod
+    def _lower_weekdays(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [v.strip().lower()[:3] if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        clock_to_seconds(value)
+        return value
+
+    @model_validator(mode="after")
+    def _order(self) -> Course:
+        if self.end_date < self.start_date:
+            raise ValueError(
+                f"end_date {self.end_date} lies before start_date {self.start_date}"
+            )
+        if clock_to_seconds(self.end) <= clock_to_seconds(self.start):
+            raise ValueError(f"the course ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    @property
+    def start_s(self) -> int:
+        return clock_to_seconds(self.start)
+
+    @property
+    def end_s(self) -> int:
+        return clock_to_seconds(self.end)
+
+
+class Travel(_Strict):
+    """Walking and transit parameters; every field has a documented default."""
+
+    walk_speed_kmh: Annotated[float, Field(gt=0, le=20)] = 4.5
+    detour_factor: Annotated[float, Field(ge=1, le=5)] = 1.3
+    max_access_walk_m: Annotated[float, Field(ge=0, le=10_000)] = 1000
+    max_transfer_walk_m: Annotated[float, Field(ge=0, le=5_000)] = 300
+    min_change_min: Annotated[float, Field(ge=0, le=120)] = 2
+    arrive_before_min: Annotated[float, Field(ge=0, le=240)] = 5
+    leave_after_min: Annotated[float, Field(ge=0, le=240)] = 5
+    max_travel_min: Annotated[float, Field(gt=0, le=24 * 60)] = 90
+    use_feed_transfers: bool = False
+
+    def walk_seconds(self, distance_m: Any) -> Any:
+        """Straight-line metres -> walking seconds (works on numbers and numpy arrays)."""
+        return distance_m * self.detour_factor / (self.walk_speed_kmh / 3.6)
+
+
+class Area(_Strict):
+    """A lat/lon box; used to keep only the stops of one district as origins."""
+
+    min_lat: float
+    min_lon: float
+    max_lat: float
+    max_lon: float
+
+    def contains(self, lat: Any, lon: Any) -> Any:
+        return (
+            (lat >= self.min_lat)
+            & (lat <= self.max_lat)
+            & (lon >= self.min_lon)
+            & (lon <= self.max_lon)
+        )
+
+
+class Scenario(_Strict):
+    """A validated scenario. Paths are absolute (resolved against the scenario file)."""
+
+    name: Annotated[str, Field(min_length=1)]
+    feed: Path
+    places: Path | Literal["all_stops"]
+    places_area: Area | None = None
+    participants: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    participants_are_examples: bool = False
+    sites: Annotated[list[Site], Field(min_length=1)]
+    course: Course
+    travel: Travel = Travel()
+    source_file: Path | None = None
+
+    @field_validator("places", mode="before")
+    @classmethod
+    def _all_stops(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower().replace(" ", "_") == ALL_STOPS:
+            return ALL_STOPS
+        return value
+
+    @model_validator(mode="after")
+    def _unique_sites(self) -> Scenario:
+        names = [s.name for s in self.sites]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"room names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    @property
+    def uses_all_stops(self) -> bool:
+        return self.places == ALL_STOPS
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _yaml_line(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the key (or list item) at ``loc``, or of its nearest parent."""
+    node, line = root, None
+    for key in loc:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        nxt = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == key:
+                    nxt, line = v, k.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) \
+                and key < len(node.value):
+            nxt = node.value[key]
+            line = nxt.start_mark.line + 1
+        node = nxt
+    return line
+
+
+def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names allowed at the parent of ``loc`` (for 'did you mean')."""
+    current: Any = model
+    for key in loc[:-1]:
+        if isinstance(key, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(key)
+        if field is None:
+            return []
+        ann = field.annotation
+        for cand in (ann, *getattr(ann, "__args__", ())):
+            inner = getattr(cand, "__args__", ())
+            for c in (cand, *inner):
+                if isinstance(c, type) and issubclass(c, BaseModel):
+                    current = c
+                    break
+    return list(getattr(current, "model_fields", {}))
+
+
+def _describe(err: dict[str, Any]) -> tuple[str, str | None]:
+    loc = tuple(err["loc"])
+    if err["type"] == "extra_forbidden":
+        known = [f for f in _known_fields(Scenario, loc) if f != "source_file"]
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"Did you mean '{close[0]}'?" if close else f"Known fields: {', '.join(known)}."
+        return f"unknown field '{loc[-1]}'.", hint
+    if err["type"] == "missing":
+        return "this field is required but missing.", None
+    msg = err["msg"]
+    msg = msg.removeprefix("Value error, ")
+    return msg + ".", None
+
+
+def scenario_from_dict(data: Any, source: Path | None = None, yaml_root: Any = None) -> Scenario:
+    """Validate a scenario given as a dict; relative paths resolve against ``source``."""
+    label = str(source) if source else "scenario"
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            "the file must be a YAML mapping (name:, feed:, places:, sites:, course:).",
+            file=label,
+        )
+    base = source.parent if source else Path.cwd()
+    data = dict(data)
+    for key in ("feed", "places"):
+        value = data.get(key)
+        if isinstance(value, str) and (key != "places" or value.strip().lower().replace(
+            " ", "_") != ALL_STOPS):
+            data[key] = (base / value).resolve()
+    data["source_file"] = source
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        # an unknown key is usually a typo of a missing one: report it first
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        err = errors[0]
+        loc = tuple(err["loc"])
+        field = ".".join(str(p) for p in loc) or None
+        problem, hint = _describe(err)
+        line = _yaml_line(yaml_root, loc) if yaml_root is not None else None
+        more = len(errors) - 1
+        if more:
+            hint = (hint + " " if hint else "") + (
+                f"({more} more problem{'s' if more > 1 else ''} after this one.)")
+        raise ScenarioError(
+            problem,
+            file=f"{label}, line {line}" if line else label,
+            field=field,
+            hint=hint,
+        ) from None
+    _check_paths(scenario, label)
+    return scenario
+
+
+def _check_paths(scenario: Scenario, label: str) -> None:
+    if not scenario.feed.exists():
+        raise InputFileNotFoundError(
+            f"the feed {scenario.feed} does not exist.",
+            file=label,
+            field="feed",
+            hint="Give the path of a GTFS zip or folder, relative to the scenario file.",
+        )
+    if not scenario.uses_all_stops and not Path(scenario.places).exists():
+        raise InputFileNotFoundError(
+            f"the places file {scenario.places} does not exist.",
+            file=label,
+            field="places",
+            hint="Give a CSV with columns name,lat,lon[,participants], or write 'all_stops'.",
+        )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileNotFoundError(
+            "the scenario file does not exist.", file=path, hint="Check the path."
+        )
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ScenarioError(
+            f"not valid YAML: {problem}.",
+            file=where,
+            hint="Check indentation and colons on that line.",
+        ) from None
+    return scenario_from_dict(data, source=path.resolve(), yaml_root=root)

@@ -1,0 +1,1 @@
+"""The transit engine: GTFS feeds, walks, connection scans and the reachability table."""
