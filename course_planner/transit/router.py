@@ -21,7 +21,6 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from course_planner.transit.feed import Feed
 from course_planner.transit.timetable import Timetable
@@ -198,17 +197,9 @@ def _places_backward(net: Network, site: int, arrive_by: float, latest: np.ndarr
     n_places = len(net.place_names)
     depart = np.full(n_places, -INF)
     choice: list = [None] * n_places
-    ps = net.walks.place_stops
-    if len(ps):
-        value = latest[ps["stop"].to_numpy()] - ps["walk_s"].to_numpy()
-        frame = pd.DataFrame({"place": ps["place"], "stop": ps["stop"], "w": ps["walk_s"],
-                              "v": value})
-        frame = frame[np.isfinite(value)]
-        frame = frame.sort_values(["place", "v", "stop"], ascending=[True, False, True],
-                                  kind="stable").drop_duplicates("place")
-        for p, s, w, v in frame.itertuples(index=False):
-            depart[p] = v
-            choice[p] = (s, w)
+    for p, s, w, v in _best_stop_per_place(net.walks, latest, sign=-1):
+        depart[p] = v
+        choice[p] = (s, w)
     direct = net.walks.place_site[net.walks.place_site["site"] == site]
     for p, w in zip(direct["place"].tolist(), direct["walk_s"].tolist(), strict=True):
         if arrive_by - w >= depart[p]:  # a direct walk wins ties
@@ -330,22 +321,33 @@ def _places_forward(net: Network, site: int, leave_at: float, earliest: np.ndarr
     n_places = len(net.place_names)
     arrive = np.full(n_places, INF)
     choice: list = [None] * n_places
-    ps = net.walks.place_stops
-    if len(ps):
-        value = earliest[ps["stop"].to_numpy()] + ps["walk_s"].to_numpy()
-        frame = pd.DataFrame({"place": ps["place"], "stop": ps["stop"], "w": ps["walk_s"],
-                              "v": value})
-        frame = frame[np.isfinite(value)]
-        frame = frame.sort_values(["place", "v", "stop"], kind="stable").drop_duplicates("place")
-        for p, s, w, v in frame.itertuples(index=False):
-            arrive[p] = v
-            choice[p] = (s, w)
+    for p, s, w, v in _best_stop_per_place(net.walks, earliest, sign=+1):
+        arrive[p] = v
+        choice[p] = (s, w)
     direct = net.walks.place_site[net.walks.place_site["site"] == site]
     for p, w in zip(direct["place"].tolist(), direct["walk_s"].tolist(), strict=True):
         if leave_at + w <= arrive[p]:
             arrive[p] = leave_at + w
             choice[p] = ("direct", w)
     return arrive, choice
+
+
+def _best_stop_per_place(walks: WalkNetwork, at_stop: np.ndarray, sign: int):
+    """For each place, its best stop: the latest ``at_stop − walk`` (sign −1, leaving home)
+    or the earliest ``at_stop + walk`` (sign +1, arriving home); ties go to the lower stop
+    index. Yields (place, stop, walk, value)."""
+    ps = walks.place_stops
+    place, stop = ps["place"].to_numpy(), ps["stop"].to_numpy()
+    walk = ps["walk_s"].to_numpy()
+    value = at_stop[stop] + sign * walk
+    keep = np.isfinite(value)
+    place, stop, walk, value = place[keep], stop[keep], walk[keep], value[keep]
+    order = np.lexsort((stop, sign * value, place))
+    place, stop, walk, value = place[order], stop[order], walk[order], value[order]
+    first = np.ones(len(place), dtype=bool)
+    first[1:] = place[1:] != place[:-1]
+    return zip(place[first].tolist(), stop[first].tolist(), walk[first].tolist(),
+               value[first].tolist(), strict=True)
 
 
 # --------------------------------------------------------------------------- legs

@@ -1,0 +1,206 @@
+"""Benchmark: the reachability table of the default Lippe scenario, against two peers.
+
+    python3 benchmarks/reachability.py [--repeat 5] [--no-pyraptor]
+
+1. course_planner: the whole table (3 rooms × all places × every course date × both
+   directions), timed after the feed is loaded, from empty caches, ``--repeat`` times.
+2. The networkx brute force of the tests (time-expanded graph + Dijkstra) on the same
+   queries (every room × each distinct timetable × both directions), checked for equality.
+3. pyraptor (RAPTOR, PyPI ``pyraptor``) in its own virtual environment (it pins pandas 1.5),
+   on a converted copy of the feed; see ``pyraptor_peer.py`` for what it can and cannot answer.
+
+Prints a Markdown table for ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from reference_router import TimeExpandedGraph  # noqa: E402
+
+from course_planner.scenario import load_scenario  # noqa: E402
+from course_planner.transit.feed import load_feed  # noqa: E402
+from course_planner.transit.reachability import prepare, reachability_table  # noqa: E402
+from course_planner.transit.router import earliest_arrivals, latest_departures  # noqa: E402
+from course_planner.transit.timetable import service_signature  # noqa: E402
+
+SCENARIO = REPO / "scenarios" / "lippe-2026.yaml"
+
+
+def timed(fn, repeat: int):
+    times, result = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return result, times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-pyraptor", action="store_true")
+    args = ap.parse_args()
+
+    scenario = load_scenario(SCENARIO)
+    t0 = time.perf_counter()
+    feed = load_feed(scenario.feed)
+    load_s = time.perf_counter() - t0
+
+    def table():
+        study = prepare(scenario, feed)  # fresh caches every time
+        return study, reachability_table(study)
+
+    (study, tab), times = timed(table, args.repeat)
+    net = study.network
+    arrive_by = scenario.course.start_s - scenario.travel.arrive_before_min * 60
+    leave_at = scenario.course.end_s + scenario.travel.leave_after_min * 60
+    distinct = {}
+    for d in study.dates:
+        distinct.setdefault(service_signature(feed, d), d)
+    days = sorted(distinct.values())
+    n_queries = 2 * len(days) * len(net.site_names)
+
+    # all stops as origins (stop-level view), same rooms and dates
+    stop_scenario = scenario.model_copy(update={"places": "all_stops"})
+    (stop_study, stop_tab), stop_times = timed(
+        lambda: (lambda s: (s, reachability_table(s)))(prepare(stop_scenario, feed)),
+        args.repeat)
+
+    # the brute force on the same queries
+    bf_build, bf_query, mismatches = 0.0, 0.0, 0
+    for d in days:
+        t0 = time.perf_counter()
+        ref = TimeExpandedGraph(feed, net.walks, d, net.min_change_s)
+        bf_build += time.perf_counter() - t0
+        tt = study.timetable(d)
+        for k in range(len(net.site_names)):
+            t0 = time.perf_counter()
+            lb = ref.latest_board(k, arrive_by)
+            ea = ref.earliest_alight(k, leave_at)
+            bf_query += time.perf_counter() - t0
+            mismatches += int((lb != latest_departures(net, tt, k, arrive_by).latest_board).sum())
+            mismatches += int((ea != earliest_arrivals(net, tt, k, leave_at).earliest_alight).sum())
+
+    # one scan, for scale
+    tt = study.timetable(days[0])
+    (_, scan_in) = timed(lambda: latest_departures(net, tt, 0, arrive_by), args.repeat)
+    (_, scan_out) = timed(lambda: earliest_arrivals(net, tt, 0, leave_at), args.repeat)
+
+    rows = [
+        ("feed load (gtfs-kit + checks + arrays), once", f"{load_s:.2f} s"),
+        (f"course_planner: table, {len(study.places)} places × {len(net.site_names)} rooms × "
+         f"{len(study.dates)} dates ({len(tab)} rows; {n_queries} scans)",
+         f"median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f})"),
+        (f"course_planner: table, all {len(stop_study.places)} stations as places "
+         f"({len(stop_tab)} rows)",
+         f"median {statistics.median(stop_times):.3f} s"),
+        (f"course_planner: one backward scan ({tt.n_connections} connections in the day)",
+         f"median {statistics.median(scan_in) * 1000:.0f} ms"),
+        ("course_planner: one forward scan", f"median {statistics.median(scan_out) * 1000:.0f} ms"),
+        (f"networkx brute force: build {len(days)} time-expanded graphs", f"{bf_build:.1f} s"),
+        (f"networkx brute force: the same {n_queries} queries (Dijkstra)",
+         f"{bf_query:.1f} s; stops that differ: {mismatches}"),
+    ]
+    if not args.no_pyraptor:
+        # pyraptor ignores trips of the day before that run past midnight: use a Monday
+        monday = next(d for d in days if d.weekday() == 0)
+        rows += pyraptor_rows(scenario, study, monday, leave_at)
+    print(f"Machine: {platform_line()}\n")
+    print("| what | time |\n|---|---|")
+    for what, value in rows:
+        print(f"| {what} | {value} |")
+
+
+def platform_line() -> str:
+    import os
+    import platform
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, " \
+           f"Python {platform.python_version()}"
+
+
+def pyraptor_rows(scenario, study, date: dt.date, leave_at: float, rounds: int = 12):
+    """Run pyraptor in its own venv (see pyraptor_peer.py) and compare with our forward scan.
+
+    Same query on both sides: leave the stop nearest each room at ``leave_at``; earliest
+    arrival by vehicle at every stop; a change at the same stop needs 0 s and there are no
+    walks between stops (pyraptor's semantics; our scan is configured to match).
+    """
+    venv = HERE / ".venv-pyraptor"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        # pyraptor pins pandas 1.5, which needs numpy < 2; it imports attrs undeclared
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "pyraptor==1.3.10",
+                        "numpy<2", "attrs"], check=True)
+    work = HERE / ".work"
+    work.mkdir(exist_ok=True)
+    net = study.network
+    stops = net.feed.stops
+    origins = []
+    for k in range(len(net.site_names)):
+        near = net.walks.site_stops[net.walks.site_stops["site"] == k]
+        origins.append(int(near.sort_values(["dist_m", "stop"])["stop"].iloc[0]))
+    request = {
+        "feed": str(scenario.feed), "date": date.strftime("%Y%m%d"), "work": str(work),
+        "origins": [stops["stop_id"].iat[s] for s in origins],
+        "departure": int(leave_at), "rounds": rounds,
+    }
+    out = subprocess.run([str(python), str(HERE / "pyraptor_peer.py"), json.dumps(request)],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        return [("pyraptor", f"failed: {out.stderr.strip().splitlines()[-1]}")]
+    answer = json.loads(out.stdout.strip().splitlines()[-1])
+    tt = study.timetable(date)
+    ours_s, agree, differ = 0.0, 0, 0
+    index = {sid: i for i, sid in enumerate(stops["stop_id"])}
+    for origin, arrivals in zip(origins, answer["arrivals"], strict=True):
+        t0 = time.perf_counter()
+        ours = _scan_from_stop(study, tt, origin, leave_at)
+        ours_s += time.perf_counter() - t0
+        theirs = np.full(len(stops), np.inf)
+        for sid, t in arrivals.items():
+            theirs[index[sid]] = t
+        theirs[origin] = ours[origin]  # the origin itself is not compared
+        agree += int((ours == theirs).sum())
+        differ += int((ours != theirs).sum())
+    return [
+        ("pyraptor 1.3.10: build its timetable for one date", f"{answer['build_s']:.1f} s"),
+        (f"pyraptor: {len(origins)} one-to-all earliest-arrival queries ({rounds} rounds)",
+         f"{answer['query_s']:.1f} s"),
+        (f"course_planner: the same {len(origins)} queries (forward scans)",
+         f"{ours_s:.3f} s"),
+        ("pyraptor vs course_planner, earliest arrival at every stop",
+         f"{agree} stop answers agree, {differ} differ"),
+    ]
+
+
+def _scan_from_stop(study, tt, stop: int, leave_at: float) -> np.ndarray:
+    """Our forward scan from a room placed on one stop, with pyraptor's change rules."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    net = study.network
+    walks = replace(net.walks, transfers=[[(j, 0.0)] for j in range(net.n_stops)],
+                    site_stops=pd.DataFrame({"site": [0], "stop": [stop], "dist_m": [0.0],
+                                             "walk_s": [0.0]}))
+    return earliest_arrivals(replace(net, walks=walks, min_change_s=0.0), tt, 0,
+                             leave_at).earliest_alight
+
+
+if __name__ == "__main__":
+    main()
