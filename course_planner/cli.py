@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -11,24 +12,29 @@ from pathlib import Path
 
 import pandas as pd
 
-from course_planner.errors import CoursePlannerError
+from course_planner.errors import CoursePlannerError, NoPlanError
+from course_planner.rotation.plan import kpi_row, solve_rotation
 from course_planner.scenario import load_scenario
 from course_planner.transit.reachability import prepare, reachability_table
 
 
-def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a CSV so that a crash never leaves a half-written file behind."""
+def write_atomic(path: str | Path, write) -> Path:
+    """Write a file through ``write(fh)`` so that a crash never leaves a half-written file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            frame.to_csv(fh, index=False)
+            write(fh)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
+    return write_atomic(path, lambda fh: frame.to_csv(fh, index=False))
 
 
 def _reach(args: argparse.Namespace) -> int:
@@ -46,6 +52,43 @@ def _reach(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    plan = solve_rotation(scenario)
+    write_csv_atomic(plan.table(), args.out)
+    kpis = plan.kpis()
+    if args.kpis:
+        write_atomic(args.kpis, lambda fh: json.dump(kpis, fh, ensure_ascii=False, indent=2))
+    quality = "proven optimal" if plan.optimal else "best found within the time limit"
+    print(f"{scenario.name}: {kpis['sessions']} sessions ({kpis['ue']} UE, "
+          f"{kpis['first_session']} … {kpis['last_session']}), plan {quality} -> {args.out}")
+    for room, values in kpis["rooms"].items():
+        print(f"  {room}: {values['in_person_sessions']} sessions in person "
+              f"(share {values['share']:.0%}, target {values['target_share']:.0%}), "
+              f"longest wait {values['longest_wait']}")
+    print(f"  teacher: {kpis['teacher_km']:.0f} km, {kpis['teacher_hours']:.1f} h of travel")
+    print("  penalties paid: " + ", ".join(
+        f"{name} {p['value']:g} {p['unit']} × {p['weight']:g}"
+        for name, p in kpis["penalties"].items()))
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    rows = {}
+    for path in args.scenarios:
+        scenario = load_scenario(path)
+        try:
+            rows[Path(path).stem] = kpi_row(solve_rotation(scenario).kpis())
+        except NoPlanError as exc:
+            rows[Path(path).stem] = {"scenario": scenario.name, "no_plan": exc.problem}
+    table = pd.DataFrame(rows)
+    table.index.name = "kpi"
+    print(table.to_string())
+    if args.out:
+        write_atomic(args.out, lambda fh: table.to_csv(fh))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course-planner",
@@ -55,6 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
     reach.add_argument("scenario", help="scenario YAML file")
     reach.add_argument("--out", default="reach.csv", help="CSV to write (default reach.csv)")
     reach.set_defaults(run=_reach)
+    plan = sub.add_parser("plan", help="the teacher's rotation over the term")
+    plan.add_argument("scenario", help="scenario YAML file")
+    plan.add_argument("--out", default="plan.csv", help="CSV to write (default plan.csv)")
+    plan.add_argument("--kpis", help="also write the KPIs as JSON to this file")
+    plan.set_defaults(run=_plan)
+    compare = sub.add_parser("compare", help="KPIs of several scenarios side by side")
+    compare.add_argument("scenarios", nargs="+", help="scenario YAML files")
+    compare.add_argument("--out", help="also write the comparison as CSV")
+    compare.set_defaults(run=_compare)
     return parser
 
 

@@ -65,3 +65,11 @@ class FeedError(CoursePlannerError, ValueError):
 
 class InputFileNotFoundError(CoursePlannerError, FileNotFoundError):
     """A file the scenario names does not exist."""
+
+
+class NoPlanError(CoursePlannerError, ValueError):
+    """No rotation satisfies the hard rules; ``rules`` names those in conflict."""
+
+    def __init__(self, problem: str, *, rules: tuple[str, ...] = (), **kwargs) -> None:
+        self.rules = rules
+        super().__init__(problem, **kwargs)

@@ -37,30 +37,124 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _weekday_list(value: Any) -> Any:
+    if isinstance(value, list):
+        return [v.strip().lower()[:3] if isinstance(v, str) else v for v in value]
+    return value
+
+
+class DateRange(_Strict):
+    """One date or a range of dates (inclusive), with the author's own words for it."""
+
+    start: dt.date
+    end: dt.date | None = None
+    label: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_date(cls, value: Any) -> Any:
+        if isinstance(value, (dt.date, str)):
+            return {"start": value}
+        if isinstance(value, dict) and "date" in value and "start" not in value:
+            value = dict(value)
+            value["start"] = value.pop("date")
+        return value
+
+    @model_validator(mode="after")
+    def _order(self) -> DateRange:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} lies before start {self.start}")
+        return self
+
+    @property
+    def last(self) -> dt.date:
+        return self.end or self.start
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.last
+
+    def describe(self) -> str:
+        return str(self.start) if self.end is None else f"{self.start} … {self.end}"
+
+
 class Site(_Strict):
-    """A course room."""
+    """A course room.
+
+    ``available_weekdays``/``unavailable``: when the room can host the teacher in person
+    (the rotation's hard rules); ``label`` names the weekday rule in the author's words.
+    ``participants``: how many people attend this room (else derived from the places).
+    """
 
     name: Annotated[str, Field(min_length=1)]
     lat: Annotated[float, Field(ge=-90, le=90)]
     lon: Annotated[float, Field(ge=-180, le=180)]
     address: str | None = None
+    participants: Annotated[int, Field(ge=0)] | None = None
+    available_weekdays: list[Weekday] | None = None
+    label: str | None = None
+    unavailable: list[DateRange] = Field(default_factory=list)
+
+    @field_validator("available_weekdays", mode="before")
+    @classmethod
+    def _lower_weekdays(cls, value: Any) -> Any:
+        return _weekday_list(value)
+
+    def available_on(self, day: dt.date) -> bool:
+        """False when the room's weekday rule excludes ``day``."""
+        return self.available_weekdays is None or WEEKDAYS[day.weekday()] in \
+            self.available_weekdays
+
+
+class Slot(_Strict):
+    """One session of a course day (for days with two or more sessions)."""
+
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        clock_to_seconds(value)
+        return value
+
+
+class Holidays(_Strict):
+    """Which days the course does not meet: public holidays of the Land and, if asked,
+    its school holidays (both from the ``holidays`` package), plus closures."""
+
+    country: str = "DE"
+    subdivision: str | None = "NW"
+    public: bool = True
+    school: bool = False
 
 
 class Course(_Strict):
-    """When the course takes place."""
+    """When the course takes place.
+
+    ``ue_total``: teaching units (45 min by default) after which the term ends, at the latest
+    on ``end_date``; ``ue_per_session`` defaults to whole units between start and end.
+    ``slots``: two or more sessions a day; default one session from ``start`` to ``end``.
+    """
 
     start_date: dt.date
     end_date: dt.date
-    weekdays: Annotated[list[Literal[WEEKDAYS]], Field(min_length=1)]  # type: ignore[valid-type]
+    weekdays: Annotated[list[Weekday], Field(min_length=1)]
     start: str
     end: str
+    slots: list[Slot] | None = None
+    ue_total: Annotated[int, Field(gt=0)] | None = None
+    ue_minutes: Annotated[int, Field(gt=0, le=240)] = 45
+    ue_per_session: Annotated[int, Field(gt=0)] | None = None
+    holidays: Holidays = Holidays()
+    closed: list[DateRange] = Field(default_factory=list)
 
     @field_validator("weekdays", mode="before")
     @classmethod
     def _lower_weekdays(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return [v.strip().lower()[:3] if isinstance(v, str) else v for v in value]
-        return value
+        return _weekday_list(value)
 
     @field_validator("start", "end")
     @classmethod
@@ -76,7 +170,22 @@ class Course(_Strict):
             )
         if clock_to_seconds(self.end) <= clock_to_seconds(self.start):
             raise ValueError(f"the course ends ({self.end}) before it starts ({self.start})")
+        previous_end = clock_to_seconds(self.start)
+        for slot in self.slots or []:
+            a, b = clock_to_seconds(slot.start), clock_to_seconds(slot.end)
+            if b <= a or a < previous_end or b > clock_to_seconds(self.end):
+                raise ValueError(
+                    f"slot {slot.start}–{slot.end} must end after it starts, follow the "
+                    f"previous slot, and lie within the course times {self.start}–{self.end}")
+            previous_end = b
         return self
+
+    @property
+    def slot_times(self) -> list[tuple[int, int]]:
+        """(start, end) in seconds of each session of a course day."""
+        if self.slots:
+            return [(clock_to_seconds(x.start), clock_to_seconds(x.end)) for x in self.slots]
+        return [(self.start_s, self.end_s)]
 
     @property
     def start_s(self) -> int:
@@ -103,6 +212,63 @@ class Travel(_Strict):
     def walk_seconds(self, distance_m: Any) -> Any:
         """Straight-line metres -> walking seconds (works on numbers and numpy arrays)."""
         return distance_m * self.detour_factor / (self.walk_speed_kmh / 3.6)
+
+
+class Place(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+
+class Teacher(_Strict):
+    """The mobile teacher: home base, how they travel, when they cannot come."""
+
+    base: Place
+    travel_mode: Literal["car", "transit"] = "car"
+    car_speed_kmh: Annotated[float, Field(gt=0, le=150)] = 50
+    road_factor: Annotated[float, Field(ge=1, le=5)] = 1.3
+    unavailable: list[DateRange] = Field(default_factory=list)
+
+
+class Rule(_Strict):
+    """A hard rule that can be switched on, in the author's own words."""
+
+    label: str | None = None
+
+
+class MaxWait(Rule):
+    sessions: Annotated[int, Field(ge=1)]
+
+
+class Pin(_Strict):
+    date: dt.date
+    site: str
+    slot: Annotated[int, Field(ge=1)] = 1
+    label: str | None = None
+
+
+class Weights(_Strict):
+    """Weights of the soft rules: per session off target share, per hour and per km of
+    teacher travel, per session beyond the longest wished streak in one room."""
+
+    share: Annotated[float, Field(ge=0)] = 10
+    travel: Annotated[float, Field(ge=0)] = 1
+    distance: Annotated[float, Field(ge=0)] = 0
+    streak: Annotated[float, Field(ge=0)] = 3
+
+
+class Rotation(_Strict):
+    """The teacher's rotation: hard rules, soft rules and solver settings."""
+
+    max_wait: MaxWait | None = None
+    opening_round: Rule | None = None
+    pins: list[Pin] = Field(default_factory=list)
+    target: Literal["participants", "equal"] | dict[str, Annotated[float, Field(ge=0)]] = \
+        "participants"
+    max_streak: Annotated[int, Field(ge=1)] = 2
+    weights: Weights = Weights()
+    time_limit_s: Annotated[float, Field(gt=0, le=600)] = 10
+    seed: int = 0
 
 
 class Area(_Strict):
@@ -134,6 +300,8 @@ class Scenario(_Strict):
     sites: Annotated[list[Site], Field(min_length=1)]
     course: Course
     travel: Travel = Travel()
+    teacher: Teacher | None = None
+    rotation: Rotation = Rotation()
     source_file: Path | None = None
 
     @field_validator("places", mode="before")
@@ -149,6 +317,14 @@ class Scenario(_Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"room names must be unique; repeated: {', '.join(dupes)}")
+        for pin in self.rotation.pins:
+            if pin.site not in names:
+                raise ValueError(f"rotation.pins: '{pin.site}' is not a room of this scenario "
+                                 f"(rooms: {', '.join(names)})")
+        if isinstance(self.rotation.target, dict):
+            unknown = sorted(set(self.rotation.target) - set(names))
+            if unknown:
+                raise ValueError(f"rotation.target names unknown room(s): {', '.join(unknown)}")
         return self
 
     @property
@@ -270,17 +446,10 @@ def _check_paths(scenario: Scenario, label: str) -> None:
         )
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileNotFoundError(
-            "the scenario file does not exist.", file=path, hint="Check the path."
-        )
+def _read_yaml(path: Path) -> tuple[Any, Any]:
     text = path.read_text(encoding="utf-8-sig")
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        return yaml.compose(text), yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}, line {mark.line + 1}" if mark else str(path)
@@ -290,4 +459,50 @@ def load_scenario(path: str | Path) -> Scenario:
             file=where,
             hint="Check indentation and colons on that line.",
         ) from None
+
+
+def _merge(base: dict, child: dict) -> dict:
+    """``child`` over ``base``: mappings merge key by key, everything else is replaced."""
+    out = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _with_base(data: Any, path: Path, seen: tuple[Path, ...] = ()) -> Any:
+    """Resolve ``extends: other.yaml`` (relative to this file), recursively."""
+    if not isinstance(data, dict) or "extends" not in data:
+        return data
+    data = dict(data)
+    base_path = (path.parent / str(data.pop("extends"))).resolve()
+    if base_path in seen or base_path == path.resolve():
+        raise ScenarioError("the scenario extends itself (a cycle of 'extends').",
+                            file=path, field="extends")
+    if not base_path.is_file():
+        raise InputFileNotFoundError(f"the base scenario {base_path} does not exist.",
+                                     file=path, field="extends")
+    _, base = _read_yaml(base_path)
+    base = _with_base(base, base_path, (*seen, path.resolve()))
+    if not isinstance(base, dict):
+        raise ScenarioError("the base scenario is not a YAML mapping.", file=base_path)
+    base = dict(base)
+    for key in ("feed", "places"):  # the base's own paths are relative to the base file
+        value = base.get(key)
+        if isinstance(value, str) and value.strip().lower().replace(" ", "_") != ALL_STOPS:
+            base[key] = str((base_path.parent / value).resolve())
+    return _merge(base, data)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file (``extends:`` another one if it says so)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileNotFoundError(
+            "the scenario file does not exist.", file=path, hint="Check the path."
+        )
+    root, data = _read_yaml(path)
+    data = _with_base(data, path)
     return scenario_from_dict(data, source=path.resolve(), yaml_root=root)

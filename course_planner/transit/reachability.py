@@ -87,8 +87,12 @@ class Study:
         return self.network.place_names.index(name)
 
 
-def prepare(scenario: Scenario, feed: Feed | None = None) -> Study:
-    """Load what a scenario names and build the walks; checks the dates against the feed."""
+def prepare(scenario: Scenario, feed: Feed | None = None,
+            places: pd.DataFrame | None = None) -> Study:
+    """Load what a scenario names and build the walks; checks the dates against the feed.
+
+    ``places`` (columns name, lat, lon, participants, stop_id) replaces the scenario's.
+    """
     feed = feed if feed is not None else load_feed(scenario.feed)
     dates = course_dates(scenario.course)
     if not dates:
@@ -96,7 +100,9 @@ def prepare(scenario: Scenario, feed: Feed | None = None) -> Study:
                         "and end_date.", file=str(scenario.source_file or "scenario"),
                         field="course")
     feed.check_dates(dates)
-    if scenario.uses_all_stops:
+    if places is not None:
+        pass
+    elif scenario.uses_all_stops:
         places = stops_as_places(feed.stations, scenario.places_area)
     else:
         places = load_places(scenario.places, scenario.participants)

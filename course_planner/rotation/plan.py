@@ -1,0 +1,174 @@
+"""Solve the rotation, and describe the plan: the session table, penalties paid and KPIs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from course_planner.errors import NoPlanError
+from course_planner.rotation.explain import conflicting_rules
+from course_planner.rotation.model import (
+    PENALTIES,
+    RotationInput,
+    build_model,
+    rotation_input,
+    solver_for,
+)
+from course_planner.scenario import Scenario
+from course_planner.transit.reachability import Study, clock
+
+PRESENT, ONLINE = "präsenz", "online"
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A solved rotation.
+
+    ``sessions``: the term's sessions with ``teacher_site`` ("" where the teacher is away and
+    every room is online). ``penalties``: name, value, unit, weight, cost (weight × value).
+    ``optimal``: proven optimal; else the best plan found within the time limit.
+    """
+
+    inp: RotationInput
+    sessions: pd.DataFrame
+    penalties: pd.DataFrame
+    optimal: bool
+    objective: float
+    bound: float
+    wall_s: float = field(compare=False)
+
+    @property
+    def sites(self) -> list[str]:
+        return self.inp.sites
+
+    def table(self) -> pd.DataFrame:
+        """The plan as written to plan.csv: date, weekday, start, end, ue, teacher_site and
+        one column per room (präsenz / online)."""
+        ses = self.sessions
+        out = pd.DataFrame({
+            "date": ses["date"].map(lambda d: d.isoformat()),
+            "weekday": ses["weekday"],
+            "start": ses["start_s"].map(clock),
+            "end": ses["end_s"].map(clock),
+            "ue": ses["ue"],
+            "teacher_site": ses["teacher_site"],
+        })
+        for name in self.sites:
+            out[name] = (ses["teacher_site"] == name).map({True: PRESENT, False: ONLINE})
+        return out
+
+    def kpis(self) -> dict:
+        return plan_kpis(self)
+
+
+def solve_rotation(scenario: Scenario, study: Study | None = None) -> Plan:
+    """The rotation for a scenario: optimal where the solver proves it within the time limit.
+
+    Raises :class:`NoPlanError` naming the rules in conflict when no plan exists.
+    """
+    inp = rotation_input(scenario, study)
+    rm = build_model(inp)
+    solver = solver_for(inp)
+    t0 = time.perf_counter()
+    status = solver.solve(rm.model)
+    wall = time.perf_counter() - t0
+    label = str(scenario.source_file or scenario.name)
+    if status == cp_model.INFEASIBLE:
+        rules = conflicting_rules(inp)
+        if not rules:
+            raise NoPlanError("no plan is possible, but no single rule could be named "
+                              "(the sessions, rooms and teacher times leave no choice).",
+                              file=label)
+        names = "; ".join(f"„{r.label}“" for r in rules)
+        raise NoPlanError(
+            f"no plan is possible: these rules cannot all hold: {names}.",
+            file=label, rules=tuple(r.label for r in rules),
+            hint="Drop or change one of them (together with: exactly one room in person "
+                 "per session). This is one conflict; once it is resolved, another may show.")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise NoPlanError(
+            f"no plan found within the time limit ({scenario.rotation.time_limit_s} s, "
+            f"solver status {solver.status_name(status)}).", file=label,
+            field="rotation.time_limit_s", hint="Raise rotation.time_limit_s.")
+    ses = inp.sessions.copy()
+    chosen = []
+    for s in range(len(ses)):
+        rooms = [inp.sites[r] for r in range(len(inp.sites)) if solver.value(rm.x[s][r])]
+        chosen.append(rooms[0] if rooms else "")
+    ses["teacher_site"] = chosen
+    rows = []
+    weights = scenario.rotation.weights
+    weight_of = {"share": weights.share, "travel_time": weights.travel,
+                 "travel_distance": weights.distance, "streak": weights.streak}
+    for name, terms in rm.penalty_terms.items():
+        value = sum(coef * solver.value(var) for coef, var in terms)
+        rows.append({"name": name, "value": round(value, 2), "unit": PENALTIES[name][0],
+                     "weight": weight_of[name], "cost": round(weight_of[name] * value, 2),
+                     "meaning": PENALTIES[name][1]})
+    penalties = pd.DataFrame(rows, columns=["name", "value", "unit", "weight", "cost",
+                                            "meaning"])
+    return Plan(inp, ses, penalties, status == cp_model.OPTIMAL,
+                solver.objective_value / 1000, solver.best_objective_bound / 1000, wall)
+
+
+def _longest_wait(present: list[bool]) -> int:
+    """The most sessions in a row without the teacher."""
+    longest = run = 0
+    for here in present:
+        run = 0 if here else run + 1
+        longest = max(longest, run)
+    return longest
+
+
+def plan_kpis(plan: Plan) -> dict:
+    """KPIs: in-person sessions per room, participant-sessions in person, teacher km and
+    hours over the term, longest wait per room, penalties paid."""
+    inp, ses = plan.inp, plan.sessions
+    participants = inp.participants
+    rooms = {}
+    for name in inp.sites:
+        present = list(ses["teacher_site"] == name)
+        rooms[name] = {
+            "participants": participants.get(name, 0),
+            "in_person_sessions": int(sum(present)),
+            "share": round(sum(present) / max(len(ses), 1), 3),
+            "target_share": round(inp.target[name], 3),
+            "longest_wait": _longest_wait(present),
+        }
+    taught = ses["teacher_site"].map(lambda r: participants.get(r, 0) if r else 0)
+    total = sum(participants.values()) * len(ses)
+    pen = plan.penalties.set_index("name")
+    return {
+        "scenario": inp.scenario.name,
+        "sessions": len(ses),
+        "ue": int(ses["ue"].sum()),
+        "sessions_online_only": int((ses["teacher_site"] == "").sum()),
+        "first_session": ses["date"].iloc[0].isoformat(),
+        "last_session": ses["date"].iloc[-1].isoformat(),
+        "participant_sessions_in_person": int(taught.sum()),
+        "participant_sessions_total": int(total),
+        "teacher_hours": float(pen.at["travel_time", "value"]) if "travel_time" in pen.index
+        else 0.0,
+        "teacher_km": float(pen.at["travel_distance", "value"])
+        if "travel_distance" in pen.index else 0.0,
+        "rooms": rooms,
+        "penalties": {n: {"value": float(r["value"]), "unit": r["unit"],
+                          "weight": float(r["weight"]), "cost": float(r["cost"])}
+                      for n, r in pen.iterrows()},
+        "proven_optimal": plan.optimal,
+        "objective": round(plan.objective, 3),
+    }
+
+
+def kpi_row(kpis: dict) -> dict:
+    """The KPIs flattened to one row (for comparing scenarios side by side)."""
+    row = {k: v for k, v in kpis.items() if k not in ("rooms", "penalties")}
+    for room, values in kpis["rooms"].items():
+        for key, value in values.items():
+            row[f"{room}: {key}"] = value
+    for name, values in kpis["penalties"].items():
+        row[f"penalty {name} ({values['unit']})"] = values["value"]
+    return row
