@@ -93,3 +93,26 @@ def test_not_yaml(tmp_path):
 def test_every_shipped_scenario_loads(path):
     sc = load_scenario(path)
     assert sc.feed.exists() and sc.sites
+
+
+def test_extends_merges_and_keeps_the_base_paths(tmp_path):
+    base_dir = tmp_path / "base"
+    base_dir.mkdir()
+    base = write(base_dir, GOOD + "rotation: {{max_streak: 4, weights: {{share: 2}}}}\n")
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {base}\nname: Kind\nrotation: {{weights: {{travel: 5}}}}\n")
+    sc = load_scenario(child)
+    assert sc.name == "Kind" and sc.feed == load_scenario(base).feed
+    assert sc.rotation.max_streak == 4
+    assert sc.rotation.weights.share == 2 and sc.rotation.weights.travel == 5
+
+
+def test_extends_cycle_and_missing_base(tmp_path):
+    a = tmp_path / "a.yaml"
+    a.write_text("extends: a.yaml\nname: A\n")
+    with pytest.raises(ScenarioError, match="cycle"):
+        load_scenario(a)
+    b = tmp_path / "b.yaml"
+    b.write_text("extends: nowhere.yaml\nname: B\n")
+    with pytest.raises(InputFileNotFoundError, match="base scenario"):
+        load_scenario(b)
