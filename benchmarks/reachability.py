@@ -203,7 +203,8 @@ def pyraptor_rows(scenario, study, date: dt.date, leave_at: float, rounds: int =
 
 def _pyraptor_walks(net, stop: int):
     """Walks as pyraptor has them here: none between stops; the 'room' is on ``stop``."""
-    return replace(net.walks, transfers=[[(j, 0.0)] for j in range(net.n_stops)],
+    alone = [[(j, 0.0)] for j in range(net.n_stops)]
+    return replace(net.walks, transfers=alone, transfers_in=alone,
                    site_stops=pd.DataFrame({"site": [0], "stop": [stop], "dist_m": [0.0],
                                             "walk_s": [0.0]}))
 

@@ -52,3 +52,39 @@ def test_scans_match_time_expanded_dijkstra(name, date, arrive_by, leave_at):
         np.testing.assert_array_equal(scan_out, ref_out)
         compared += int(np.isfinite(scan_in).sum() + np.isfinite(scan_out).sum())
     assert compared > 0  # the comparison is not between two empty answers
+
+
+def _compare(s, date, arrive_by, leave_at):
+    reference = TimeExpandedGraph(s.feed, s.network.walks, date, s.network.min_change_s)
+    tt = s.timetable(date)
+    finite = 0
+    for site in range(len(s.network.site_names)):
+        scan_in = latest_departures(s.network, tt, site, arrive_by).latest_board
+        np.testing.assert_array_equal(scan_in, reference.latest_board(site, arrive_by))
+        scan_out = earliest_arrivals(s.network, tt, site, leave_at).earliest_alight
+        np.testing.assert_array_equal(scan_out, reference.earliest_alight(site, leave_at))
+        finite += int(np.isfinite(scan_in).sum() + np.isfinite(scan_out).sum())
+    assert finite > 0
+
+
+def test_with_the_feeds_own_transfers():
+    sc = load_scenario(REPO / "scenarios" / "lippe-2026.yaml")
+    sc = sc.model_copy(update={"travel": sc.travel.model_copy(
+        update={"use_feed_transfers": True})})
+    s = prepare(sc, study("lippe-2026").feed)
+    _compare(s, dt.date(2026, 2, 4), 8 * 3600 + 25 * 60, 12 * 3600 + 5 * 60)
+
+
+def test_with_a_one_way_transfer(tmp_path):
+    import shutil
+
+    from conftest import PLATFORMS_ROOM, make_scenario
+
+    folder = tmp_path / "platforms"
+    shutil.copytree(make_scenario("platforms").feed, folder)
+    (folder / "transfers.txt").write_text(
+        "from_stop_id,to_stop_id,transfer_type,min_transfer_time\n"
+        "de:05766:3048:0:1,de:05766:3048:0:2,2,170\n")
+    sc = make_scenario("platforms", sites=[PLATFORMS_ROOM], travel={"use_feed_transfers": True})
+    s = prepare(sc.model_copy(update={"feed": folder}))
+    _compare(s, dt.date(2026, 2, 2), 8 * 3600 + 25 * 60, 7 * 3600)

@@ -197,3 +197,21 @@ def test_deterministic():
     first = table_for(sc)
     for _ in range(4):
         assert table_for(sc).equals(first)
+
+
+@pytest.mark.parametrize(("seconds", "arrive"), [(170, "08:07"), (400, None)])
+def test_feed_transfers_min_transfer_time_is_used(tmp_path, seconds, arrive):
+    import shutil
+
+    folder = tmp_path / "platforms"
+    shutil.copytree(make_scenario("platforms").feed, folder)
+    (folder / "transfers.txt").write_text(
+        "from_stop_id,to_stop_id,transfer_type,min_transfer_time\n"
+        f"de:05766:3048:0:1,de:05766:3048:0:2,2,{seconds}\n")
+    sc = make_scenario("platforms", sites=[PLATFORMS_ROOM], travel={"use_feed_transfers": True})
+    sc = sc.model_copy(update={"feed": folder})
+    r = row(table_for(sc), "Dorf", "2026-02-02")
+    if arrive:  # 170 s: L2a (120 s) is missed, L2b (180 s) is caught
+        assert r["arrive_site"] == arrive
+    else:  # 400 s: neither bus can be caught
+        assert r["reason"] == "outbound_too_long"

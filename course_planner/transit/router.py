@@ -156,7 +156,7 @@ def latest_departures(net: Network, tt: Timetable, site: int, arrive_by: float) 
     ``arrive_by``."""
     n = net.n_stops
     change = net.min_change_s
-    transfers = net.walks.transfers
+    transfers = net.walks.transfers_in  # walks that end at the boarding stop
     deadline = [-INF] * n  # latest alighting time at a stop that still reaches the room
     after = [None] * n
     for s, w in net.walks.stops_near_site(site):

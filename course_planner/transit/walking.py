@@ -80,7 +80,8 @@ class WalkNetwork:
     place_stops: pd.DataFrame = field(repr=False)  # place, stop, dist_m, walk_s
     site_stops: pd.DataFrame = field(repr=False)  # site, stop, dist_m, walk_s
     place_site: pd.DataFrame = field(repr=False)  # place, site, dist_m, walk_s (direct walks)
-    transfers: list[list[tuple[int, float]]] = field(repr=False)  # per stop: (stop, walk_s)
+    transfers: list[list[tuple[int, float]]] = field(repr=False)  # per stop: walks out
+    transfers_in: list[list[tuple[int, float]]] = field(repr=False)  # per stop: walks in
 
     def stops_near_site(self, site: int) -> list[tuple[int, float]]:
         rows = self.site_stops[self.site_stops["site"] == site]
@@ -130,11 +131,15 @@ def build_walks(places: pd.DataFrame, sites: pd.DataFrame, stops: pd.DataFrame,
         return df.astype({cols[0]: np.int64, cols[1]: np.int64, "dist_m": float,
                           "walk_s": float}).sort_values(list(cols)).reset_index(drop=True)
 
+    # walks between stops, with "staying at the stop" (0 s) first; feed transfers may be
+    # one-way, so the backward scan needs the walks *into* each stop
     transfers: list[list[tuple[int, float]]] = [[(j, 0.0)] for j in range(len(stops))]
+    transfers_in: list[list[tuple[int, float]]] = [[(j, 0.0)] for j in range(len(stops))]
     for u, v, d in g.edges(data=True):
         if d["kind"] == "transfer":
             transfers[u[1]].append((v[1], d["walk_s"]))
-    for lst in transfers:
+            transfers_in[v[1]].append((u[1], d["walk_s"]))
+    for lst in (*transfers, *transfers_in):
         lst.sort()
     return WalkNetwork(
         graph=g,
@@ -142,6 +147,7 @@ def build_walks(places: pd.DataFrame, sites: pd.DataFrame, stops: pd.DataFrame,
         site_stops=frame("site", "stop", ("site_access",), ("site", "stop")),
         place_site=frame("place", "site", ("direct",), ("place", "site")),
         transfers=transfers,
+        transfers_in=transfers_in,
     )
 
 
