@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -494,6 +495,36 @@ def _with_base(data: Any, path: Path, seen: tuple[Path, ...] = ()) -> Any:
         if isinstance(value, str) and value.strip().lower().replace(" ", "_") != ALL_STOPS:
             base[key] = str((base_path.parent / value).resolve())
     return _merge(base, data)
+
+
+def scenario_data(path: str | Path) -> dict:
+    """The scenario file as a plain dict for editing: ``extends`` resolved, and the paths of
+    feed and places relative to this file's folder (as they would be written in it)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileNotFoundError("the scenario file does not exist.", file=path)
+    _, data = _read_yaml(path)
+    data = _with_base(data, path)
+    if not isinstance(data, dict):
+        raise ScenarioError("the file must be a YAML mapping.", file=path)
+    for key in ("feed", "places"):
+        value = data.get(key)
+        if isinstance(value, str) and Path(value).is_absolute():
+            data[key] = os.path.relpath(value, path.parent.resolve())
+    return data
+
+
+def scenario_yaml(data: dict) -> str:
+    """A scenario dict as YAML text (keys in the order given, Unicode kept)."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, Path):
+            return str(value)
+        return value
+    return yaml.safe_dump(plain(data), allow_unicode=True, sort_keys=False)
 
 
 def load_scenario(path: str | Path) -> Scenario:
