@@ -14,12 +14,13 @@ GREEN, RED, BLUE = [34, 139, 34, 200], [200, 30, 30, 200], [30, 80, 200, 230]
 
 def place_map(places: pd.DataFrame, rooms: pd.DataFrame) -> pdk.Deck:
     """Places coloured by reachability and the rooms; no basemap (works offline)."""
-    layers = [
+    layers = [  # rooms as rings underneath, so that a village in a room's town stays seen
+        pdk.Layer("ScatterplotLayer", rooms, get_position=["lon", "lat"], filled=False,
+                  stroked=True, get_line_color=BLUE, line_width_min_pixels=3,
+                  get_radius=1500, radius_min_pixels=12, pickable=True),
         pdk.Layer("ScatterplotLayer", places, get_position=["lon", "lat"],
-                  get_fill_color="color", get_radius=600, radius_min_pixels=4,
+                  get_fill_color="color", get_radius=600, radius_min_pixels=5,
                   pickable=True),
-        pdk.Layer("ScatterplotLayer", rooms, get_position=["lon", "lat"],
-                  get_fill_color=BLUE, get_radius=1200, radius_min_pixels=8, pickable=True),
         pdk.Layer("TextLayer", rooms, get_position=["lon", "lat"], get_text="name",
                   get_size=14, get_color=[20, 20, 60], get_pixel_offset=[0, -18]),
     ]

@@ -48,12 +48,12 @@ def show(p: Plan) -> None:
     st.subheader(t("kpis"))
     cols = st.columns(len(k["rooms"]) + 1)
     for col, (room, values) in zip(cols, k["rooms"].items(), strict=False):
-        col.metric(room, f"{values['in_person_sessions']} × {t('teacher_in')}",
-                   f"{values['share']:.0%} / Ziel {values['target_share']:.0%}",
-                   delta_color="off")
-        col.caption(f"längste Wartezeit / longest wait: {values['longest_wait']}")
-    cols[-1].metric("Lehrkraft / teacher", f"{k['teacher_km']:.0f} km",
-                    f"{k['teacher_hours']:.1f} h", delta_color="off")
+        col.metric(room, f"{values['in_person_sessions']} / {k['sessions']}")
+        col.caption(f"{t('share')}: {values['share']:.0%} ({t('target_share')} "
+                    f"{values['target_share']:.0%}) · {t('longest_wait')}: "
+                    f"{values['longest_wait']}")
+    cols[-1].metric(t("teacher"), f"{k['teacher_km']:.0f} km")
+    cols[-1].caption(f"{k['teacher_hours']:.1f} h {t('travel_time')}")
     st.caption(f"Teilnehmenden-Sitzungen in Präsenz / participant-sessions in person: "
                f"{k['participant_sessions_in_person']} / {k['participant_sessions_total']}")
     st.subheader(t("penalties"))

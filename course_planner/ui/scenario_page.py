@@ -15,6 +15,7 @@ from course_planner.ui.state import (
     SCENARIOS,
     build,
     current_data,
+    feed,
     guarded,
     set_data,
     shipped_scenarios,
@@ -83,7 +84,10 @@ def choose() -> None:
                         st.session_state.scenario_file)
             set_data(data, base, y.name if y is not None else previous[2])
             try:
-                build(data)
+                scenario = build(data)
+                if g is not None:  # read the uploaded timetable now, not on another page
+                    with st.spinner(t("loading_feed")):
+                        feed(scenario.feed)
             except CoursePlannerError as exc:
                 set_data(*previous)  # keep what was there
                 st.error(str(exc))

@@ -10,16 +10,21 @@ import hashlib
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
 from course_planner.errors import CoursePlannerError
-from course_planner.rotation.plan import Plan, solve_rotation
 from course_planner.scenario import Scenario, scenario_data, scenario_from_dict
-from course_planner.transit.feed import Feed, load_feed
-from course_planner.transit.reachability import Study, prepare, reachability_table
 from course_planner.ui.texts import text
+
+if TYPE_CHECKING:  # the heavy modules (gtfs-kit, OR-Tools) load when a page needs them,
+    # so that the first page shows quickly
+    import pandas as pd
+
+    from course_planner.rotation.plan import Plan
+    from course_planner.transit.feed import Feed
+    from course_planner.transit.reachability import Study
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "scenarios"
@@ -78,6 +83,8 @@ def _stamp(path: Path) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _feed(path: str, stamp: str) -> Feed:
+    from course_planner.transit.feed import load_feed
+
     return load_feed(path)
 
 
@@ -87,6 +94,8 @@ def feed(path: Path) -> Feed:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _study(scenario_json: str, stamp: str) -> Study:
+    from course_planner.transit.reachability import prepare
+
     scenario = Scenario.model_validate_json(scenario_json)
     return prepare(scenario, feed(scenario.feed))
 
@@ -99,8 +108,12 @@ def study(scenario: Scenario) -> Study:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _reach(scenario_json: str, stamp: str, start_s: int | None, end_s: int | None,
            date: str | None) -> pd.DataFrame:
+    import datetime as dt
+
+    from course_planner.transit.reachability import reachability_table
+
     s = _study(scenario_json, stamp)
-    dates = [pd.Timestamp(date).date()] if date else None
+    dates = [dt.date.fromisoformat(date)] if date else None
     return reachability_table(s, start_s=start_s, end_s=end_s, dates=dates)
 
 
@@ -112,6 +125,8 @@ def reach(scenario: Scenario, start_s: int | None = None, end_s: int | None = No
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _plan(scenario_json: str, stamp: str) -> Plan:
+    from course_planner.rotation.plan import solve_rotation
+
     scenario = Scenario.model_validate_json(scenario_json)
     return solve_rotation(scenario, _study(scenario_json, stamp))
 

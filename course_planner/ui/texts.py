@@ -74,6 +74,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "download_reach": ("Erreichbarkeitstabelle (CSV)", "Reachability table (CSV)"),
     "download_unreachable": ("Nicht erreichbare Orte (CSV)", "Unreachable places (CSV)"),
     "teacher_in": ("Lehrkraft in", "Teacher in"),
+    "share": ("Präsenzanteil", "in-person share"),
+    "target_share": ("Ziel", "target"),
+    "longest_wait": ("längste Wartezeit", "longest wait"),
+    "teacher": ("Lehrkraft", "Teacher"),
+    "travel_time": ("Fahrzeit im Kurszeitraum", "of travel over the term"),
     "week": ("Woche", "Week"),
     "error_unexpected": ("Unerwarteter Fehler — bitte melden: ", "Unexpected error — please "
                          "report: "),

@@ -1,0 +1,116 @@
+"""End to end in a real headless browser: Playwright drives Debian's chromium against
+`streamlit run app.py`. Screenshots of each page go to tests/screenshots/ (ignored by git).
+
+Needs /usr/bin/chromium (`.ci/run` installs it). Without it the test is skipped on a
+developer machine and fails in CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).parent / "screenshots"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _require_browser():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        available = False
+    else:
+        available = Path(CHROMIUM).exists()
+    if not available:
+        if os.environ.get("CI"):
+            pytest.fail("chromium or playwright missing in CI: .ci/run must install them")
+        pytest.skip("needs /usr/bin/chromium and playwright (apt-get install chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    _require_browser()
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
+         "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not start within 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_plan_and_map_in_a_real_browser(server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    # loading the feed or solving can take several seconds on a busy 2-core machine
+    expect.set_options(timeout=120_000)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(120_000)
+        page.goto(server)
+        expect(page.get_by_text("Szenario gültig")).to_be_visible()
+        page.screenshot(path=SHOTS / "1-szenario.png", full_page=True)
+
+        # a broken GTFS zip is refused with a message; the scenario stays as it was
+        broken = tmp_path / "kaputt.zip"
+        broken.write_bytes(b"this is not a zip file")
+        page.get_by_text("Eigene Dateien hochladen").click()
+        page.locator("input[type=file]").nth(1).set_input_files(broken)
+        page.get_by_role("button", name="Hochgeladene Dateien verwenden").click()
+        expect(page.get_by_text("not a zip file")).to_be_visible()
+        page.screenshot(path=SHOTS / "2-upload-fehler.png", full_page=True)
+
+        page.get_by_role("link", name="Erreichbarkeit").click()
+        expect(page.get_by_text("Orte erreichbar")).to_be_visible()
+        map_canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+        expect(map_canvas).to_be_visible()
+        box = map_canvas.bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 200
+        page.wait_for_timeout(1500)  # let deck.gl draw
+        page.screenshot(path=SHOTS / "3-erreichbarkeit.png", full_page=True)
+
+        page.get_by_role("link", name="Rotationsplan").click()
+        page.get_by_role("button", name="Plan berechnen").click()
+        expect(page.get_by_text("beweisbar optimal").first).to_be_visible()
+        expect(page.get_by_role("heading", name="Kalender")).to_be_visible()
+        expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=SHOTS / "4-rotationsplan.png", full_page=True)
+
+        page.get_by_role("link", name="Vergleich").click()
+        expect(page.get_by_text("Wo sich die Pläne unterscheiden")).to_be_visible()
+        page.screenshot(path=SHOTS / "5-vergleich.png", full_page=True)
+        browser.close()
