@@ -15,7 +15,14 @@ import pandas as pd
 from course_planner.errors import CoursePlannerError, NoPlanError
 from course_planner.rotation.plan import kpi_row, solve_rotation
 from course_planner.scenario import load_scenario
-from course_planner.transit.reachability import prepare, reachability_table
+from course_planner.siting import (
+    best_sites,
+    best_start_times,
+    load_candidates,
+    unreachable_report,
+    with_sites,
+)
+from course_planner.transit.reachability import clock, prepare, reachability_table
 
 
 def write_atomic(path: str | Path, write) -> Path:
@@ -89,6 +96,50 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _site(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    candidates = load_candidates(args.candidates) if args.candidates else None
+    choice, cand_study, _ = best_sites(scenario, candidates, p=args.p)
+    sites = cand_study.sites[["name", "lat", "lon"]].copy()
+    sites["chosen"] = sites["name"].isin(choice.sites)
+    assigned = choice.assignment.groupby("site")["participants"].agg(["sum", "count"])
+    sites["participants_assigned"] = sites["name"].map(assigned["sum"]).fillna(0).astype(int)
+    sites["places_assigned"] = sites["name"].map(assigned["count"]).fillna(0).astype(int)
+    write_csv_atomic(sites.sort_values(["chosen", "participants_assigned"],
+                                       ascending=False, kind="stable"), args.out)
+    unit = "participants" if choice.real_counts else "places (no participant numbers)"
+    quality = "proven optimal" if choice.optimal else f"gap {choice.gap:.1%}"
+    print(f"{scenario.name}: {len(choice.sites)} of {len(sites)} candidate rooms: "
+          f"{', '.join(choice.sites)} — reach {choice.covered} of {choice.total} {unit} "
+          f"({quality}) -> {args.out}")
+    if args.report:
+        chosen = with_sites(scenario, cand_study.sites[cand_study.sites["name"].isin(
+            choice.sites)])
+        report = unreachable_report(prepare(chosen, cand_study.feed), candidates=cand_study)
+        write_csv_atomic(report, args.report)
+        print(f"  unreachable places and what would help -> {args.report}")
+    return 0
+
+
+def _times(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    study = prepare(scenario)
+    table, chosen = best_start_times(study)
+    write_csv_atomic(table, args.out)
+    starts = sorted(set(chosen.values()))
+    best = table[table["chosen"]]
+    print(f"{scenario.name}: best start "
+          + (", ".join(f"{room} {clock(t)}" for room, t in chosen.items())
+             if len(starts) > 1 else clock(starts[0]))
+          + f" — {int(best['participants'].max())} participants reach a room "
+          f"(course start now {scenario.course.start}) -> {args.out}")
+    if args.report:
+        report = unreachable_report(study, start_s=starts[0])
+        write_csv_atomic(report, args.report)
+        print(f"  unreachable places and what would help -> {args.report}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course-planner",
@@ -107,6 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("scenarios", nargs="+", help="scenario YAML files")
     compare.add_argument("--out", help="also write the comparison as CSV")
     compare.set_defaults(run=_compare)
+    site = sub.add_parser("site", help="choose the course rooms that reach the most people")
+    site.add_argument("scenario", help="scenario YAML file")
+    site.add_argument("--candidates", help="CSV name,lat,lon (default: the scenario's places)")
+    site.add_argument("--p", type=int, help="how many rooms (default: siting.p, 3)")
+    site.add_argument("--out", default="sites.csv", help="CSV to write (default sites.csv)")
+    site.add_argument("--report", help="also write the unreachable places and what would help")
+    site.set_defaults(run=_site)
+    times = sub.add_parser("times", help="the start time that reaches the most people")
+    times.add_argument("scenario", help="scenario YAML file")
+    times.add_argument("--out", default="times.csv", help="CSV to write (default times.csv)")
+    times.add_argument("--report", help="also write the unreachable places and what would help")
+    times.set_defaults(run=_times)
     return parser
 
 

@@ -272,6 +272,36 @@ class Rotation(_Strict):
     seed: int = 0
 
 
+class Siting(_Strict):
+    """Choice of rooms and start times (``course-planner site`` / ``times``).
+
+    A place counts as reaching a room when it can go there and back on at least
+    ``min_share_of_dates`` of the course dates. Start times run from ``earliest_start`` to
+    ``latest_start`` every ``step_min`` minutes, course length fixed, and must fit the
+    childcare window (``start_not_before`` … ``end_by``).
+    """
+
+    p: Annotated[int, Field(ge=1, le=50)] = 3
+    min_share_of_dates: Annotated[float, Field(gt=0, le=1)] = 1.0
+    keep: list[str] = Field(default_factory=list)
+    capacity: Annotated[int, Field(ge=1)] | None = None
+    min_distance_km: Annotated[float, Field(ge=0)] | None = None
+    earliest_start: str = "08:00"
+    latest_start: str = "10:30"
+    step_min: Annotated[int, Field(ge=5, le=120)] = 15
+    start_not_before: str | None = None
+    end_by: str | None = None
+    per_room_times: bool = False
+    time_limit_s: Annotated[float, Field(gt=0, le=600)] = 30
+
+    @field_validator("earliest_start", "latest_start", "start_not_before", "end_by")
+    @classmethod
+    def _clock(cls, value: str | None) -> str | None:
+        if value is not None:
+            clock_to_seconds(value)
+        return value
+
+
 class Area(_Strict):
     """A lat/lon box; used to keep only the stops of one district as origins."""
 
@@ -303,6 +333,7 @@ class Scenario(_Strict):
     travel: Travel = Travel()
     teacher: Teacher | None = None
     rotation: Rotation = Rotation()
+    siting: Siting = Siting()
     source_file: Path | None = None
 
     @field_validator("places", mode="before")

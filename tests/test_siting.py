@@ -1,0 +1,146 @@
+"""Choice of rooms and start times, and the report of unreachable places."""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO, make_scenario
+
+from course_planner.cli import main
+from course_planner.errors import ScenarioError
+from course_planner.scenario import load_scenario
+from course_planner.siting import (
+    NO_TRANSIT,
+    best_sites,
+    best_start_times,
+    candidate_study,
+    choose_sites,
+    coverage,
+    needed_dates,
+    unreachable_report,
+    weights,
+)
+from course_planner.transit.reachability import prepare, reachability_table
+
+
+def brute_force(cover: pd.DataFrame, weight: pd.Series, p: int) -> int:
+    best = 0
+    for rooms in itertools.combinations(cover.columns, p):
+        reached = cover[list(rooms)].any(axis=1)
+        best = max(best, int(weight[reached[reached].index].sum()))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_choice_equals_brute_force_on_random_instances(seed):
+    rng = np.random.default_rng(seed)
+    cover = pd.DataFrame(rng.random((14, 7)) < 0.3,
+                         index=[f"P{i}" for i in range(14)],
+                         columns=[f"R{j}" for j in range(7)])
+    weight = pd.Series(rng.integers(0, 9, 14), index=cover.index)
+    choice = choose_sites(cover, weight, 3)
+    assert choice.optimal and len(choice.sites) == 3
+    assert choice.covered == brute_force(cover, weight, 3)
+    # every assigned place reaches its room, and only chosen rooms are used
+    for rec in choice.assignment.itertuples():
+        if rec.site:
+            assert rec.site in choice.sites and cover.at[rec.place, rec.site]
+
+
+@cache
+def lippe_candidates():
+    sc = load_scenario(REPO / "scenarios" / "lippe-2026.yaml")
+    places = prepare(sc).places
+    small = places[places["name"].isin(["Augustdorf", "Detmold", "Horn-Bad Meinberg", "Lage",
+                                        "Schlangen", "Blomberg", "Lemgo"])]
+    return sc, candidate_study(sc, small[["name", "lat", "lon"]])
+
+
+def test_on_lippe_a_small_candidate_set_equals_brute_force():
+    sc, study = lippe_candidates()
+    choice, _, table = best_sites(sc, study=study)
+    cover = coverage(table, needed_dates(study))
+    weight, real = weights(study)
+    assert real and choice.optimal
+    assert choice.covered == brute_force(cover, weight, 3)
+
+
+def test_keep_distance_and_capacity():
+    cover = pd.DataFrame({"A": [1, 1, 0, 0], "B": [1, 1, 1, 0], "C": [0, 0, 1, 1]},
+                         index=["p1", "p2", "p3", "p4"]).astype(bool)
+    weight = pd.Series([5, 5, 1, 1], index=cover.index)
+    assert set(choose_sites(cover, weight, 1).sites) == {"B"}
+    assert choose_sites(cover, weight, 1, keep=("C",)).sites == ["C"]
+    coords = pd.DataFrame({"name": ["A", "B", "C"], "lat": [52.0, 52.001, 52.3],
+                           "lon": [8.8, 8.8, 8.8]})
+    # A and B are 111 m apart: with 1 km minimum distance they cannot both open
+    two = choose_sites(cover, weight, 2, coords=coords, min_distance_km=1)
+    assert set(two.sites) != {"A", "B"}
+    # capacity 5: B can take only one of p1, p2
+    capped = choose_sites(cover, weight, 1, capacity=5)
+    assert capped.covered == 5
+    with pytest.raises(ScenarioError, match="unknown"):
+        choose_sites(cover, weight, 1, keep=("Z",))
+
+
+def line_study(**siting):
+    sc = make_scenario("line", siting={"earliest_start": "07:30", "latest_start": "09:00",
+                                       **siting})
+    return prepare(sc)
+
+
+def test_best_start_time_by_hand():
+    # Dorf (4 people) can come for starts 08:07 … 08:53 (T1 arrives 08:00, T2 leaves 12:30,
+    # 90 min each way); Stadtrand (1) walks; Fernhof (2) has no stop.
+    table, chosen = best_start_times(line_study())
+    by_start = table.set_index("start")["participants"]
+    assert by_start["08:00"] == 1 and by_start["08:15"] == 5 and by_start["09:00"] == 1
+    assert chosen == {"Kursraum": 8 * 3600 + 15 * 60}  # the earliest of the best
+    _, chosen = best_start_times(line_study(start_not_before="08:30"))
+    assert chosen == {"Kursraum": 8 * 3600 + 30 * 60}
+    with pytest.raises(ScenarioError, match="childcare"):
+        best_start_times(line_study(end_by="10:00"))
+
+
+def test_unreachable_report_names_the_smallest_change():
+    study = line_study()
+    report = unreachable_report(study, start_s=8 * 3600).set_index("place")
+    assert report.at["Dorf", "by_start_time"] == "08:15"
+    assert report.at["Dorf", "smallest_change"] == "Kursbeginn 08:15"
+    assert report.at["Fernhof", "reason"] == "no_stop_nearby"
+    assert report.at["Fernhof", "smallest_change"] == NO_TRANSIT
+    assert "Stadtrand" not in report.index
+
+
+def test_cli_site_and_times(tmp_path, capsys):
+    candidates = tmp_path / "rooms.csv"
+    candidates.write_text("name,lat,lon\nKursraum,52.0549,8.8\nFeld,52.2,9.3\n")
+    sc = tmp_path / "s.yaml"
+    feed = make_scenario("line").feed
+    sc.write_text(f"name: T\nfeed: {feed}\n"
+                  f"places: {feed / 'places.csv'}\n"
+                  "sites: [{name: Kursraum, lat: 52.0549, lon: 8.8}]\n"
+                  "course: {start_date: 2026-02-02, end_date: 2026-02-06, weekdays: [mon],"
+                  " start: '08:30', end: '12:00'}\n"
+                  "siting: {p: 1, earliest_start: '07:30', latest_start: '09:00'}\n")
+    out = tmp_path / "sites.csv"
+    assert main(["site", str(sc), "--candidates", str(candidates), "--out", str(out),
+                 "--report", str(tmp_path / "rep.csv")]) == 0
+    sites = pd.read_csv(out)
+    assert sites.loc[sites["chosen"], "name"].tolist() == ["Kursraum"]
+    assert "proven optimal" in capsys.readouterr().out
+    assert main(["times", str(sc), "--out", str(tmp_path / "t.csv")]) == 0
+    assert "best start 08:15" in capsys.readouterr().out
+    assert main(["site", str(sc), "--p", "5", "--out", str(out)]) == 2
+
+
+def test_table_is_deterministic():
+    sc, study = lippe_candidates()
+    first = best_sites(sc, study=study)[0].assignment
+    again = best_sites(sc, study=study)[0].assignment
+    assert first.equals(again)
+    assert reachability_table(study).equals(reachability_table(study))
