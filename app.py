@@ -13,6 +13,8 @@ pages = [
     st.Page("course_planner/ui/reach_page.py", title=t("page_reach"), url_path="erreichbarkeit"),
     st.Page("course_planner/ui/rotation_page.py", title=t("page_rotation"),
             url_path="rotation"),
+    st.Page("course_planner/ui/siting_page.py", title=t("page_siting"),
+            url_path="standortwahl"),
     st.Page("course_planner/ui/compare_page.py", title=t("page_compare"), url_path="vergleich"),
     st.Page("course_planner/ui/export_page.py", title=t("page_export"), url_path="export"),
 ]

@@ -114,3 +114,11 @@ def test_other_pages_render(name):
     assert not errors(at)
     if name == "compare_page.py":
         assert len(at.dataframe) == 2  # KPIs and the differences
+
+
+def test_siting_page_chooses_rooms():
+    at = page(app(), "siting_page.py")
+    at.button(key="choose_sites").click().run()
+    assert not errors(at)
+    assert any("Horn-Bad Meinberg" in s.value and "/ 53" in s.value for s in at.success)
+    assert len(at.dataframe) == 2  # assignment and the unreachable report

@@ -144,3 +144,25 @@ def guarded(body: Callable[[], None]) -> None:
         st.error(str(exc))
     except Exception as exc:  # the last line of defence: no traceback for the user
         st.error(t("error_unexpected") + f"{type(exc).__name__}: {exc}")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _siting(scenario_json: str, stamp: str, p: int):
+    from course_planner.siting import best_sites, best_start_times, unreachable_report, with_sites
+    from course_planner.transit.reachability import prepare
+
+    scenario = Scenario.model_validate_json(scenario_json)
+    base = _study(scenario_json, stamp)
+    candidates = base.places[["name", "lat", "lon"]]
+    choice, cand_study, _ = best_sites(scenario, candidates, base.feed, p=p)
+    chosen = prepare(with_sites(scenario, cand_study.sites[cand_study.sites["name"].isin(
+        choice.sites)]), base.feed)
+    times, starts = best_start_times(chosen)
+    report = unreachable_report(chosen, candidates=cand_study)
+    return choice, cand_study, times, starts, report
+
+
+def siting(scenario: Scenario, p: int):
+    """Rooms chosen among the scenario's places, start times for them, and the report."""
+    study(scenario)
+    return _siting(scenario.model_dump_json(), _stamp(scenario.feed), p)

@@ -82,6 +82,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "week": ("Woche", "Week"),
     "error_unexpected": ("Unerwarteter Fehler — bitte melden: ", "Unexpected error — please "
                          "report: "),
+    "page_siting": ("Standortwahl", "Site choice"),
+    "siting_intro": ("Jeder Ort des Szenarios ist ein möglicher Kursraum. Gewählt werden die "
+                     "Räume, die die meisten Teilnehmenden an allen Kurstagen hin und zurück "
+                     "erreichen (exakt, OR-Tools).",
+                     "Every place of the scenario is a possible room. Chosen are the rooms "
+                     "that the most participants can reach there and back on every course "
+                     "date (exact, OR-Tools)."),
+    "how_many_rooms": ("Wie viele Kursräume", "How many rooms"),
+    "choose_sites": ("Standorte wählen", "Choose the rooms"),
+    "participants": ("Teilnehmende erreicht", "participants reached"),
+    "places_unit": ("Orte erreicht (keine Teilnehmendenzahlen)",
+                    "places reached (no participant numbers)"),
+    "start_times": ("Kursbeginn", "Start time"),
+    "best_start": ("Bester Kursbeginn für diese Räume", "Best start for these rooms"),
     "legend": ("grün: erreichbar, rot: nicht erreichbar, blau: Kursräume",
                "green: reachable, red: not reachable, blue: course rooms"),
 }

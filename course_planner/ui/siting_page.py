@@ -1,0 +1,60 @@
+"""Standortwahl: which places would make the best course rooms, which start time reaches the
+most people, and what would help each village that stays unreachable."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from course_planner.transit.reachability import clock
+from course_planner.ui.state import current_scenario, guarded, siting, t
+
+CHOSEN, OTHER = [30, 80, 200, 230], [150, 150, 150, 160]
+
+
+def main() -> None:
+    st.title(t("page_siting"))
+    scenario = current_scenario()
+    st.caption(t("siting_intro"))
+    p = st.number_input(t("how_many_rooms"), min_value=1, max_value=10,
+                        value=scenario.siting.p, key="siting_p")
+    if st.button(t("choose_sites"), key="choose_sites", type="primary"):
+        st.session_state.siting_for = (scenario.model_dump_json(), int(p))
+    if st.session_state.get("siting_for") != (scenario.model_dump_json(), int(p)):
+        return
+    with st.status(t("solving"), expanded=False) as status:
+        choice, cand, times, starts, report = siting(scenario, int(p))
+        status.update(label=t("optimal") if choice.optimal else
+                      f"{t('not_optimal')} (gap {choice.gap:.1%})", state="complete")
+    unit = t("participants") if choice.real_counts else t("places_unit")
+    st.success(f"{', '.join(choice.sites)}: {choice.covered} / {choice.total} {unit}")
+    rooms = cand.sites[["name", "lat", "lon"]].copy()
+    rooms["color"] = [CHOSEN if n in choice.sites else OTHER for n in rooms["name"]]
+    rooms["radius"] = [1500 if n in choice.sites else 700 for n in rooms["name"]]
+    deck = pdk.Deck(
+        layers=[pdk.Layer("ScatterplotLayer", rooms, get_position=["lon", "lat"],
+                          get_fill_color="color", get_radius="radius", radius_min_pixels=5,
+                          pickable=True),
+                pdk.Layer("TextLayer", rooms[rooms["name"].isin(choice.sites)],
+                          get_position=["lon", "lat"], get_text="name", get_size=14,
+                          get_pixel_offset=[0, -18])],
+        initial_view_state=pdk.ViewState(latitude=float(rooms["lat"].mean()),
+                                         longitude=float(rooms["lon"].mean()), zoom=9),
+        map_style=None, tooltip={"text": "{name}"})
+    st.pydeck_chart(deck, key="siting_map")
+    st.dataframe(choice.assignment, hide_index=True, width="stretch")
+    st.subheader(t("start_times"))
+    best = sorted(set(starts.values()))
+    st.write(f"{t('best_start')}: " + ", ".join(clock(b) for b in best))
+    chart = alt.Chart(times).mark_bar().encode(
+        x=alt.X("start:N", title=t("start_slider")),
+        y=alt.Y("participants:Q", title=unit),
+        color=alt.condition("datum.chosen", alt.value("#1e50c8"), alt.value("#9aa5b1")))
+    st.altair_chart(chart, width="stretch")
+    st.subheader(t("unreachable"))
+    st.dataframe(pd.DataFrame(report), hide_index=True, width="stretch")
+
+
+guarded(main)
