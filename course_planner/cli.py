@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from course_planner.errors import CoursePlannerError, NoPlanError
+from course_planner.errors import CoursePlannerError, NoPlanError, ScenarioError
+from course_planner.exports import slug
+from course_planner.exports.ics import room_calendar, village_calendar
+from course_planner.exports.tables import german_csv, xlsx
 from course_planner.rotation.plan import kpi_row, solve_rotation
 from course_planner.scenario import load_scenario
 from course_planner.siting import (
@@ -25,14 +28,19 @@ from course_planner.siting import (
 from course_planner.transit.reachability import clock, prepare, reachability_table
 
 
-def write_atomic(path: str | Path, write) -> Path:
-    """Write a file through ``write(fh)`` so that a crash never leaves a half-written file."""
+def write_atomic(path: str | Path, write, binary: bytes | None = None) -> Path:
+    """Write a file through ``write(fh)`` (text) or as ``binary`` bytes, so that a crash
+    never leaves a half-written file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            write(fh)
+        if binary is not None:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(binary)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                write(fh)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -140,6 +148,44 @@ def _times(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    study = prepare(scenario)
+    out = Path(args.out)
+    written = []
+    what = set(args.what.split(","))
+    unknown = what - {"ics", "tables"}
+    if unknown:
+        raise ScenarioError(f"--what: unknown export(s) {', '.join(sorted(unknown))}.",
+                            hint="Use ics, tables or ics,tables. (PDF handouts: not built "
+                                 "yet.)")
+    table = reachability_table(study)
+    plan = solve_rotation(scenario, study) if scenario.teacher else None
+    if "tables" in what:
+        sheets = {"Erreichbarkeit": table, "Nicht erreichbar": table[~table["reachable"]]}
+        if plan is not None:
+            sheets = {"Plan": plan.table(), **sheets}
+        written.append(write_atomic(out / "tabellen.xlsx", None, binary=xlsx(sheets)))
+        for name, frame in sheets.items():
+            written.append(write_atomic(out / f"{slug(name)}.csv", None,
+                                        binary=german_csv(frame)))
+    if "ics" in what:
+        if plan is None:
+            raise ScenarioError("calendar files need a plan: the scenario has no teacher.",
+                                field="teacher")
+        for site in plan.sites:
+            written.append(write_atomic(out / "ics" / f"raum-{slug(site)}.ics", None,
+                                        binary=room_calendar(plan, site)))
+        assignment = plan.inp.assignment
+        for rec in assignment.itertuples(index=False):
+            if isinstance(rec.site, str) and rec.site:
+                written.append(write_atomic(
+                    out / "ics" / f"ort-{slug(rec.place)}.ics", None,
+                    binary=village_calendar(plan, study, rec.place, rec.site)))
+    print(f"{scenario.name}: {len(written)} files -> {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course-planner",
@@ -170,6 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     times.add_argument("--out", default="times.csv", help="CSV to write (default times.csv)")
     times.add_argument("--report", help="also write the unreachable places and what would help")
     times.set_defaults(run=_times)
+    export = sub.add_parser("export", help="calendar files and office tables")
+    export.add_argument("scenario", help="scenario YAML file")
+    export.add_argument("--what", default="ics,tables",
+                        help="ics, tables or both (comma-separated; default both)")
+    export.add_argument("--out", default="export", help="folder to write (default export/)")
+    export.set_defaults(run=_export)
     return parser
 
 

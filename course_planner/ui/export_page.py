@@ -5,6 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from course_planner.errors import NoPlanError
+from course_planner.exports import slug
+from course_planner.exports.ics import room_calendar
+from course_planner.exports.tables import german_csv, xlsx
 from course_planner.ui.state import current_scenario, guarded, plan, reach, t
 
 
@@ -12,21 +15,32 @@ def main() -> None:
     st.title(t("page_export"))
     scenario = current_scenario()
     table = reach(scenario)
-    st.download_button(t("download_reach"), table.to_csv(index=False).encode("utf-8"),
-                       file_name="reach.csv", mime="text/csv", key="dl_reach")
     unreachable = table[~table["reachable"]]
-    st.download_button(t("download_unreachable"),
-                       unreachable.to_csv(index=False).encode("utf-8"),
-                       file_name="unreachable.csv", mime="text/csv", key="dl_unreachable")
-    if scenario.teacher is None:
+    sheets = {"Erreichbarkeit": table, "Nicht erreichbar": unreachable}
+    p = None
+    if scenario.teacher is not None:
+        try:
+            p = plan(scenario)
+            sheets = {"Plan": p.table(), **sheets}
+        except NoPlanError as exc:
+            st.warning(f"{t('no_plan')}: {exc.problem}")
+    st.subheader(t("office_tables"))
+    st.caption(t("office_note"))
+    st.download_button(t("download_xlsx"), xlsx(sheets), file_name="tabellen.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml"
+                            ".sheet", key="dl_xlsx")
+    labels = {"Plan": "download_plan", "Erreichbarkeit": "download_reach",
+              "Nicht erreichbar": "download_unreachable"}
+    for name, frame in sheets.items():
+        st.download_button(t(labels[name]), german_csv(frame), file_name=f"{slug(name)}.csv",
+                           mime="text/csv", key=f"dl_{slug(name)}")
+    if p is None:
         return
-    try:
-        p = plan(scenario)
-    except NoPlanError as exc:
-        st.warning(f"{t('no_plan')}: {exc.problem}")
-        return
-    st.download_button(t("download_plan"), p.table().to_csv(index=False).encode("utf-8"),
-                       file_name="plan.csv", mime="text/csv", key="dl_plan")
+    st.subheader(t("calendars"))
+    room = st.selectbox(t("room"), p.sites, key="ics_room")
+    st.download_button(t("download_ics"), room_calendar(p, room),
+                       file_name=f"raum-{slug(room)}.ics", mime="text/calendar",
+                       key="dl_ics_room")
 
 
 guarded(main)

@@ -96,6 +96,12 @@ TEXTS: dict[str, tuple[str, str]] = {
                     "places reached (no participant numbers)"),
     "start_times": ("Kursbeginn", "Start time"),
     "best_start": ("Bester Kursbeginn für diese Räume", "Best start for these rooms"),
+    "office_tables": ("Tabellen fürs Büro", "Office tables"),
+    "office_note": ("CSV für deutsches Excel/LibreOffice: Semikolon, UTF-8, Dezimalkomma.",
+                    "CSV for German Excel/LibreOffice: semicolon, UTF-8, decimal comma."),
+    "download_xlsx": ("Alle Tabellen (XLSX)", "All tables (XLSX)"),
+    "calendars": ("Kalenderdateien", "Calendar files"),
+    "download_ics": ("Kalender des Raums (.ics)", "The room's calendar (.ics)"),
     "legend": ("grün: erreichbar, rot: nicht erreichbar, blau: Kursräume",
                "green: reachable, red: not reachable, blue: course rooms"),
 }

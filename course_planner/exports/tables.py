@@ -1,0 +1,53 @@
+"""Office tables: XLSX, and CSV as German Excel/LibreOffice expect it (`;`, UTF-8 with BOM,
+decimal comma). Text that a spreadsheet would run as a formula is neutralised."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A text cell beginning with = + - @ (or tab, CR) gets a leading apostrophe (OWASP),
+    so that a spreadsheet shows it instead of running it. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def german_csv(frame: pd.DataFrame) -> bytes:
+    """CSV for German Excel/LibreOffice: `;` separator, UTF-8 with BOM, decimal comma."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    safe.columns = [neutralise(str(c)) for c in safe.columns]
+    return safe.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+
+
+def xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An XLSX workbook, one sheet per table. Text is stored as text (never as a formula)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, frame in sheets.items():
+        ws = wb.create_sheet(title=title[:31])
+        ws.append([str(c) for c in frame.columns])
+        for row in frame.itertuples(index=False):
+            ws.append([None if (not isinstance(v, str) and pd.isna(v)) else
+                       (v.item() if hasattr(v, "item") else v) for v in row])
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # '=HYPERLINK(…)' stays a string
+        for i, column in enumerate(frame.columns, start=1):
+            width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)])
+            ws.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
+        ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
