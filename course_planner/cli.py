@@ -14,6 +14,7 @@ import pandas as pd
 
 from course_planner.errors import CoursePlannerError, NoPlanError, ScenarioError
 from course_planner.exports import slug
+from course_planner.exports.handout import LANGUAGES, handout_pdf
 from course_planner.exports.ics import room_calendar, village_calendar
 from course_planner.exports.tables import german_csv, xlsx
 from course_planner.rotation.plan import kpi_row, solve_rotation
@@ -154,11 +155,10 @@ def _export(args: argparse.Namespace) -> int:
     out = Path(args.out)
     written = []
     what = set(args.what.split(","))
-    unknown = what - {"ics", "tables"}
+    unknown = what - {"ics", "tables", "handouts"}
     if unknown:
         raise ScenarioError(f"--what: unknown export(s) {', '.join(sorted(unknown))}.",
-                            hint="Use ics, tables or ics,tables. (PDF handouts: not built "
-                                 "yet.)")
+                            hint="Use handouts, ics, tables, or several with commas.")
     table = reachability_table(study)
     plan = solve_rotation(scenario, study) if scenario.teacher else None
     if "tables" in what:
@@ -182,6 +182,24 @@ def _export(args: argparse.Namespace) -> int:
                 written.append(write_atomic(
                     out / "ics" / f"ort-{slug(rec.place)}.ics", None,
                     binary=village_calendar(plan, study, rec.place, rec.site)))
+    if "handouts" in what:
+        if plan is None:
+            raise ScenarioError("handouts need a plan: the scenario has no teacher.",
+                                field="teacher")
+        langs = [code.strip() for code in args.lang.split(",") if code.strip()]
+        # names are read for printing only; they are never stored
+        names = ([line.strip() for line in Path(args.names).read_text(
+            encoding="utf-8-sig").splitlines() if line.strip()] if args.names else [None])
+        for rec in plan.inp.assignment.itertuples(index=False):
+            if not (isinstance(rec.site, str) and rec.site):
+                continue
+            for lang in langs:
+                for i, person in enumerate(names, start=1):
+                    suffix = f"-{i:03d}" if person else ""
+                    written.append(write_atomic(
+                        out / "handouts" / f"{slug(rec.place)}-{slug(rec.site)}-{lang}"
+                                           f"{suffix}.pdf", None,
+                        binary=handout_pdf(plan, study, rec.place, rec.site, lang, person)))
     print(f"{scenario.name}: {len(written)} files -> {out}")
     return 0
 
@@ -218,8 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     times.set_defaults(run=_times)
     export = sub.add_parser("export", help="calendar files and office tables")
     export.add_argument("scenario", help="scenario YAML file")
-    export.add_argument("--what", default="ics,tables",
-                        help="ics, tables or both (comma-separated; default both)")
+    export.add_argument("--what", default="handouts,ics,tables",
+                        help="handouts, ics, tables (comma-separated; default all)")
+    export.add_argument("--lang", default="en",
+                        help="participant languages of the handouts: " + ",".join(LANGUAGES)
+                        + " (comma-separated; German is always included)")
+    export.add_argument("--names", help="text file with one participant name per line: one "
+                        "handout each (names are printed, never stored)")
     export.add_argument("--out", default="export", help="folder to write (default export/)")
     export.set_defaults(run=_export)
     return parser

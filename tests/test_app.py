@@ -122,3 +122,12 @@ def test_siting_page_chooses_rooms():
     assert not errors(at)
     assert any("Horn-Bad Meinberg" in s.value and "/ 53" in s.value for s in at.success)
     assert len(at.dataframe) == 2  # assignment and the unreachable report
+
+
+def test_export_page_offers_handouts_in_every_language():
+    at = page(app(), "export_page.py")
+    assert not errors(at)
+    for lang in ("ar", "fa", "uk"):
+        at.selectbox(key="handout_lang").set_value(lang).run()
+        assert not at.exception and not errors(at)
+    assert "Detmold" in at.selectbox(key="handout_place").options

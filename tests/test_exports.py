@@ -105,5 +105,6 @@ def test_cli_export(tmp_path, capsys):
     assert (out / "tabellen.xlsx").exists() and (out / "plan.csv").exists()
     assert (out / "ics" / "raum-kursraum.ics").exists()
     assert (out / "ics" / "ort-dorf.ics").exists()  # Dorf's 4 participants go there
-    assert main(["export", str(sc), "--what", "handouts", "--out", str(out)]) == 2
-    assert "not built yet" in capsys.readouterr().err
+    assert (out / "handouts" / "dorf-kursraum-en.pdf").exists()  # handouts by default
+    assert main(["export", str(sc), "--what", "pdfs", "--out", str(out)]) == 2
+    assert "Use handouts, ics, tables" in capsys.readouterr().err

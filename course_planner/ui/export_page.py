@@ -6,9 +6,13 @@ import streamlit as st
 
 from course_planner.errors import NoPlanError
 from course_planner.exports import slug
-from course_planner.exports.ics import room_calendar
+from course_planner.exports.handout import LANGUAGES, handout_pdf
+from course_planner.exports.ics import room_calendar, village_calendar
 from course_planner.exports.tables import german_csv, xlsx
-from course_planner.ui.state import current_scenario, guarded, plan, reach, t
+from course_planner.ui.state import current_scenario, guarded, plan, reach, study, t
+
+LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "uk": "Українська", "fa": "فارسی",
+                  "tr": "Türkçe"}
 
 
 def main() -> None:
@@ -41,6 +45,24 @@ def main() -> None:
     st.download_button(t("download_ics"), room_calendar(p, room),
                        file_name=f"raum-{slug(room)}.ics", mime="text/calendar",
                        key="dl_ics_room")
+    assigned = p.inp.assignment
+    assigned = assigned[assigned["site"].map(lambda s: isinstance(s, str) and bool(s))]
+    if assigned.empty:
+        return
+    st.subheader(t("handouts"))
+    st.caption(t("handouts_note"))
+    c1, c2 = st.columns(2)
+    place = c1.selectbox(t("place"), list(assigned["place"]), key="handout_place")
+    lang = c2.selectbox(t("language"), list(LANGUAGES), key="handout_lang",
+                        format_func=lambda code: LANGUAGE_NAMES[code])
+    site = assigned.set_index("place").at[place, "site"]
+    s = study(scenario)
+    st.download_button(t("download_handout"), handout_pdf(p, s, place, site, lang),
+                       file_name=f"{slug(place)}-{slug(site)}-{lang}.pdf",
+                       mime="application/pdf", key="dl_handout")
+    st.download_button(t("download_ics_village"), village_calendar(p, s, place, site),
+                       file_name=f"ort-{slug(place)}.ics", mime="text/calendar",
+                       key="dl_ics_village")
 
 
 guarded(main)

@@ -102,6 +102,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "download_xlsx": ("Alle Tabellen (XLSX)", "All tables (XLSX)"),
     "calendars": ("Kalenderdateien", "Calendar files"),
     "download_ics": ("Kalender des Raums (.ics)", "The room's calendar (.ics)"),
+    "handouts": ("Handzettel für Teilnehmende", "Participant handouts"),
+    "handouts_note": ("Deutsch und eine zweite Sprache nebeneinander; die Übersetzungen sind "
+                      "noch von Muttersprachler:innen zu prüfen.",
+                      "German and a second language side by side; the translations still "
+                      "need a native speaker's review."),
+    "download_handout": ("Handzettel (PDF)", "Handout (PDF)"),
+    "download_ics_village": ("Kalender des Ortes mit Verbindungen (.ics)",
+                             "The village's calendar with connections (.ics)"),
     "legend": ("grün: erreichbar, rot: nicht erreichbar, blau: Kursräume",
                "green: reachable, red: not reachable, blue: course rooms"),
 }
