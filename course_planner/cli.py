@@ -124,9 +124,8 @@ def _site(args: argparse.Namespace) -> int:
     if args.report:
         chosen = with_sites(scenario, cand_study.sites[cand_study.sites["name"].isin(
             choice.sites)])
-        report = unreachable_report(prepare(chosen, cand_study.feed), candidates=cand_study)
-        write_csv_atomic(report, args.report)
-        print(f"  unreachable places and what would help -> {args.report}")
+        _write_report(unreachable_report(prepare(chosen, cand_study.feed),
+                                         candidates=cand_study), args.report)
     return 0
 
 
@@ -143,10 +142,13 @@ def _times(args: argparse.Namespace) -> int:
           + f" — {int(best['participants'].max())} participants reach a room "
           f"(course start now {scenario.course.start}) -> {args.out}")
     if args.report:
-        report = unreachable_report(study, start_s=starts[0])
-        write_csv_atomic(report, args.report)
-        print(f"  unreachable places and what would help -> {args.report}")
+        _write_report(unreachable_report(study, start_s=starts[0]), args.report)
     return 0
+
+
+def _write_report(report: pd.DataFrame, path: str) -> None:
+    write_csv_atomic(report, path)
+    print(f"  unreachable places and what would help -> {path}")
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -207,35 +209,37 @@ def _export(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course-planner",
-        description="Plan hybrid courses: reachability by bus and train, teacher rotation.")
+        description="Plan hybrid courses: reachability by bus and train, teacher rotation, "
+                    "rooms and start times, handouts and calendars.")
     sub = parser.add_subparsers(dest="command", required=True)
-    reach = sub.add_parser("reach", help="which places reach which course room on each date")
-    reach.add_argument("scenario", help="scenario YAML file")
-    reach.add_argument("--out", default="reach.csv", help="CSV to write (default reach.csv)")
-    reach.set_defaults(run=_reach)
-    plan = sub.add_parser("plan", help="the teacher's rotation over the term")
-    plan.add_argument("scenario", help="scenario YAML file")
-    plan.add_argument("--out", default="plan.csv", help="CSV to write (default plan.csv)")
+
+    def command(name: str, help_: str, run, out: str, out_help: str):
+        cmd = sub.add_parser(name, help=help_)
+        cmd.add_argument("scenario", help="scenario YAML file")
+        cmd.add_argument("--out", default=out, help=f"{out_help} (default {out})")
+        cmd.set_defaults(run=run)
+        return cmd
+
+    report_help = "also write the unreachable places and what would help"
+    command("reach", "which places reach which course room on each date", _reach,
+            "reach.csv", "CSV to write")
+    plan = command("plan", "the teacher's rotation over the term", _plan, "plan.csv",
+                   "CSV to write")
     plan.add_argument("--kpis", help="also write the KPIs as JSON to this file")
-    plan.set_defaults(run=_plan)
     compare = sub.add_parser("compare", help="KPIs of several scenarios side by side")
     compare.add_argument("scenarios", nargs="+", help="scenario YAML files")
     compare.add_argument("--out", help="also write the comparison as CSV")
     compare.set_defaults(run=_compare)
-    site = sub.add_parser("site", help="choose the course rooms that reach the most people")
-    site.add_argument("scenario", help="scenario YAML file")
+    site = command("site", "choose the course rooms that reach the most people", _site,
+                   "sites.csv", "CSV to write")
     site.add_argument("--candidates", help="CSV name,lat,lon (default: the scenario's places)")
     site.add_argument("--p", type=int, help="how many rooms (default: siting.p, 3)")
-    site.add_argument("--out", default="sites.csv", help="CSV to write (default sites.csv)")
-    site.add_argument("--report", help="also write the unreachable places and what would help")
-    site.set_defaults(run=_site)
-    times = sub.add_parser("times", help="the start time that reaches the most people")
-    times.add_argument("scenario", help="scenario YAML file")
-    times.add_argument("--out", default="times.csv", help="CSV to write (default times.csv)")
-    times.add_argument("--report", help="also write the unreachable places and what would help")
-    times.set_defaults(run=_times)
-    export = sub.add_parser("export", help="calendar files and office tables")
-    export.add_argument("scenario", help="scenario YAML file")
+    site.add_argument("--report", help=report_help)
+    times = command("times", "the start time that reaches the most people", _times,
+                    "times.csv", "CSV to write")
+    times.add_argument("--report", help=report_help)
+    export = command("export", "participant handouts, calendar files and office tables",
+                     _export, "export", "folder to write")
     export.add_argument("--what", default="handouts,ics,tables",
                         help="handouts, ics, tables (comma-separated; default all)")
     export.add_argument("--lang", default="en",
@@ -243,8 +247,6 @@ def build_parser() -> argparse.ArgumentParser:
                         + " (comma-separated; German is always included)")
     export.add_argument("--names", help="text file with one participant name per line: one "
                         "handout each (names are printed, never stored)")
-    export.add_argument("--out", default="export", help="folder to write (default export/)")
-    export.set_defaults(run=_export)
     return parser
 
 

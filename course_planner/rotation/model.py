@@ -234,23 +234,18 @@ def _travel_rules(rm: RotationModel) -> None:
         day: dt.date = ses.at[first, "date"]
         for s in day_sessions:
             for r in range(R):
-                minutes = 0.0
-                km = 0.0
+                legs = []  # (minutes or None, km): from home to the day's first session,
+                # and from its last session home
                 if s == first:
-                    to = travel.to_room(day, r, int(ses.at[s, "start_s"]))
-                    if to is None:
-                        rm.add(x[s][r] == 0, rule_once("transit", transit_label))
-                        continue
-                    minutes += to
-                    km += travel.km[0, r + 1]
+                    legs.append((travel.to_room(day, r, int(ses.at[s, "start_s"])),
+                                 travel.km[0, r + 1]))
                 if s == last:
-                    back = travel.home_from(day, r, int(ses.at[s, "end_s"]))
-                    if back is None:
-                        rm.add(x[s][r] == 0, rule_once("transit", transit_label))
-                        continue
-                    minutes += back
-                    km += travel.km[r + 1, 0]
-                rm.travel_of[(s, r)] = (minutes, km)
+                    legs.append((travel.home_from(day, r, int(ses.at[s, "end_s"])),
+                                 travel.km[r + 1, 0]))
+                if any(minutes is None for minutes, _ in legs):
+                    rm.add(x[s][r] == 0, rule_once("transit", transit_label))
+                    continue
+                rm.travel_of[(s, r)] = (sum(m for m, _ in legs), sum(k for _, k in legs))
         for s1, s2 in itertools.pairwise(day_sessions):
             gap_min = (int(ses.at[s2, "start_s"]) - int(ses.at[s1, "end_s"])) / 60
             for r1 in range(R):
