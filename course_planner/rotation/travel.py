@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -125,7 +124,3 @@ def participants_per_site(scenario: Scenario, study: Study | None = None
             result[rec.site] += rec.participants
     result.update(given)
     return result, assignment
-
-
-def round_minutes(value: float | None) -> int | None:
-    return None if value is None else math.ceil(value)

@@ -73,7 +73,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "download_plan": ("Rotationsplan (CSV)", "Rotation plan (CSV)"),
     "download_reach": ("Erreichbarkeitstabelle (CSV)", "Reachability table (CSV)"),
     "download_unreachable": ("Nicht erreichbare Orte (CSV)", "Unreachable places (CSV)"),
-    "teacher_in": ("Lehrkraft in", "Teacher in"),
     "share": ("Präsenzanteil", "in-person share"),
     "target_share": ("Ziel", "target"),
     "longest_wait": ("längste Wartezeit", "longest wait"),
