@@ -9,14 +9,16 @@ from functools import cache
 
 import pytest
 from babel.dates import format_date
+from conftest import LINE_ROOM, make_scenario
 from pypdf import PdfReader
-from test_exports import plan_and_study
+from test_exports import TEACHER, plan_and_study
 
 from course_planner.cli import main
 from course_planner.errors import CoursePlannerError
 from course_planner.exports import handout
 from course_planner.exports.handout import LANGUAGES, handout_pdf
-from course_planner.transit.reachability import clock, journeys
+from course_planner.rotation.plan import solve_rotation
+from course_planner.transit.reachability import clock, journeys, prepare
 
 FONTS_INSTALLED = any(d.joinpath(handout.FONTS["arab"]).exists() for d in handout.FONT_DIRS)
 if not FONTS_INSTALLED and os.environ.get("CI"):
@@ -104,3 +106,19 @@ def test_cli_handouts_per_name(tmp_path, capsys):
     assert "Oleksandr" in text_of((out / "handouts" / files[1]).read_bytes())
     assert main(["export", str(sc), "--what", "handouts", "--lang", "xx",
                  "--out", str(out)]) == 2
+
+
+def test_dates_without_connection_are_listed():
+    # Easter Monday is a session here (public holidays not skipped) but the feed has no
+    # service that day: the handout shows the usual connection and lists that date
+    sc = make_scenario("line", sites=[dict(LINE_ROOM, participants=4)], teacher=TEACHER,
+                       course={"start_date": "2026-03-30", "end_date": "2026-04-13",
+                               "weekdays": ["mon"], "start": "08:30", "end": "12:00",
+                               "holidays": {"public": False}})
+    study = prepare(sc)
+    plan = solve_rotation(sc, study)
+    assert len(plan.sessions) == 3
+    text = text_of(handout_pdf(plan, study, "Dorf", "Kursraum", "en"))
+    assert "Verbindung am 30.03.2026" in text
+    assert "An diesen Tagen gibt es keine passende Verbindung:" in text
+    assert "Mo. 6.4." in text and "Mo. 13.4." not in text
