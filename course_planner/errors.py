@@ -73,3 +73,52 @@ class NoPlanError(CoursePlannerError, ValueError):
     def __init__(self, problem: str, *, rules: tuple[str, ...] = (), **kwargs) -> None:
         self.rules = rules
         super().__init__(problem, **kwargs)
+
+
+class InputFileError(CoursePlannerError, ValueError):
+    """An input file cannot be read safely: wrong encoding or separator, a symbolic-link
+    loop, a zip archive where a CSV is expected, or too large to read."""
+
+
+class TextEncodingError(InputFileError):
+    """A text file is neither UTF-8 nor Windows-1252/Latin-1 (e.g. UTF-16, or binary)."""
+
+
+class DelimiterError(InputFileError):
+    """A CSV file is separated by something other than commas (``;``, tab, ``|``)."""
+
+
+class ArchiveError(FeedError, InputFileError):
+    """A feed's zip archive (or folder) is broken, or holds members that cannot or must
+    not be read (encrypted, unsupported compression, unsafe names, links, duplicates,
+    nested feeds)."""
+
+
+class ArchiveLimitError(ArchiveError):
+    """A zip archive would unpack to more than the limits allow (checked before reading)."""
+
+
+class FeedConsistencyError(FeedError):
+    """The feed contradicts itself: duplicate ids, impossible coordinates, reversed dates."""
+
+
+class NoTeacherError(ScenarioError):
+    """The scenario has no ``teacher:``, so there is no rotation to plan."""
+
+    PROBLEM = ("this scenario has no teacher (the field 'teacher:' is missing), so there is "
+               "no rotation plan, no calendar file and no handout with the teacher's "
+               "presence.")
+    HINT = ("Add the teacher's home base, e.g. teacher: {base: {name: Detmold, lat: 51.935, "
+            "lon: 8.879}}.")
+
+    def __init__(self, file: str | Path | None = None) -> None:
+        super().__init__(self.PROBLEM, file=file, field="teacher", hint=self.HINT)
+
+
+class SolverTimeoutError(NoPlanError, TimeoutError):
+    """The solver reached its time limit without a plan and without proving that none
+    exists: a time-out, never a proof."""
+
+
+class UsageError(CoursePlannerError, ValueError):
+    """A command-line option has a value the command cannot use."""

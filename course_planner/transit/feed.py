@@ -8,7 +8,6 @@ lists. Times are seconds after midnight of the trip's *service date* and may exc
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,18 +16,16 @@ import numpy as np
 import pandas as pd
 from gtfs_kit import constants as gk_constants
 
-from course_planner.errors import FeedError, InputFileNotFoundError
+from course_planner.errors import CoursePlannerError, FeedError
+from course_planner.sources import ArchiveLimits, open_source
+from course_planner.transit.checks import (
+    REQUIRED_COLUMNS,  # noqa: F401 - kept importable
+    check_consistency,
+    check_tables,
+    locate_bad_cell,
+)
+from course_planner.transit.checks import member_label as _member
 
-REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "stops": ("stop_id", "stop_lat", "stop_lon"),
-    "routes": ("route_id",),
-    "trips": ("route_id", "service_id", "trip_id"),
-    "stop_times": ("trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time"),
-    "calendar": ("service_id", "monday", "tuesday", "wednesday", "thursday", "friday",
-                 "saturday", "sunday", "start_date", "end_date"),
-    "calendar_dates": ("service_id", "date", "exception_type"),
-    "transfers": ("from_stop_id", "to_stop_id", "transfer_type"),
-}
 _TIME = r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)\s*$"
 
 
@@ -104,122 +101,45 @@ class Feed:
         return self.gtfs.transfers
 
 
-def load_feed(path: str | Path) -> Feed:
-    """Read a GTFS zip or folder, check it, and build the routing arrays."""
-    path = Path(path)
-    label = str(path)
-    if not path.exists():
-        raise InputFileNotFoundError("the GTFS feed does not exist.", file=label,
-                                     hint="Give the path of a GTFS zip file or folder.")
-    if path.is_file() and not zipfile.is_zipfile(path):
-        raise FeedError("this is not a zip file (or the zip is broken).", file=label,
-                        hint="Download the feed again, or give the unpacked folder.")
-    try:
-        gtfs = gk.read_feed(path, dist_units="km")
-    except (ValueError, TypeError, zipfile.BadZipFile, UnicodeDecodeError,
-            pd.errors.ParserError) as exc:
-        raise _locate_bad_cell(path) or FeedError(
-            f"gtfs-kit could not read the feed ({exc}).", file=label
-        ) from None
-    _check_tables(gtfs, label)
+def load_feed(path: str | Path, limits: ArchiveLimits | None = None) -> Feed:
+    """Read a GTFS zip or folder, check it, and build the routing arrays.
+
+    A zip archive is checked before anything is unpacked (``limits``: default from the
+    environment, see :class:`~course_planner.sources.ArchiveLimits`).
+    """
+    gtfs, label = read_gtfs(path, limits)
+    check_tables(gtfs, label)
+    check_consistency(gtfs, label)
     return _build(gtfs, label)
 
 
-# --------------------------------------------------------------------------- checks
+_GTFS_CSV = {"na_values": ["", " ", "nan", "NaN", "null"], "keep_default_na": True,
+             "dtype_backend": "numpy_nullable"}
 
 
-def _member(label: str, table: str) -> str:
-    return f"{label}/{table}.txt" if not label.endswith(".txt") else label
-
-
-def _check_tables(gtfs: gk.Feed, label: str) -> None:
-    for table in ("stops", "routes", "trips", "stop_times"):
-        if getattr(gtfs, table) is None:
-            raise FeedError(f"the required file {table}.txt is missing or empty.", file=label,
-                            hint="A GTFS feed needs stops, routes, trips and stop_times.")
-    if gtfs.calendar is None and gtfs.calendar_dates is None:
-        raise FeedError("neither calendar.txt nor calendar_dates.txt is present.", file=label,
-                        hint="Without one of them no trip has a date it runs on.")
-    for table, columns in REQUIRED_COLUMNS.items():
-        df = getattr(gtfs, table)
-        if df is None:
-            continue
-        for column in columns:
-            if column not in df.columns:
-                raise FeedError(f"the required column '{column}' is missing.",
-                                file=_member(label, table), field=column)
-
-    def dangling(table: str, column: str, known: pd.Series, target: str) -> None:
-        df = getattr(gtfs, table)
-        values = df[column]
-        bad = values.notna() & ~values.isin(set(known.dropna()))
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise FeedError(
-                f"'{values.iloc[i]}' is not defined in {target}.",
-                file=_member(label, table), row=i + 2, field=column,
-                hint=f"Every {column} must appear in {target}.",
-            )
-
-    dangling("trips", "route_id", gtfs.routes["route_id"], "routes.txt")
-    services = pd.concat([
-        t["service_id"] for t in (gtfs.calendar, gtfs.calendar_dates) if t is not None
-    ])
-    dangling("trips", "service_id", services, "calendar.txt or calendar_dates.txt")
-    dangling("stop_times", "trip_id", gtfs.trips["trip_id"], "trips.txt")
-    dangling("stop_times", "stop_id", gtfs.stops["stop_id"], "stops.txt")
-    if "parent_station" in gtfs.stops.columns:
-        dangling("stops", "parent_station", gtfs.stops["stop_id"], "stops.txt (as a stop_id)")
-    if gtfs.transfers is not None:
-        dangling("transfers", "from_stop_id", gtfs.stops["stop_id"], "stops.txt")
-        dangling("transfers", "to_stop_id", gtfs.stops["stop_id"], "stops.txt")
-    for column in ("stop_lat", "stop_lon"):
-        missing = gtfs.stops[column].isna()
-        used = gtfs.stops["stop_id"].isin(set(gtfs.stop_times["stop_id"]))
-        if (missing & used).any():
-            i = int(np.flatnonzero((missing & used).to_numpy())[0])
-            raise FeedError("a stop served by trips has no coordinate.",
-                            file=_member(label, "stops"), row=i + 2, field=column)
-
-
-def _locate_bad_cell(path: Path) -> FeedError | None:
-    """After gtfs-kit failed: re-read every table as text and find the cell it choked on."""
-    label = str(path)
-    try:
-        if path.is_file():
-            with zipfile.ZipFile(path) as zf:
-                members = {Path(n).stem: n for n in zf.namelist() if n.endswith(".txt")}
-                frames = {}
-                for table, name in members.items():
-                    with zf.open(name) as fh:
-                        frames[table] = pd.read_csv(fh, dtype=str, encoding="utf-8-sig",
-                                                    keep_default_na=False)
-        else:
-            frames = {p.stem: pd.read_csv(p, dtype=str, encoding="utf-8-sig",
-                                          keep_default_na=False)
-                      for p in path.glob("*.txt") if p.stat().st_size}
-    except zipfile.BadZipFile:
-        return FeedError("the zip file is broken.", file=label,
-                         hint="Download the feed again.")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        return FeedError(f"a file is not readable CSV text ({exc}).", file=label,
-                         hint="GTFS files must be UTF-8 CSV.")
-    for table, df in frames.items():
-        dtypes = gk_constants.DTYPES.get(table, {})
-        df.columns = [c.strip() for c in df.columns]
-        for column, kind in dtypes.items():
-            if column not in df.columns or kind in ("string", "str", str):
+def read_gtfs(path: str | Path, limits: ArchiveLimits | None = None) -> tuple[gk.Feed, str]:
+    """The feed's tables as a gtfs-kit Feed (read like gtfs-kit does, but through the safe
+    reader of :mod:`course_planner.sources`), and the label that names it in messages."""
+    with open_source(path, gk_constants.DTYPES, limits=limits) as source:
+        tables: dict[str, pd.DataFrame | None] = dict.fromkeys(gk_constants.DTYPES)
+        for table in source.members:
+            if not source.members[table].size:
                 continue
-            text = df[column].str.strip()
-            number = pd.to_numeric(text.where(text != ""), errors="coerce")
-            bad = (text != "") & number.isna()
-            if not bad.any() and "int" in str(kind).lower():
-                bad = number.notna() & (number != number.round())
-            if bad.any():
-                i = int(np.flatnonzero(bad.to_numpy())[0])
-                return FeedError(f"'{df[column].iloc[i]}' is not a number.",
-                                 file=_member(label, table), row=i + 2, field=column)
-    return None
+            try:
+                frame = source.read_csv(table, dtype=gk_constants.DTYPES[table], **_GTFS_CSV)
+            except CoursePlannerError:
+                raise
+            except (ValueError, TypeError, pd.errors.ParserError) as exc:
+                text = source.read_csv(table, dtype=str, keep_default_na=False,
+                                       on_bad_lines="skip")
+                raise locate_bad_cell({table: text}, source.label) or FeedError(
+                    f"the file is not readable GTFS CSV ({exc}).",
+                    file=source.member_label(table)) from None
+            if not frame.empty:
+                frame.columns = [str(c).strip() for c in frame.columns]
+                tables[table] = frame
+        label = source.label
+    return gk.Feed(dist_units="km", **tables), label
 
 
 def _parse_times(series: pd.Series, label: str, column: str) -> np.ndarray:
