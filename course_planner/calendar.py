@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from pathlib import Path
 
 import holidays as holidays_lib
 import pandas as pd
@@ -65,11 +66,14 @@ def closed_days(course: Course) -> dict[dt.date, str]:
     return closed
 
 
-def term_sessions(course: Course) -> tuple[pd.DataFrame, pd.DataFrame]:
+def term_sessions(course: Course, source: str | Path | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The sessions of the term, and the course dates skipped with their reason.
 
     Sessions (columns :data:`SESSION_COLUMNS`) run in date and slot order; with
-    ``ue_total`` the term stops once the units are reached (at the latest on end_date).
+    ``ue_total`` the term stops once the units are reached (at the latest on end_date);
+    a term that cannot reach them is a :class:`ScenarioError` naming ``source`` (the
+    scenario file) and the numbers.
     """
     closed = closed_days(course)
     slots = course.slot_times
@@ -91,5 +95,22 @@ def term_sessions(course: Course) -> tuple[pd.DataFrame, pd.DataFrame]:
             rows.append({"session": len(rows), "date": day,
                          "weekday": WEEKDAY_DE[day.weekday()], "slot": k,
                          "start_s": start, "end_s": end, "ue": ue})
+    if course.ue_total is not None and rows and ue_done < course.ue_total:
+        _short_term(course, rows, skipped, ue_done, source)
     sessions = pd.DataFrame(rows, columns=SESSION_COLUMNS)
     return sessions, pd.DataFrame(skipped, columns=["date", "reason"])
+
+
+def _short_term(course: Course, rows: list[dict], skipped: list[dict], ue_done: int,
+                source: str | Path | None) -> None:
+    """Raise: the term cannot deliver ``ue_total`` (with the numbers, so the fix is clear)."""
+    days = len({r["date"] for r in rows})
+    per_day = sum(r["ue"] for r in rows) / max(days, 1)
+    closed = f", {len(skipped)} course date(s) skipped for holidays and closures" \
+        if skipped else ""
+    raise ScenarioError(
+        f"ue_total is {course.ue_total} UE, but from {course.start_date} to "
+        f"{course.end_date} on {', '.join(course.weekdays)} the term has only {days} course "
+        f"day(s) × {per_day:g} UE = {ue_done} UE{closed}.",
+        file=source, field="course.ue_total",
+        hint="Move end_date later, add weekdays or sessions, or lower ue_total.")

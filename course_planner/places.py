@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 
+from course_planner.coordinates import coordinate_problem
 from course_planner.errors import PlacesError
+from course_planner.logs import get_logger
+from course_planner.sources import check_delimiter, first_line, read_text, safe_path
+
+log = get_logger(__name__)
 
 #: Columns of a places frame: name (unique), lat, lon, participants (nullable int),
 #: stop_id (set when the place is a stop of the feed, else empty).
@@ -19,11 +26,26 @@ def load_places(path: str | Path, participants: dict[str, int] | None = None) ->
     ``participants`` from the scenario override or add to the CSV's column.
     """
     path = Path(path)
+    label = str(path)
+    safe_path(path, what="places file")
+    if not path.is_file():
+        raise PlacesError("the places file does not exist." if not path.exists() else
+                          "this is a folder, not a places file.", file=path,
+                          hint="Give a CSV with columns name,lat,lon[,participants].")
+    with open(path, "rb") as fh:
+        if zipfile.is_zipfile(fh):
+            raise PlacesError(
+                "this is a zip archive (a GTFS feed?), not a places CSV.", file=path,
+                field="places", hint="'places:' takes a CSV name,lat,lon[,participants] or "
+                "all_stops; the timetable goes under 'feed:'.")
+    text = read_text(path, what="places file")
+    check_delimiter(first_line(text), label)
     try:
-        raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    except FileNotFoundError:
-        raise PlacesError("the places file does not exist.", file=path) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise PlacesError("the file is empty.", file=path,
+                          hint="Write a header name,lat,lon and one row per place.") from None
+    except pd.errors.ParserError as exc:
         raise PlacesError(
             f"not a readable CSV ({exc}).", file=path, hint="Save it as UTF-8 CSV with a header."
         ) from None
@@ -35,10 +57,17 @@ def load_places(path: str | Path, participants: dict[str, int] | None = None) ->
                 file=path,
                 hint="The header must contain name,lat,lon and may contain participants.",
             )
+    if raw.empty:
+        raise PlacesError("the file has a header but no places.", file=path, row=2,
+                          hint="Add one row per place: name,lat,lon[,participants].")
     rows = []
     for i, rec in enumerate(raw.to_dict("records")):
-        line = i + 2  # the header is line 1
-        name = rec["name"].strip()
+        line = i + 2  # the header is line 1 (a name with a line break spans two lines)
+        name = " ".join(rec["name"].split())
+        if name != rec["name"].strip():
+            log.warning("%s, row %d, field 'name': the name '%s' contained line breaks or "
+                        "repeated spaces; they were replaced by single spaces.",
+                        path, line, name)
         if not name:
             raise PlacesError("the name is empty.", file=path, row=line, field="name")
         values = {}
@@ -55,6 +84,14 @@ def load_places(path: str | Path, participants: dict[str, int] | None = None) ->
                     f"{values[column]} is outside {lo}..{hi}.", file=path, row=line,
                     field=column,
                 )
+        problem = coordinate_problem(values["lat"], values["lon"])
+        if problem is not None and problem.is_error:
+            raise PlacesError(f"{values['lat']},{values['lon']}: {problem.value}.", file=path,
+                              row=line, field="lat",
+                              hint="Write decimal degrees, lat first (Lippe: 51.9,8.8).")
+        if problem is not None:
+            log.warning("%s, row %d: %s (%s,%s) — %s.", path, line, name, values["lat"],
+                        values["lon"], problem.value)
         count = None
         text = rec.get("participants", "").strip()
         if text:

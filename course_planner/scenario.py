@@ -19,7 +19,9 @@ from pydantic import (
     model_validator,
 )
 
+from course_planner.coordinates import coordinate_problem
 from course_planner.errors import InputFileNotFoundError, ScenarioError
+from course_planner.sources import ArchiveLimits, read_text, safe_path
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_STOPS = "all_stops"
@@ -38,13 +40,50 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _plausible(lat: float, lon: float) -> None:
+    """0,0 and swapped coordinates are errors (see :mod:`course_planner.coordinates`)."""
+    problem = coordinate_problem(lat, lon)
+    if problem is not None and problem.is_error:
+        raise ValueError(f"{lat},{lon}: {problem.value}")
+
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
+#: spellings read as a weekday (English and German, short and long); nothing else is
+_WEEKDAY_SPELLINGS = {
+    **{d: d for d in WEEKDAYS},
+    **dict(zip(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                "sunday"), WEEKDAYS, strict=True)),
+    **dict(zip(("mo", "di", "mi", "do", "fr", "sa", "so"), WEEKDAYS, strict=True)),
+    **dict(zip(("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag",
+                "sonntag"), WEEKDAYS, strict=True)),
+    "sonnabend": "sat",
+}
+
+
 def _weekday_list(value: Any) -> Any:
-    if isinstance(value, list):
-        return [v.strip().lower()[:3] if isinstance(v, str) else v for v in value]
-    return value
+    """Weekday names to ``mon`` … ``sun``; an unknown word is an error, never a guess."""
+    if not isinstance(value, list):
+        return value
+    out = []
+    for v in value:
+        if isinstance(v, str):
+            key = v.strip().lower().rstrip(".")
+            if key not in _WEEKDAY_SPELLINGS:
+                raise ValueError(f"'{v}' is not a weekday; write mon, tue, wed, thu, fri, "
+                                 "sat or sun")
+            v = _WEEKDAY_SPELLINGS[key]
+        out.append(v)
+    return out
+
+
+def day_clock(text: str) -> int:
+    """A time of the course day, '00:00' … '24:00', in seconds."""
+    seconds = clock_to_seconds(text)
+    if seconds > 24 * 3600:
+        raise ValueError(f"'{text}' is not a time of day; times run from 00:00 to 24:00")
+    return seconds
 
 
 class DateRange(_Strict):
@@ -103,6 +142,11 @@ class Site(_Strict):
     def _lower_weekdays(cls, value: Any) -> Any:
         return _weekday_list(value)
 
+    @model_validator(mode="after")
+    def _coordinate(self) -> Site:
+        _plausible(self.lat, self.lon)
+        return self
+
     def available_on(self, day: dt.date) -> bool:
         """False when the room's weekday rule excludes ``day``."""
         return self.available_weekdays is None or WEEKDAYS[day.weekday()] in \
@@ -118,7 +162,7 @@ class Slot(_Strict):
     @field_validator("start", "end")
     @classmethod
     def _clock(cls, value: str) -> str:
-        clock_to_seconds(value)
+        day_clock(value)
         return value
 
 
@@ -160,7 +204,7 @@ class Course(_Strict):
     @field_validator("start", "end")
     @classmethod
     def _clock(cls, value: str) -> str:
-        clock_to_seconds(value)
+        day_clock(value)
         return value
 
     @model_validator(mode="after")
@@ -219,6 +263,26 @@ class Place(_Strict):
     name: Annotated[str, Field(min_length=1)]
     lat: Annotated[float, Field(ge=-90, le=90)]
     lon: Annotated[float, Field(ge=-180, le=180)]
+
+    @model_validator(mode="after")
+    def _coordinate(self) -> Place:
+        _plausible(self.lat, self.lon)
+        return self
+
+
+class Limits(_Strict):
+    """How much an input archive may unpack to (see
+    :class:`~course_planner.sources.ArchiveLimits`); unset: the environment or the
+    defaults (4096 MiB, ratio 200:1, 10 000 entries)."""
+
+    max_unzipped_mb: Annotated[float, Field(gt=0)] | None = None
+    max_zip_ratio: Annotated[float, Field(gt=0)] | None = None
+    max_zip_members: Annotated[int, Field(gt=0)] | None = None
+
+    def archive_limits(self) -> ArchiveLimits:
+        return ArchiveLimits.from_env(max_unzipped_mb=self.max_unzipped_mb,
+                                      max_ratio=self.max_zip_ratio,
+                                      max_members=self.max_zip_members)
 
 
 class Teacher(_Strict):
@@ -298,8 +362,19 @@ class Siting(_Strict):
     @classmethod
     def _clock(cls, value: str | None) -> str | None:
         if value is not None:
-            clock_to_seconds(value)
+            day_clock(value)
         return value
+
+    @model_validator(mode="after")
+    def _order(self) -> Siting:
+        if clock_to_seconds(self.latest_start) < clock_to_seconds(self.earliest_start):
+            raise ValueError(f"latest_start {self.latest_start} lies before earliest_start "
+                             f"{self.earliest_start}")
+        if self.start_not_before and self.end_by and \
+                clock_to_seconds(self.end_by) <= clock_to_seconds(self.start_not_before):
+            raise ValueError(f"end_by {self.end_by} must lie after start_not_before "
+                             f"{self.start_not_before}")
+        return self
 
 
 class Area(_Strict):
@@ -334,6 +409,7 @@ class Scenario(_Strict):
     teacher: Teacher | None = None
     rotation: Rotation = Rotation()
     siting: Siting = Siting()
+    limits: Limits = Limits()
     source_file: Path | None = None
 
     @field_validator("places", mode="before")
@@ -435,7 +511,7 @@ def scenario_from_dict(data: Any, source: Path | None = None, yaml_root: Any = N
         value = data.get(key)
         if isinstance(value, str) and (key != "places" or value.strip().lower().replace(
             " ", "_") != ALL_STOPS):
-            data[key] = (base / value).resolve()
+            data[key] = safe_path(base / value, what=key, file=label, field=key)
     data["source_file"] = source
     try:
         scenario = Scenario.model_validate(data)
@@ -479,7 +555,7 @@ def _check_paths(scenario: Scenario, label: str) -> None:
 
 
 def _read_yaml(path: Path) -> tuple[Any, Any]:
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_text(path, what="scenario file")
     try:
         return yaml.compose(text), yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -509,7 +585,8 @@ def _with_base(data: Any, path: Path, seen: tuple[Path, ...] = ()) -> Any:
     if not isinstance(data, dict) or "extends" not in data:
         return data
     data = dict(data)
-    base_path = (path.parent / str(data.pop("extends"))).resolve()
+    base_path = safe_path(path.parent / str(data.pop("extends")), what="base scenario",
+                          file=path, field="extends")
     if base_path in seen or base_path == path.resolve():
         raise ScenarioError("the scenario extends itself (a cycle of 'extends').",
                             file=path, field="extends")
@@ -524,7 +601,8 @@ def _with_base(data: Any, path: Path, seen: tuple[Path, ...] = ()) -> Any:
     for key in ("feed", "places"):  # the base's own paths are relative to the base file
         value = base.get(key)
         if isinstance(value, str) and value.strip().lower().replace(" ", "_") != ALL_STOPS:
-            base[key] = str((base_path.parent / value).resolve())
+            base[key] = str(safe_path(base_path.parent / value, what=key, file=base_path,
+                                      field=key))
     return _merge(base, data)
 
 
@@ -561,10 +639,12 @@ def scenario_yaml(data: dict) -> str:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file (``extends:`` another one if it says so)."""
     path = Path(path)
+    safe_path(path, what="scenario file")
     if not path.is_file():
         raise InputFileNotFoundError(
             "the scenario file does not exist.", file=path, hint="Check the path."
         )
     root, data = _read_yaml(path)
     data = _with_base(data, path)
-    return scenario_from_dict(data, source=path.resolve(), yaml_root=root)
+    return scenario_from_dict(data, source=safe_path(path, what="scenario file"),
+                              yaml_root=root)

@@ -23,18 +23,24 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 from ortools.sat.python import cp_model
 
 from course_planner.calendar import term_sessions
-from course_planner.errors import ScenarioError
+from course_planner.errors import NoTeacherError, ScenarioError
+from course_planner.logs import get_logger
 from course_planner.rotation.travel import TeacherTravel, participants_per_site, teacher_travel
 from course_planner.scenario import Scenario
 from course_planner.transit.reachability import Study
 
-SCALE = 1000  # objective units per unit of weighted penalty
+log = get_logger(__name__)
+
+SCALE = 1000  # objective units per unit of weighted penalty, at least (see objective_scale)
+RESOLUTION = 10  # the smallest weight's unit cost is at least this many objective units
+MAX_OBJECTIVE = 2.0**50  # CP-SAT's integer objective stays well inside int64
 
 PENALTIES = {  # name -> (unit, explanation)
     "share": ("Sitzungen", "Abweichung der Präsenzsitzungen je Raum vom Zielanteil"),
@@ -68,7 +74,9 @@ class RotationInput:
 
 def rotation_input(scenario: Scenario, study: Study | None = None) -> RotationInput:
     """Sessions, participants per room, target shares and the teacher's travel."""
-    sessions, skipped = term_sessions(scenario.course)
+    if scenario.teacher is None:
+        raise NoTeacherError(file=str(scenario.source_file or scenario.name))
+    sessions, skipped = term_sessions(scenario.course, source=scenario.source_file)
     if sessions.empty:
         raise ScenarioError("the term has no session: every course date is a holiday or "
                             "closed.", file=str(scenario.source_file or "scenario"),
@@ -110,6 +118,7 @@ class RotationModel:
     pair_travel: list[tuple[cp_model.IntVar, float, float, int, int, int, int]] = field(
         default_factory=list)
     away: set[int] = field(default_factory=set)
+    scale: float = SCALE  # objective units per unit of weighted penalty
 
     def rule(self, key: str, label: str) -> cp_model.IntVar | None:
         """A new rule: its enforcement literal in explain mode, else None (always on)."""
@@ -264,12 +273,38 @@ def _travel_rules(rm: RotationModel) -> None:
                                                s1, s2, r1, r2))
 
 
+def objective_scale(unit_costs: dict[str, float], magnitude: float) -> float:
+    """Objective units per unit of weighted penalty (CP-SAT needs integer coefficients).
+
+    At least :data:`SCALE`, and large enough that the smallest non-zero ``unit_costs``
+    (the cost of one unit of a penalty: one hundredth of a session off target, one minute
+    of travel, one km, one session of streak) becomes at least :data:`RESOLUTION`, so no
+    weight rounds to zero or loses more than a few per cent. ``magnitude``: the largest
+    weighted objective possible; the scale keeps it below 2**50 (and says which weight
+    then loses its effect).
+    """
+    positive = {k: v for k, v in unit_costs.items() if v > 0}
+    scale = float(SCALE)
+    if positive:
+        smallest = min(positive.values())
+        if smallest * scale < RESOLUTION:
+            scale = 10.0 ** math.ceil(math.log10(RESOLUTION / smallest))
+    if magnitude * scale > MAX_OBJECTIVE:
+        scale = max(MAX_OBJECTIVE / magnitude, 1e-9)
+        for name, cost in sorted(positive.items()):
+            if cost * scale < 0.5:
+                log.warning("rotation.weights: the weight of '%s' is so small next to the "
+                            "others (%g per unit) that it has no effect on the plan.",
+                            name, cost)
+    return scale
+
+
 def _soft_rules(rm: RotationModel) -> None:
     inp, m, x = rm.inp, rm.model, rm.x
     rot = inp.scenario.rotation
     w = rot.weights
     S, R = len(inp.sessions), len(inp.sites)
-    objective = []
+    weighted: list[tuple[float, cp_model.IntVar, int]] = []  # (cost per unit, var, its max)
     # share: |100·count_r − 100·target_r·N| in hundredths of a session
     n_taught = S - len(rm.away)
     share_terms = []
@@ -280,18 +315,18 @@ def _soft_rules(rm: RotationModel) -> None:
         m.add(dev >= 100 * count - target)
         m.add(dev >= target - 100 * count)
         share_terms.append((0.01, dev))
-        objective.append(round(SCALE * w.share / 100) * dev)
+        weighted.append((w.share / 100, dev, 100 * S))
     rm.penalty_terms["share"] = share_terms
     # travel: minutes and km of each choice
     time_terms, km_terms = [], []
     for (s, r), (minutes, km) in rm.travel_of.items():
         time_terms.append((minutes / 60, x[s][r]))
         km_terms.append((km, x[s][r]))
-        objective.append(round(SCALE * (w.travel * minutes / 60 + w.distance * km)) * x[s][r])
+        weighted.append((w.travel * minutes / 60 + w.distance * km, x[s][r], 1))
     for z, minutes, km, *_ in rm.pair_travel:
         time_terms.append((minutes / 60, z))
         km_terms.append((km, z))
-        objective.append(round(SCALE * (w.travel * minutes / 60 + w.distance * km)) * z)
+        weighted.append((w.travel * minutes / 60 + w.distance * km, z, 1))
     rm.penalty_terms["travel_time"] = time_terms
     rm.penalty_terms["travel_distance"] = km_terms
     # streaks longer than max_streak in one room
@@ -302,9 +337,12 @@ def _soft_rules(rm: RotationModel) -> None:
             e = m.new_bool_var(f"streak[{s},{r}]")
             m.add(e >= sum(x[i][r] for i in range(s - L, s + 1)) - L)
             streak_terms.append((1.0, e))
-            objective.append(round(SCALE * w.streak) * e)
+            weighted.append((w.streak, e, 1))
     rm.penalty_terms["streak"] = streak_terms
-    m.minimize(sum(objective))
+    unit_costs = {"share": w.share / 100, "travel": w.travel / 60, "distance": w.distance,
+                  "streak": w.streak}
+    rm.scale = objective_scale(unit_costs, sum(abs(c) * ub for c, _, ub in weighted))
+    m.minimize(sum(round(rm.scale * c) * var for c, var, _ in weighted))
 
 
 def solver_for(inp: RotationInput, workers: int = 1) -> cp_model.CpSolver:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from course_planner.errors import NoPlanError
+from course_planner.errors import NoPlanError, SolverTimeoutError
 from course_planner.rotation.explain import conflicting_rules
 from course_planner.rotation.model import (
     PENALTIES,
@@ -77,22 +77,34 @@ def solve_rotation(scenario: Scenario, study: Study | None = None) -> Plan:
     wall = time.perf_counter() - t0
     label = str(scenario.source_file or scenario.name)
     if status == cp_model.INFEASIBLE:
-        rules = conflicting_rules(inp)
-        if not rules:
+        conflict = conflicting_rules(inp)
+        if conflict is None:
             raise NoPlanError("no plan is possible, but no single rule could be named "
                               "(the sessions, rooms and teacher times leave no choice).",
                               file=label)
-        names = "; ".join(f"„{r.label}“" for r in rules)
+        names = "; ".join(f"„{r.label}“" for r in conflict.rules)
+        hint = ("Drop or change one of them (together with: exactly one room in person "
+                "per session). This is one conflict; once it is resolved, another may show.")
+        if not conflict.irreducible:
+            hint += (" Not every rule could be checked within the time limit, so the list "
+                     "may name more rules than needed; raise rotation.time_limit_s for a "
+                     "shorter one.")
         raise NoPlanError(
             f"no plan is possible: these rules cannot all hold: {names}.",
-            file=label, rules=tuple(r.label for r in rules),
-            hint="Drop or change one of them (together with: exactly one room in person "
-                 "per session). This is one conflict; once it is resolved, another may show.")
+            file=label, rules=tuple(r.label for r in conflict.rules), hint=hint)
+    if status == cp_model.UNKNOWN:
+        limit = scenario.rotation.time_limit_s
+        raise SolverTimeoutError(
+            f"no plan found within the time limit ({limit:g} s), and no conflict found "
+            "within the time limit either: the solver proved neither that a plan exists nor "
+            "that none does.", file=label, field="rotation.time_limit_s",
+            hint="Raise rotation.time_limit_s (e.g. to 60); if it still fails, relax a rule "
+                 "(max_wait, opening_round, pins, room weekdays) and try again.")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise NoPlanError(
-            f"no plan found within the time limit ({scenario.rotation.time_limit_s} s, "
-            f"solver status {solver.status_name(status)}).", file=label,
-            field="rotation.time_limit_s", hint="Raise rotation.time_limit_s.")
+            f"the solver stopped without a plan (status {solver.status_name(status)}).",
+            file=label, hint="This is a fault of the model; please report it with the "
+                             "scenario file.")
     ses = inp.sessions.copy()
     chosen = []
     for s in range(len(ses)):
@@ -111,7 +123,7 @@ def solve_rotation(scenario: Scenario, study: Study | None = None) -> Plan:
     penalties = pd.DataFrame(rows, columns=["name", "value", "unit", "weight", "cost",
                                             "meaning"])
     return Plan(inp, ses, penalties, status == cp_model.OPTIMAL,
-                solver.objective_value / 1000, solver.best_objective_bound / 1000, wall)
+                solver.objective_value / rm.scale, solver.best_objective_bound / rm.scale, wall)
 
 
 def _longest_wait(present: list[bool]) -> int:
