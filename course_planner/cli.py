@@ -12,11 +12,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from course_planner.errors import CoursePlannerError, NoPlanError, ScenarioError
+from course_planner.errors import (
+    CoursePlannerError,
+    NoPlanError,
+    NoTeacherError,
+    ScenarioError,
+    UsageError,
+)
 from course_planner.exports import slug
 from course_planner.exports.handout import LANGUAGES, handout_pdf
 from course_planner.exports.ics import room_calendar, village_calendar
 from course_planner.exports.tables import german_csv, xlsx
+from course_planner.logs import setup_cli_logging
 from course_planner.rotation.plan import kpi_row, solve_rotation
 from course_planner.scenario import load_scenario
 from course_planner.siting import (
@@ -26,6 +33,7 @@ from course_planner.siting import (
     unreachable_report,
     with_sites,
 )
+from course_planner.sources import read_text
 from course_planner.transit.reachability import clock, prepare, reachability_table
 
 
@@ -153,6 +161,8 @@ def _write_report(report: pd.DataFrame, path: str) -> None:
 
 def _export(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
+    if scenario.teacher is None and {"ics", "handouts"} & set(args.what.split(",")):
+        raise NoTeacherError(file=args.scenario)
     study = prepare(scenario)
     out = Path(args.out)
     written = []
@@ -190,8 +200,7 @@ def _export(args: argparse.Namespace) -> int:
                                 field="teacher")
         langs = [code.strip() for code in args.lang.split(",") if code.strip()]
         # names are read for printing only; they are never stored
-        names = ([line.strip() for line in Path(args.names).read_text(
-            encoding="utf-8-sig").splitlines() if line.strip()] if args.names else [None])
+        names = args.names_list or [None]
         for rec in plan.inp.assignment.itertuples(index=False):
             if not (isinstance(rec.site, str) and rec.site):
                 continue
@@ -250,9 +259,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """Options checked before anything is read or written (exit 2 with one message)."""
+    if getattr(args, "p", None) is not None and args.p < 1:
+        raise UsageError(f"--p must be at least 1 (got {args.p}): how many course rooms to "
+                         "choose.", field="--p")
+    if getattr(args, "lang", None) is not None:
+        langs = [code.strip() for code in args.lang.split(",") if code.strip()]
+        unknown = [code for code in langs if code not in LANGUAGES]
+        if unknown or not langs:
+            raise UsageError(
+                f"--lang: unknown language(s) {', '.join(unknown) or '(none given)'}.",
+                field="--lang", hint="Available: " + ", ".join(LANGUAGES) + " (comma-separated;"
+                " German is always included).")
+    if getattr(args, "names", None):
+        args.names_list = read_names(args.names)
+    elif hasattr(args, "names"):
+        args.names_list = []
+
+
+def read_names(path: str | Path) -> list[str]:
+    """Participant names, one a line (blank lines skipped); an empty file is an error."""
+    names = [" ".join(line.split()) for line in read_text(
+        path, what="names file", max_mb=4).splitlines() if line.strip()]
+    if not names:
+        raise UsageError("the names file holds no name.", file=path, field="--names",
+                         hint="Write one participant name per line, or leave out --names.")
+    return names
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    setup_cli_logging()
     try:
+        _check_options(args)
         return args.run(args)
     except CoursePlannerError as exc:
         print(f"course-planner: error: {exc}", file=sys.stderr)

@@ -52,6 +52,15 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 # --------------------------------------------------------------------------- limits
 
 
+def size_text(n: float) -> str:
+    """Bytes for people: '812 bytes', '64.0 KiB', '512 MiB', '1.5 GiB'."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", MIB), ("KiB", 1024)):
+        if n >= factor:
+            value = n / factor
+            return f"{value:,.1f} {unit}" if value < 10 else f"{value:,.0f} {unit}"
+    return f"{n:,.0f} bytes"
+
+
 @dataclass(frozen=True)
 class ArchiveLimits:
     """How much a zip archive may unpack to; checked from its directory before reading.
@@ -197,8 +206,9 @@ def read_text(path: str | Path, *, what: str = "file", max_mb: float = 64,
         raise InputFileError(f"this is a folder; the {what} must be a file.", file=label)
     size = path.stat().st_size
     if size > max_mb * MIB:
-        raise InputFileError(f"the {what} is {size / MIB:.0f} MiB; at most {max_mb:g} MiB "
-                             "are read.", file=label, hint="Is this the right file?")
+        raise InputFileError(f"the {what} is {size_text(size)}; at most "
+                             f"{size_text(max_mb * MIB)} are read.", file=label,
+                             hint="Is this the right file?")
     return decode_text(path.read_bytes(), label)
 
 
@@ -405,8 +415,8 @@ def _check_archive(zf: zipfile.ZipFile, wanted: set[str], label: str,
         files.append(Member(name, info.file_size, info=info))
     if total > limits.max_unzipped_mb * MIB:
         raise ArchiveLimitError(
-            f"the archive would unpack to {total / MIB:,.0f} MiB; the limit is "
-            f"{limits.max_unzipped_mb:,.0f} MiB. Nothing was unpacked.", file=label,
+            f"the archive would unpack to {size_text(total)}; the limit is "
+            f"{size_text(limits.max_unzipped_mb * MIB)}. Nothing was unpacked.", file=label,
             hint=f"Clip the feed to your area first, or raise the limit ({ENV_MAX_UNZIPPED_MB}"
                  " or the scenario's limits.max_unzipped_mb) if the file is trusted.")
     members = _choose_folder(files, wanted, label)
@@ -425,8 +435,8 @@ def _check_archive(zf: zipfile.ZipFile, wanted: set[str], label: str,
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > limits.ratio_floor_mb * MIB and ratio > limits.max_ratio:
             raise ArchiveLimitError(
-                f"the member would unpack from {info.compress_size / MIB:,.1f} MiB to "
-                f"{info.file_size / MIB:,.0f} MiB (ratio {ratio:,.0f}:1); the limit is "
+                f"the member would unpack from {size_text(info.compress_size)} to "
+                f"{size_text(info.file_size)} (ratio {ratio:,.0f}:1); the limit is "
                 f"{limits.max_ratio:,.0f}:1. Nothing was unpacked.", file=where,
                 hint=f"Such archives are refused as zip bombs; raise the limit "
                      f"({ENV_MAX_ZIP_RATIO} or the scenario's limits.max_zip_ratio) only for "

@@ -93,7 +93,8 @@ def prepare(scenario: Scenario, feed: Feed | None = None,
 
     ``places`` (columns name, lat, lon, participants, stop_id) replaces the scenario's.
     """
-    feed = feed if feed is not None else load_feed(scenario.feed)
+    feed = feed if feed is not None else load_feed(scenario.feed,
+                                                    scenario.limits.archive_limits())
     dates = course_dates(scenario.course)
     if not dates:
         raise FeedError("the course has no date: no course weekday lies between start_date "

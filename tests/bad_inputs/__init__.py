@@ -1,0 +1,1 @@
+"""Bad inputs, one small case per kind, each run through the command line (issue 10)."""
