@@ -335,6 +335,14 @@ class Rotation(_Strict):
     time_limit_s: Annotated[float, Field(gt=0, le=600)] = 10
     seed: int = 0
 
+    @field_validator("target", mode="before")
+    @classmethod
+    def _target_word(cls, value: Any) -> Any:
+        if isinstance(value, str) and value not in ("participants", "equal"):
+            raise ValueError(f"'{value}' is not a target; write participants, equal, or a "
+                             "share per room such as {Augustdorf: 1, Schlangen: 2}")
+        return value
+
 
 class Siting(_Strict):
     """Choice of rooms and start times (``course-planner site`` / ``times``).
