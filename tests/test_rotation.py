@@ -229,3 +229,27 @@ def test_penalties_and_kpis_match_the_plan():
     assert kpis["teacher_km"] > 0 and kpis["teacher_hours"] > 0
     assert set(plan.table().columns) == {"date", "weekday", "start", "end", "ue",
                                          "teacher_site", "Nord", "Mitte", "Süd"}
+
+
+# --------------------------------------------------------------------------- soft rules
+
+
+def test_every_soft_rule_has_a_weight_field_and_is_reported():
+    from course_planner.rotation.model import SOFT_RULES
+    from course_planner.scenario import Weights
+
+    assert {r.weight_field for r in SOFT_RULES} <= set(Weights.model_fields)
+    plan = solve_rotation(scenario())
+    assert list(plan.penalties["name"]) == [r.name for r in SOFT_RULES]
+
+
+@pytest.mark.parametrize("tiny", [0.04, 0.001])
+def test_a_tiny_weight_still_counts(tiny):
+    """Only `share` weighs, and only a little: the plan must still follow the target shares
+    as closely as with a large weight (the integer objective must not round it away)."""
+    off = {"travel": 0, "distance": 0, "streak": 0}
+    small = solve_rotation(scenario(rotation={"weights": {"share": tiny, **off}}))
+    large = solve_rotation(scenario(rotation={"weights": {"share": 10, **off}}))
+    none = solve_rotation(scenario(rotation={"weights": {"share": 0, **off}}))
+    share = [p.penalties.set_index("name").at["share", "value"] for p in (small, large, none)]
+    assert share[0] == share[1] < share[2]

@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 from course_planner.errors import NoPlanError
 from course_planner.rotation.explain import conflicting_rules
 from course_planner.rotation.model import (
-    PENALTIES,
+    SOFT_RULES,
     RotationInput,
     build_model,
     rotation_input,
@@ -101,17 +101,17 @@ def solve_rotation(scenario: Scenario, study: Study | None = None) -> Plan:
     ses["teacher_site"] = chosen
     rows = []
     weights = scenario.rotation.weights
-    weight_of = {"share": weights.share, "travel_time": weights.travel,
-                 "travel_distance": weights.distance, "streak": weights.streak}
-    for name, terms in rm.penalty_terms.items():
-        value = sum(coef * solver.value(var) for coef, var in terms)
-        rows.append({"name": name, "value": round(value, 2), "unit": PENALTIES[name][0],
-                     "weight": weight_of[name], "cost": round(weight_of[name] * value, 2),
-                     "meaning": PENALTIES[name][1]})
+    for rule in SOFT_RULES:
+        value = sum(t.per_unit * solver.value(t.var) for t in rm.penalty_terms[rule.name])
+        weight = rule.weight(weights)
+        rows.append({"name": rule.name, "value": round(value, 2), "unit": rule.unit,
+                     "weight": weight, "cost": round(weight * value, 2),
+                     "meaning": rule.meaning})
     penalties = pd.DataFrame(rows, columns=["name", "value", "unit", "weight", "cost",
                                             "meaning"])
     return Plan(inp, ses, penalties, status == cp_model.OPTIMAL,
-                solver.objective_value / 1000, solver.best_objective_bound / 1000, wall)
+                solver.objective_value / rm.scale, solver.best_objective_bound / rm.scale,
+                wall)
 
 
 def _longest_wait(present: list[bool]) -> int:
