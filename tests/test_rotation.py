@@ -253,3 +253,12 @@ def test_a_tiny_weight_still_counts(tiny):
     none = solve_rotation(scenario(rotation={"weights": {"share": 0, **off}}))
     share = [p.penalties.set_index("name").at["share", "value"] for p in (small, large, none)]
     assert share[0] == share[1] < share[2]
+
+
+def test_teacher_by_bus_without_any_connection_names_the_transit_rule():
+    """The teacher lives where no bus runs: no room can be reached, and the explanation
+    says so in words."""
+    far = {"base": {"name": "Einöde", "lat": 51.50, "lon": 9.50}, "travel_mode": "transit"}
+    with pytest.raises(NoPlanError) as err:
+        solve_rotation(scenario(teacher=far))
+    assert err.value.rules == ("Lehrkraft fährt mit Bus und Bahn (hin und zurück rechtzeitig)",)

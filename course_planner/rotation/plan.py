@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 from ortools.sat.python import cp_model
@@ -38,7 +37,6 @@ class Plan:
     optimal: bool
     objective: float
     bound: float
-    wall_s: float = field(compare=False)
 
     @property
     def sites(self) -> list[str]:
@@ -72,9 +70,7 @@ def solve_rotation(scenario: Scenario, study: Study | None = None) -> Plan:
     inp = rotation_input(scenario, study)
     rm = build_model(inp)
     solver = solver_for(inp)
-    t0 = time.perf_counter()
     status = solver.solve(rm.model)
-    wall = time.perf_counter() - t0
     label = str(scenario.source_file or scenario.name)
     if status == cp_model.INFEASIBLE:
         rules = conflicting_rules(inp)
@@ -110,8 +106,7 @@ def solve_rotation(scenario: Scenario, study: Study | None = None) -> Plan:
     penalties = pd.DataFrame(rows, columns=["name", "value", "unit", "weight", "cost",
                                             "meaning"])
     return Plan(inp, ses, penalties, status == cp_model.OPTIMAL,
-                solver.objective_value / rm.scale, solver.best_objective_bound / rm.scale,
-                wall)
+                solver.objective_value / rm.scale, solver.best_objective_bound / rm.scale)
 
 
 def _longest_wait(present: list[bool]) -> int:
