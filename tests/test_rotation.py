@@ -97,7 +97,7 @@ def test_max_wait_is_never_broken():
     plan = solve_rotation(scenario(rotation={"max_wait": {"sessions": 3}}))
     for room in ("Nord", "Mitte", "Süd"):
         assert max(runs_without(plan, room)) <= 3
-    assert plan.kpis()["rooms"]["Süd"]["longest_wait"] <= 3
+    assert plan.kpis().rooms["Süd"].longest_wait <= 3
 
 
 def test_room_availability_weekdays_and_dates():
@@ -119,7 +119,7 @@ def test_teacher_unavailable_means_online_only():
     assert len(away) == 2 and (away["teacher_site"] == "").all()
     table = plan.table()
     assert (table.loc[away.index, ["Nord", "Mitte", "Süd"]] == "online").all().all()
-    assert plan.kpis()["sessions_online_only"] == 2
+    assert plan.kpis().sessions_online_only == 2
 
 
 def test_pins_and_opening_round():
@@ -222,11 +222,11 @@ def test_penalties_and_kpis_match_the_plan():
     n = len(ses)
     expected_share = sum(abs(counts.get(r, 0) - plan.inp.target[r] * n)
                          for r in plan.sites)
-    assert kpis["penalties"]["share"]["value"] == pytest.approx(expected_share, abs=0.02)
-    assert kpis["participant_sessions_in_person"] == sum(
+    assert kpis.penalties["share"].value == pytest.approx(expected_share, abs=0.02)
+    assert kpis.participant_sessions_in_person == sum(
         {"Nord": 10, "Mitte": 6, "Süd": 0}[r] for r in ses["teacher_site"])
-    assert kpis["participant_sessions_total"] == 16 * n
-    assert kpis["teacher_km"] > 0 and kpis["teacher_hours"] > 0
+    assert kpis.participant_sessions_total == 16 * n
+    assert kpis.teacher_km > 0 and kpis.teacher_hours > 0
     assert set(plan.table().columns) == {"date", "weekday", "start", "end", "ue",
                                          "teacher_site", "Nord", "Mitte", "Süd"}
 
