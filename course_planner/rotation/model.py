@@ -297,18 +297,19 @@ def teacher_travel_fits(rm: RotationModel) -> None:
         day: dt.date = ses.at[first, "date"]
         for s in day_sessions:
             for r in range(R):
-                legs = []  # (minutes or None, km): from home to the day's first session,
-                # and from its last session home
+                minutes: list[float | None] = []  # from home to the day's first session,
+                km = 0.0  # and from its last session home
                 if s == first:
-                    legs.append((travel.to_room(day, r, int(ses.at[s, "start_s"])),
-                                 travel.km[0, r + 1]))
+                    minutes.append(travel.to_room(day, r, int(ses.at[s, "start_s"])))
+                    km += float(travel.km[0, r + 1])
                 if s == last:
-                    legs.append((travel.home_from(day, r, int(ses.at[s, "end_s"])),
-                                 travel.km[r + 1, 0]))
-                if any(minutes is None for minutes, _ in legs):
+                    minutes.append(travel.home_from(day, r, int(ses.at[s, "end_s"])))
+                    km += float(travel.km[r + 1, 0])
+                known = [m for m in minutes if m is not None]
+                if len(known) < len(minutes):
                     rm.add(x[s][r] == 0, rule_once("transit", transit_label))
                     continue
-                rm.travel_of[(s, r)] = (sum(m for m, _ in legs), sum(k for _, k in legs))
+                rm.travel_of[(s, r)] = (sum(known), km)
         for s1, s2 in itertools.pairwise(day_sessions):
             gap_min = (int(ses.at[s2, "start_s"]) - int(ses.at[s1, "end_s"])) / 60
             for r1, r2 in itertools.permutations(range(R), 2):
