@@ -169,3 +169,46 @@ def test_must_book_per_stop_time():
     assert rows.loc[("D1", "2"), "board"] and rows.loc[("D1", "2"), "alight"]
     assert not rows.loc[("D1", "1"), "board"] and not rows.loc[("D1", "3"), "alight"]
     assert rows.loc[("Z1", "1"), "board"] and rows.loc[("Z1", "2"), "alight"]
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+LIMO = {"name": "Limo Lage (illustrativ)", "zone": {"places": ["Dorf", "Stadtrand"]},
+        "hours": {"Mon": ["08:00-20:00"], "sat": ["08:00-20:00"], "sun": ["10:00-20:00"]},
+        "booking": {"minutes_ahead": 60, "early_before": "08:00", "early_by": "22:00",
+                    "phone": "05261 000000"},
+        "not_within_min_of_bus": 15, "illustrative": True}
+
+
+def test_scenario_on_demand_service():
+    from conftest import make_scenario
+
+    sc = make_scenario("line", on_demand=[LIMO], on_demand_routes={"confirm": ["T300"]})
+    (limo,) = sc.on_demand
+    assert limo.windows_on(MONDAY) == [(8 * 3600, 20 * 3600)]
+    assert limo.windows_on(MONDAY + dt.timedelta(days=1)) == []  # no Tuesday hours
+    rule = limo.booking.rule()
+    assert booking_deadline(rule, MONDAY, 7 * 3600) == dt.datetime(2026, 3, 1, 22, 0)
+    assert booking_deadline(rule, MONDAY, 9 * 3600) == dt.datetime(2026, 3, 2, 8, 0)
+    assert rule.phone == "05261 000000"
+    assert sc.on_demand_routes.confirm == ["T300"]
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"hours": {"mon": ["20:00-08:00"]}}, "ends after it starts"),
+    ({"hours": {"monthly": ["08:00-20:00"]}}, "hours"),
+    ({"booking": {"phone": "1"}}, "either minutes_ahead"),
+    ({"booking": {"minutes_ahead": 30, "by": "22:00"}}, "either minutes_ahead"),
+    ({"zone": {"places": ["Dorf"], "stops": ["A"]}}, "exactly one"),
+    ({"zone": {"geojson": "nirgends.geojson"}}, "nirgends.geojson"),
+])
+def test_bad_on_demand_services_name_the_field(change, words):
+    from conftest import make_scenario
+
+    from course_planner.errors import CoursePlannerError
+
+    with pytest.raises(CoursePlannerError) as err:
+        make_scenario("line", on_demand=[{**LIMO, **change}])
+    assert words in str(err.value)
+    assert "on_demand.0" in str(err.value)
