@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from course_planner.errors import CoursePlannerError, NoPlanError
-from course_planner.rotation.plan import kpi_row
 from course_planner.scenario import load_scenario
 from course_planner.ui.state import SCENARIOS, current_scenario, guarded, plan, shipped_scenarios, t
 
@@ -30,7 +29,7 @@ def main() -> None:
             scenario = current_scenario() if name == CURRENT else load_scenario(
                 SCENARIOS / name)
             plans[name] = plan(scenario)
-            rows[name] = kpi_row(plans[name].kpis())
+            rows[name] = plans[name].kpis().row()
         except NoPlanError as exc:
             rows[name] = {"no_plan": exc.problem}
         except CoursePlannerError as exc:

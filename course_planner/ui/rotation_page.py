@@ -40,22 +40,22 @@ def calendar(p: Plan) -> pd.io.formats.style.Styler:
 
 def show(p: Plan) -> None:
     k = p.kpis()
-    st.success(f"{k['sessions']} Sitzungen / sessions, {k['ue']} UE, "
-               f"{k['first_session']} … {k['last_session']} — "
+    st.success(f"{k.sessions} Sitzungen / sessions, {k.ue} UE, "
+               f"{k.first_session} … {k.last_session} — "
                f"{t('optimal') if p.optimal else t('not_optimal')}")
     st.subheader(t("calendar"))
     st.dataframe(calendar(p), width="stretch", key="rotation_calendar")
     st.subheader(t("kpis"))
-    cols = st.columns(len(k["rooms"]) + 1)
-    for col, (room, values) in zip(cols, k["rooms"].items(), strict=False):
-        col.metric(room, f"{values['in_person_sessions']} / {k['sessions']}")
-        col.caption(f"{t('share')}: {values['share']:.0%} ({t('target_share')} "
-                    f"{values['target_share']:.0%}) · {t('longest_wait')}: "
-                    f"{values['longest_wait']}")
-    cols[-1].metric(t("teacher"), f"{k['teacher_km']:.0f} km")
-    cols[-1].caption(f"{k['teacher_hours']:.1f} h {t('travel_time')}")
+    cols = st.columns(len(k.rooms) + 1)
+    for col, (room, values) in zip(cols, k.rooms.items(), strict=False):
+        col.metric(room, f"{values.in_person_sessions} / {k.sessions}")
+        col.caption(f"{t('share')}: {values.share:.0%} ({t('target_share')} "
+                    f"{values.target_share:.0%}) · {t('longest_wait')}: "
+                    f"{values.longest_wait}")
+    cols[-1].metric(t("teacher"), f"{k.teacher_km:.0f} km")
+    cols[-1].caption(f"{k.teacher_hours:.1f} h {t('travel_time')}")
     st.caption(f"Teilnehmenden-Sitzungen in Präsenz / participant-sessions in person: "
-               f"{k['participant_sessions_in_person']} / {k['participant_sessions_total']}")
+               f"{k.participant_sessions_in_person} / {k.participant_sessions_total}")
     st.subheader(t("penalties"))
     st.dataframe(p.penalties, hide_index=True, width="stretch")
     with st.expander("plan.csv"):
