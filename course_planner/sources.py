@@ -243,7 +243,9 @@ class Member:
 
     @property
     def table(self) -> str:
-        return PurePosixPath(self.name).stem.lower()
+        """``stops`` for stops.txt; other files by their whole name (``locations.geojson``)."""
+        name = PurePosixPath(self.name).name.lower()
+        return name.removesuffix(".txt")
 
 
 def normalised_member_name(raw: str, label: str) -> str:
@@ -356,8 +358,9 @@ def _zlib_error() -> type[Exception]:
 
 def open_source(path: str | Path, tables: Iterable[str], *, what: str = "GTFS feed",
                 limits: ArchiveLimits | None = None) -> Source:
-    """Check a zip archive or folder holding the files ``tables`` (``stops`` → stops.txt)
-    and choose the folder they are in. Nothing is unpacked here."""
+    """Check a zip archive or folder holding the files ``tables`` (``stops`` → stops.txt;
+    other files by their whole name, e.g. ``locations.geojson``) and choose the folder they
+    are in. Nothing is unpacked here."""
     path = Path(path)
     label = str(path)
     safe_path(path, what=what)
@@ -367,9 +370,10 @@ def open_source(path: str | Path, tables: Iterable[str], *, what: str = "GTFS fe
     wanted = {t.lower() for t in tables}
     if path.is_dir():
         files = []
-        for p in sorted(path.rglob("*.txt")):
+        for p in sorted(path.rglob("*")):
             rel = p.relative_to(path).as_posix()
-            if _is_junk(rel) or not p.is_file():
+            if p.name.lower().removesuffix(".txt") not in wanted or _is_junk(rel) \
+                    or not p.is_file():
                 continue
             files.append(Member(rel, p.stat().st_size, path=p))
         members = _choose_folder(files, wanted, label)
@@ -458,7 +462,7 @@ def _choose_folder(files: list[Member], wanted: set[str], label: str) -> dict[st
     errors: reading one of them silently would be a guess."""
     by_folder: dict[str, dict[str, Member]] = {}
     for member in files:
-        if not member.name.lower().endswith(".txt") or member.table not in wanted:
+        if member.table not in wanted:
             continue
         folder = str(PurePosixPath(member.name).parent)
         folder = "" if folder == "." else folder
@@ -466,16 +470,17 @@ def _choose_folder(files: list[Member], wanted: set[str], label: str) -> dict[st
         if member.table in tables:
             raise ArchiveError(
                 f"'{tables[member.table].name}' and '{member.name}' are the same file twice "
-                f"({member.table}.txt).", file=label,
+                f"({PurePosixPath(member.name).name}).", file=label,
                 hint="Keep one of them and pack the feed again.")
         tables[member.table] = member
     if not by_folder:
         return {}
     if len(by_folder) > 1:
         where = ", ".join(f"'{f}/'" if f else "the top level" for f in sorted(by_folder))
-        tables = sorted({t for m in by_folder.values() for t in m})
+        tables = sorted({PurePosixPath(m.name).name for ms in by_folder.values()
+                         for m in ms.values()})
         raise ArchiveError(
-            f"files of a feed ({', '.join(t + '.txt' for t in tables[:4])}…) lie in several "
+            f"files of a feed ({', '.join(tables[:4])}…) lie in several "
             f"folders: {where}. This looks like several feeds in one archive.", file=label,
             hint="Give one feed per archive (or point to one folder).")
     folder, members = next(iter(by_folder.items()))
