@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -39,6 +40,16 @@ def clock_to_seconds(text: str) -> int:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _one_line(value: str) -> str:
+    if any(c in value for c in "\r\n\t\v\f"):
+        raise ValueError(f"{value!r} spans several lines; a name must be one line (it is "
+                         "printed in tables, calendars and handouts)")
+    return value.strip()
+
+
+OneLineName = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]
 
 
 def _plausible(lat: float, lon: float) -> None:
@@ -129,7 +140,7 @@ class Site(_Strict):
     ``participants``: how many people attend this room (else derived from the places).
     """
 
-    name: Annotated[str, Field(min_length=1)]
+    name: OneLineName
     lat: Annotated[float, Field(ge=-90, le=90)]
     lon: Annotated[float, Field(ge=-180, le=180)]
     address: str | None = None
@@ -261,7 +272,7 @@ class Travel(_Strict):
 
 
 class Place(_Strict):
-    name: Annotated[str, Field(min_length=1)]
+    name: OneLineName
     lat: Annotated[float, Field(ge=-90, le=90)]
     lon: Annotated[float, Field(ge=-180, le=180)]
 
@@ -532,7 +543,7 @@ class OnDemandRoutes(_Strict):
 class Scenario(_Strict):
     """A validated scenario. Paths are absolute (resolved against the scenario file)."""
 
-    name: Annotated[str, Field(min_length=1)]
+    name: OneLineName
     feed: Path
     places: Path | Literal["all_stops"]
     places_area: Area | None = None

@@ -62,3 +62,8 @@ def test_ue_total_beyond_the_term_names_the_numbers(bench):
     assert "s.yaml, field 'course.ue_total'" in err
     assert "ue_total is 700 UE" in err and "only 4 course day(s) × 4 UE = 16 UE" in err
     assert "end_date" in err and "lower ue_total" in err
+
+
+def test_room_name_with_a_line_break(bench):
+    err = bench.reach(bench.scenario(sites='[{name: "Kurs\\nraum", lat: 52.0549, lon: 8.8}]'))
+    assert "field 'sites.0.name'" in err and "a name must be one line" in err
