@@ -8,6 +8,7 @@ lists. Times are seconds after midnight of the trip's *service date* and may exc
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,9 +133,11 @@ def read_gtfs(path: str | Path, limits: ArchiveLimits | None = None) -> tuple[gk
             except (ValueError, TypeError, pd.errors.ParserError) as exc:
                 text = source.read_csv(table, dtype=str, keep_default_na=False,
                                        on_bad_lines="skip")
+                line = re.search(r"(?:line|row) (\d+)", str(exc))
                 raise locate_bad_cell({table: text}, source.label) or FeedError(
                     f"the file is not readable GTFS CSV ({exc}).",
-                    file=source.member_label(table)) from None
+                    file=source.member_label(table), row=int(line.group(1)) if line else None,
+                    hint="Check the quotes and the number of commas in that row.") from None
             if not frame.empty:
                 frame.columns = [str(c).strip() for c in frame.columns]
                 tables[table] = frame

@@ -71,3 +71,16 @@ def test_calendar_date_that_is_not_a_date(bench):
     feed = bench.feed_dir(_with("calendar.txt", lambda t: t.replace("20261231", "2026-12-31", 1)))
     err = bench.reach(bench.scenario(feed))
     assert "calendar.txt, row 2, field 'end_date'" in err and "YYYYMMDD" in err
+
+
+def test_row_with_too_many_fields_is_named(bench):
+    feed = bench.feed_dir(_append("routes.txt", "r5,ag,705,Mit, Komma,3"))
+    err = bench.reach(bench.scenario(feed))
+    assert "routes.txt, row 5" in err and "Expected 5 fields" in err and "commas" in err
+
+
+def test_cell_that_is_not_a_number_is_named(bench):
+    feed = bench.feed_dir(_with("stop_times.txt", lambda t: t.replace("T1,07:40:00,07:40:00,B,2",
+                                                                    "T1,07:40:00,07:40:00,B,zwei")))
+    err = bench.reach(bench.scenario(feed))
+    assert "stop_times.txt, row 3, field 'stop_sequence'" in err and "'zwei' is not a number" in err
