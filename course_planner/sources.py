@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -47,6 +48,7 @@ KNOWN_METHODS = {9: "Deflate64", 10: "PKWARE imploding", 6: "imploding", 93: "Zs
                  95: "xz", 96: "JPEG", 97: "WavPack", 98: "PPMd", 99: "AES encryption"}
 _SAMPLE = 1 << 20  # bytes looked at to decide a file's encoding
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_FOREIGN_RUN = re.compile(r"[^\W\d_\x00-\x7f]{4,}")  # four non-ASCII letters in a row
 
 
 # --------------------------------------------------------------------------- limits
@@ -166,12 +168,10 @@ def detect_encoding(sample: bytes, label: str, *, complete: bool) -> Encoding:
             f"the file is neither UTF-8 nor Windows-1252/Latin-1 text (byte "
             f"0x{sample[exc.start]:02x} at position {exc.start}).", file=label,
             hint=hint) from None
-    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\r\n")
-    high = [c for c in text if ord(c) > 127]
-    letters = sum(1 for c in text if c.isalpha())
-    # Western text has a few accented letters among many plain ones; text in another
-    # 8-bit encoding (Cyrillic, Greek, …) read as Windows-1252 is mostly accented letters
-    if controls or (letters and len(high) > 0.3 * letters):
+    controls = any(ord(c) < 32 and c not in "\t\r\n" for c in text)
+    # Western text has accented letters among plain ones; text in another 8-bit encoding
+    # (Cyrillic, Greek, …) read as Windows-1252 gives runs of accented letters only
+    if controls or _FOREIGN_RUN.search(text):
         raise TextEncodingError(
             "the file is neither UTF-8 nor Windows-1252/Latin-1 text (perhaps another "
             "8-bit encoding such as Windows-1251).", file=label, hint=hint)
