@@ -298,9 +298,11 @@ class Source:
         label = self.member_label(table)
         try:
             if self.zf is None:
+                assert member.path is not None
                 with open(member.path, "rb") as fh:
                     yield fh
             else:
+                assert member.info is not None
                 with self.zf.open(member.info) as fh:
                     yield fh
         except (zipfile.BadZipFile, EOFError, _zlib_error()) as exc:
@@ -425,22 +427,23 @@ def _check_archive(zf: zipfile.ZipFile, wanted: set[str], label: str,
                  " or the scenario's limits.max_unzipped_mb) if the file is trusted.")
     members = _choose_folder(files, wanted, label)
     for member in members.values():
-        info = member.info
+        entry = member.info
+        assert entry is not None
         where = f"{label}/{member.name}"
-        if info.flag_bits & 0x1:
+        if entry.flag_bits & 0x1:
             raise ArchiveError("the member is encrypted (password-protected).", file=where,
                                hint="Pack the feed again without a password.")
-        if info.compress_type not in READABLE_METHODS:
+        if entry.compress_type not in READABLE_METHODS:
             raise ArchiveError(
-                f"the member is compressed with {_method_name(info.compress_type)}, which "
+                f"the member is compressed with {_method_name(entry.compress_type)}, which "
                 "cannot be read (readable: " + ", ".join(READABLE_METHODS.values()) + ").",
                 file=where, hint="Repack the archive with ordinary zip (deflate) "
                                  "compression.")
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > limits.ratio_floor_mb * MIB and ratio > limits.max_ratio:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > limits.ratio_floor_mb * MIB and ratio > limits.max_ratio:
             raise ArchiveLimitError(
-                f"the member would unpack from {size_text(info.compress_size)} to "
-                f"{size_text(info.file_size)} (ratio {ratio:,.0f}:1); the limit is "
+                f"the member would unpack from {size_text(entry.compress_size)} to "
+                f"{size_text(entry.file_size)} (ratio {ratio:,.0f}:1); the limit is "
                 f"{limits.max_ratio:,.0f}:1. Nothing was unpacked.", file=where,
                 hint=f"Such archives are refused as zip bombs; raise the limit "
                      f"({ENV_MAX_ZIP_RATIO} or the scenario's limits.max_zip_ratio) only for "
@@ -477,10 +480,10 @@ def _choose_folder(files: list[Member], wanted: set[str], label: str) -> dict[st
         return {}
     if len(by_folder) > 1:
         where = ", ".join(f"'{f}/'" if f else "the top level" for f in sorted(by_folder))
-        tables = sorted({PurePosixPath(m.name).name for ms in by_folder.values()
-                         for m in ms.values()})
+        names = sorted({PurePosixPath(m.name).name for ms in by_folder.values()
+                        for m in ms.values()})
         raise ArchiveError(
-            f"files of a feed ({', '.join(tables[:4])}…) lie in several "
+            f"files of a feed ({', '.join(names[:4])}…) lie in several "
             f"folders: {where}. This looks like several feeds in one archive.", file=label,
             hint="Give one feed per archive (or point to one folder).")
     folder, members = next(iter(by_folder.items()))

@@ -204,7 +204,7 @@ def _check_coordinates(gtfs: gk.Feed, label: str) -> None:
     file = member_label(label, "stops")
     ids = stops["stop_id"].to_numpy()
     warned: dict[CoordinateProblem, list[int]] = {}
-    for i in flagged:
+    for i in map(int, flagged):
         problem: CoordinateProblem = problems[i]
         lat, lon = stops["stop_lat"].iloc[i], stops["stop_lon"].iloc[i]
         if problem.is_error and ids[i] in served:
