@@ -17,6 +17,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -305,7 +306,7 @@ class Source:
                 assert member.info is not None
                 with self.zf.open(member.info) as fh:
                     yield fh
-        except (zipfile.BadZipFile, EOFError, _zlib_error()) as exc:
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
             raise ArchiveError(f"the member is corrupt and cannot be unpacked ({exc}).",
                                file=label, hint="Download the feed again.") from None
         except NotImplementedError as exc:  # a method we did not foresee
@@ -351,11 +352,6 @@ class Source:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _zlib_error() -> type[Exception]:
-    import zlib
-    return zlib.error
 
 
 def open_source(path: str | Path, tables: Iterable[str], *, what: str = "GTFS feed",
