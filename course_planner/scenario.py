@@ -723,7 +723,13 @@ def _check_paths(scenario: Scenario, label: str) -> None:
 def _read_yaml(path: Path) -> tuple[Any, Any]:
     text = read_text(path, what="scenario file")
     try:
-        return yaml.compose(text), yaml.safe_load(text)
+        root = yaml.compose(text)
+        _check_expansion(root, path)
+        return root, yaml.safe_load(text)
+    except RecursionError:
+        raise ScenarioError("the YAML is nested too deeply to read.", file=path,
+                            hint="A scenario needs a few levels of nesting, not hundreds.") \
+            from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}, line {mark.line + 1}" if mark else str(path)
@@ -733,6 +739,32 @@ def _read_yaml(path: Path) -> tuple[Any, Any]:
             file=where,
             hint="Check indentation and colons on that line.",
         ) from None
+
+
+MAX_YAML_VALUES = 100_000  # a scenario has a few hundred; aliases must not blow this up
+
+
+def _check_expansion(root: yaml.Node | None, path: Path) -> None:
+    """Refuse a document whose aliases (``*name``) expand to more than
+    :data:`MAX_YAML_VALUES` values (a "billion laughs" file would hang validation)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key not in sizes:
+            sizes[key] = 0  # a recursive alias counts once
+            if isinstance(node, yaml.MappingNode):
+                sizes[key] = 1 + sum(size(k) + size(v) for k, v in node.value)
+            elif isinstance(node, yaml.SequenceNode):
+                sizes[key] = 1 + sum(size(v) for v in node.value)
+            else:
+                sizes[key] = 1
+        return min(sizes[key], MAX_YAML_VALUES + 1)
+
+    if root is not None and size(root) > MAX_YAML_VALUES:
+        raise ScenarioError(
+            f"the file expands to more than {MAX_YAML_VALUES:,} values through its aliases "
+            "(*name).", file=path, hint="Write the values out, or use fewer nested aliases.")
 
 
 def _merge(base: dict, child: dict) -> dict:

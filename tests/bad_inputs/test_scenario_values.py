@@ -67,3 +67,17 @@ def test_ue_total_beyond_the_term_names_the_numbers(bench):
 def test_room_name_with_a_line_break(bench):
     err = bench.reach(bench.scenario(sites='[{name: "Kurs\\nraum", lat: 52.0549, lon: 8.8}]'))
     assert "field 'sites.0.name'" in err and "a name must be one line" in err
+
+
+def test_alias_bomb_is_refused_without_expanding_it(bench):
+    levels = "\n".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]"
+                       for i in range(1, 10))
+    extra = "x-bomb:\n  l0: &l0 [lol]\n" + "\n".join("  " + line
+                                                      for line in levels.splitlines()) + "\n"
+    err = bench.reach(bench.scenario(extra=extra))
+    assert "s.yaml" in err and "expands to more than 100,000 values" in err
+
+
+def test_yaml_nested_too_deeply(bench):
+    err = bench.reach(bench.scenario(extra="x-deep: " + "[" * 3000 + "]" * 3000 + "\n"))
+    assert "s.yaml" in err and "nested too deeply" in err
