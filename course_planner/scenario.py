@@ -27,6 +27,7 @@ from course_planner.transit.booking import BookingRule, BookingType
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_STOPS = "all_stops"
+MAX_TERM_DAYS = 3 * 365  # longer terms are typos (2062 for 2026) and would take ages
 _CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)$")
 
 
@@ -225,6 +226,10 @@ class Course(_Strict):
             raise ValueError(
                 f"end_date {self.end_date} lies before start_date {self.start_date}"
             )
+        if (self.end_date - self.start_date).days > MAX_TERM_DAYS:
+            raise ValueError(
+                f"the term from {self.start_date} to {self.end_date} is longer than "
+                f"{MAX_TERM_DAYS // 365} years; plan one course term at a time")
         if clock_to_seconds(self.end) <= clock_to_seconds(self.start):
             raise ValueError(f"the course ends ({self.end}) before it starts ({self.start})")
         previous_end = clock_to_seconds(self.start)

@@ -17,6 +17,8 @@ from .conftest import COURSE, TEACHER
     (COURSE.replace('end: "12:00"', 'end: "24:30"'), "'course.end': '24:30' is not a time"),
     (COURSE.replace('end: "12:00"', 'end: "08:00"'), "the course ends (08:00) before it starts"),
     (COURSE.replace('start: "08:30"', 'start: "8.30"'), "'8.30' is not a time of day"),
+    (COURSE.replace("end_date: 2026-02-13", "end_date: 2062-02-13"),
+     "the term from 2026-02-02 to 2062-02-13 is longer than 3 years"),
 ])
 def test_course_values(bench, course, words):
     path = bench.scenario(course=course)
