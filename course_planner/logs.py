@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -49,17 +50,21 @@ def _lower_level(record: logging.LogRecord) -> bool:
 
 
 class _ListHandler(logging.Handler):
+    """Keeps the messages logged by one thread (the app runs each session in its own)."""
+
     def __init__(self, sink: list[str]) -> None:
         super().__init__(level=logging.WARNING)
         self.sink = sink
+        self.thread = threading.get_ident()
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.sink.append(record.getMessage())
+        if record.thread == self.thread:
+            self.sink.append(record.getMessage())
 
 
 @contextmanager
 def collect_warnings() -> Iterator[list[str]]:
-    """Collect the warnings logged inside the block, e.g. for the app to show::
+    """Collect the warnings this thread logs inside the block, e.g. for the app to show::
 
         with collect_warnings() as notes:
             feed = load_feed(path)

@@ -30,3 +30,15 @@ def test_cli_prints_each_warning_once_per_run(bench):
     for _ in range(2):
         err = bench.reach(scenario, status=0)
         assert err.count("course-planner: warning:") == 1 and "orte.csv" in err
+
+
+def test_warnings_of_another_thread_are_not_collected():
+    import threading
+
+    log = logging.getLogger("course_planner.places")
+    with collect_warnings() as notes:
+        other = threading.Thread(target=log.warning, args=("from another session",))
+        other.start()
+        other.join()
+        log.warning("from this session")
+    assert notes == ["from this session"]
