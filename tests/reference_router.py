@@ -1,7 +1,8 @@
 """An independent brute-force router: a time-expanded networkx graph searched with Dijkstra.
 
-It shares only the inputs with course_planner's connection scans (the gtfs-kit tables, the
-walk network, the change time); it builds its own events from the raw stop_times.
+It shares only the inputs with course_planner's connection scans (the feed file, read here
+with gtfs-kit; the walk network; the change time); it builds its own events from the raw
+stop_times and its own service days from gtfs-kit's calendar.
 
 Nodes: ("dep", run, k) and ("arr", run, k) for the k-th stop time of a vehicle run, and
 ("wait", stop, t) for every boardable departure time t at a stop. Edges (weight = the time
@@ -16,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from bisect import bisect_left
+from functools import cache
 
 import gtfs_kit as gk
 import networkx as nx
@@ -30,12 +32,17 @@ def _seconds(text) -> int:
     return h * 3600 + m * 60 + s
 
 
+@cache
+def _read(source: str) -> gk.Feed:
+    return gk.read_feed(source, dist_units="km")
+
+
 class TimeExpandedGraph:
     def __init__(self, feed, walks, date: dt.date, change_s: float) -> None:
         self.walks = walks
         self.change = change_s
         stop_index = {s: i for i, s in enumerate(feed.stops["stop_id"])}
-        gt = feed.gtfs
+        gt = _read(feed.source)
         today = set(gk.get_active_services(gt, date.strftime("%Y%m%d")))
         yesterday = set(gk.get_active_services(
             gt, (date - dt.timedelta(days=1)).strftime("%Y%m%d")))
