@@ -235,6 +235,7 @@ class ArriveBy:
     place_arrive_site: np.ndarray
     place_rides: np.ndarray
     _board_pos: np.ndarray = field(repr=False)
+    _runs: np.ndarray = field(repr=False)  # the runs ridden (sorted); the _exit_* are theirs
     _exit_pos: np.ndarray = field(repr=False)
     _exit_next: np.ndarray = field(repr=False)
     _exit_board_stop: np.ndarray = field(repr=False)
@@ -272,7 +273,7 @@ class ArriveBy:
         legs = [Leg(Mode.WALK, place_name, names[stop], board - w, board, to_stop_id=ids[stop])]
         i = int(self._board_pos[stop])
         while i != NONE:
-            t = order.run[i]
+            t = int(np.searchsorted(self._runs, order.run[i]))
             e = int(self._exit_pos[t])
             legs.append(_ride(net, order, i, e))
             alight_time = float(order.arr[e])
@@ -319,9 +320,10 @@ def latest_departures(net: Network, tt: Timetable, site: int, arrive_by: float,
     arrive_site[by_stop] = board_arrive[choice[by_stop]]
     rides[choice == _DIRECT] = 0
     arrive_site[choice == _DIRECT] = arrive_by
+    runs = np.flatnonzero(exit_pos != NONE)  # keep labels only for the runs ridden
     return ArriveBy(net, tt, site, float(arrive_by), best, depart, arrive_site, rides,
-                    board_pos, exit_pos, exit_next, exit_board_stop, exit_walk, choice,
-                    choice_walk)
+                    board_pos, runs, exit_pos[runs], exit_next[runs], exit_board_stop[runs],
+                    exit_walk[runs], choice, choice_walk)
 
 
 # --------------------------------------------------------------------------- leave at T
@@ -343,6 +345,7 @@ class LeaveAt:
     place_arrive: np.ndarray
     place_rides: np.ndarray
     _alight_pos: np.ndarray = field(repr=False)
+    _runs: np.ndarray = field(repr=False)  # the runs ridden (sorted); the _entry_* are theirs
     _entry_pos: np.ndarray = field(repr=False)
     _entry_prev: np.ndarray = field(repr=False)
     _entry_from_stop: np.ndarray = field(repr=False)
@@ -380,7 +383,7 @@ class LeaveAt:
                     from_stop_id=ids[stop])]
         e = int(self._alight_pos[stop])
         while e != NONE:
-            t = order.run[e]
+            t = int(np.searchsorted(self._runs, order.run[e]))
             b = int(self._entry_pos[t])
             legs.append(_ride(net, order, b, e))
             s, walk = int(order.dep_stop[b]), float(self._entry_walk[t])
@@ -421,8 +424,10 @@ def earliest_arrivals(net: Network, tt: Timetable, site: int, leave_at: float,
     by_stop = choice >= 0
     rides[by_stop] = alight_rides[choice[by_stop]]
     rides[choice == _DIRECT] = 0
-    return LeaveAt(net, tt, site, float(leave_at), best, arrive, rides, alight_pos, entry_pos,
-                   entry_prev, entry_from_stop, entry_walk, choice, choice_walk)
+    runs = np.flatnonzero(entry_pos != NONE)  # keep labels only for the runs ridden
+    return LeaveAt(net, tt, site, float(leave_at), best, arrive, rides, alight_pos, runs,
+                   entry_pos[runs], entry_prev[runs], entry_from_stop[runs], entry_walk[runs],
+                   choice, choice_walk)
 
 
 def _best_stop_per_place(net: Network, at_stop: np.ndarray, sign: int
