@@ -510,17 +510,17 @@ def _cache_read(key: str, label: str) -> Feed | None:
         meta = json.loads((folder / "meta.json").read_text())
         with np.load(folder / "arrays.npz", allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-        frames = {name: (pd.read_parquet(folder / f"{name}.parquet")
-                         if (folder / f"{name}.parquet").is_file() else None)
-                  for name in _FRAMES}
+        transfers = (pd.read_parquet(folder / "transfers.parquet")
+                     if (folder / "transfers.parquet").is_file() else None)
         conns = Connections(**{n: arrays[f"c_{n}"] for n in Connections.__dataclass_fields__})
         cal = Calendar(**{n: arrays[f"cal_{n}"] for n in Calendar.__dataclass_fields__})
-        stops = frames["stops"]
+        stops, stations, trips = (pd.read_parquet(folder / f"{name}.parquet")
+                                  for name in ("stops", "stations", "trips"))
         stops["platform_code"] = stops["platform_code"].astype("string")
-        return Feed(source=label, gtfs=None, stops=stops, stations=frames["stations"],
-                    trips=frames["trips"], connections=conns,
+        return Feed(source=label, gtfs=None, stops=stops, stations=stations,
+                    trips=trips, connections=conns,
                     trip_service=arrays["trip_service"], calendar=cal,
-                    transfers=frames["transfers"], service_ids=tuple(meta["service_ids"]),
+                    transfers=transfers, service_ids=tuple(meta["service_ids"]),
                     first_date=dt.date.fromisoformat(meta["first_date"]),
                     last_date=dt.date.fromisoformat(meta["last_date"]))
     except Exception:  # any damage to an entry means: build it again

@@ -296,7 +296,7 @@ def latest_departures(net: Network, tt: Timetable, site: int, arrive_by: float,
     egress_stop, egress_walk = net.site_stops(site)
     ptr, tin, walk = net.walks_in
     (best, board_pos, board_rides, board_arrive, exit_pos, exit_next, exit_board_stop,
-     exit_walk) = backward_scan(
+     exit_walk) = backward_scan(  # type: ignore[call-arg]
         tt.backward_pos, *_order_arrays(order), tt.n_runs, net.n_stops, egress_stop,
         egress_walk, ptr, tin, walk, float(net.min_change_s), float(arrive_by),
         float(not_before))
@@ -405,7 +405,7 @@ def earliest_arrivals(net: Network, tt: Timetable, site: int, leave_at: float,
     access_stop, access_walk = net.site_stops(site)
     ptr, tout, walk = net.walks_out
     best, alight_pos, alight_rides, entry_pos, entry_prev, entry_from_stop, entry_walk = \
-        forward_scan(tt.forward_pos, *_order_arrays(order), tt.n_runs, net.n_stops,
+        forward_scan(tt.forward_pos, *_order_arrays(order), tt.n_runs, net.n_stops,  # type: ignore[call-arg]
                      access_stop, access_walk, ptr, tout, walk, float(net.min_change_s),
                      float(leave_at), float(not_after))
     n_places = len(net.place_names)
