@@ -135,6 +135,11 @@ def main() -> None:
     (_, old_out) = timed(lambda: legacy_router.earliest_arrivals(legacy_net, old_tt, 0,
                                                                  leave_at), args.repeat)
 
+    arrays = tt.arrays
+    whole = sum(getattr(o, f).nbytes for o in (arrays.forward, arrays.backward)
+                for f in o.__dataclass_fields__)
+    per_date = tt.forward_pos.nbytes + tt.backward_pos.nbytes + tt.services.nbytes
+
     def ms(values):
         return f"median {statistics.median(values) * 1000:.2f} ms"
 
@@ -150,6 +155,10 @@ def main() -> None:
         (f"course_planner: walks + table, all {len(stop_study.places)} stations as places "
          f"({len(stop_tab)} rows)",
          f"median {statistics.median(stop_times):.3f} s"),
+        (f"timetable memory: whole feed, both scan orders ({len(arrays.forward)} rows with "
+         "the after-24:00 copies) / per distinct date",
+         f"{whole / 2**20:.1f} MiB / {per_date / 2**10:.0f} KiB "
+         f"({per_date / len(arrays.forward):.1f} bytes per connection)"),
         (f"one backward scan to 08:25, whole morning ({tt.n_connections} connections run "
          "that day)", ms(scan_in)),
         (f"one backward scan, horizon {scenario.travel.max_travel_min} min", ms(scan_in_h)),

@@ -97,7 +97,7 @@ def check_journey(journey, depart: float, arrive_limit: float, rides: int) -> No
         assert not (a.mode is Mode.WALK and b.mode is Mode.WALK)  # walks are not chained
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, database=None,
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(feeds(), st.integers(0, 4 * 3600), st.integers(-3600, 3 * 3600))
 def test_scans_agree_with_the_brute_force_on_random_feeds(feed, arrive_by, leave_at):
