@@ -49,12 +49,14 @@ def backward_scan(pos, run, dep_stop, arr_stop, dep, arr, board_ok, alight_ok,
     board_pos = np.full(n_stops, NONE, np.int64)
     board_rides = np.zeros(n_stops, np.int64)
     board_arrive = np.full(n_stops, inf)
+    # per run: only exit_pos is read before it is written (the rest is set with it), so
+    # the others need no initialising: a big feed has hundreds of thousands of runs
     exit_pos = np.full(n_runs, NONE, np.int64)
-    exit_next = np.full(n_runs, NONE, np.int64)
-    exit_board_stop = np.full(n_runs, NONE, np.int64)
-    exit_walk = np.zeros(n_runs)
-    run_rides = np.zeros(n_runs, np.int64)
-    run_arrive = np.full(n_runs, inf)
+    exit_next = np.empty(n_runs, np.int64)
+    exit_board_stop = np.empty(n_runs, np.int64)
+    exit_walk = np.empty(n_runs)
+    run_rides = np.empty(n_runs, np.int64)
+    run_arrive = np.empty(n_runs)
     # first running connection arriving by the deadline (arrivals descend along pos)
     lo, hi = 0, len(pos)
     while lo < hi:
@@ -138,11 +140,11 @@ def forward_scan(pos, run, dep_stop, arr_stop, dep, arr, board_ok, alight_ok,
     best = np.full(n_stops, inf)
     alight_pos = np.full(n_stops, NONE, np.int64)
     alight_rides = np.zeros(n_stops, np.int64)
-    entry_pos = np.full(n_runs, NONE, np.int64)
-    entry_prev = np.full(n_runs, NONE, np.int64)
-    entry_from_stop = np.full(n_runs, NONE, np.int64)
-    entry_walk = np.zeros(n_runs)
-    run_rides = np.zeros(n_runs, np.int64)
+    entry_pos = np.full(n_runs, NONE, np.int64)  # the rest is set together with it
+    entry_prev = np.empty(n_runs, np.int64)
+    entry_from_stop = np.empty(n_runs, np.int64)
+    entry_walk = np.empty(n_runs)
+    run_rides = np.empty(n_runs, np.int64)
     lo, hi = 0, len(pos)
     while lo < hi:
         mid = (lo + hi) // 2

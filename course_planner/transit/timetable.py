@@ -99,9 +99,21 @@ def _build(feed: Feed) -> FeedTimetable:
             service=service[positions], connection=index[positions].astype(np.int32),
         )
 
-    forward = order(np.lexsort((seq, arr, dep)))
-    backward = order(np.lexsort((-seq, -dep, -arr)))
+    forward = order(_sort(dep, arr, seq))
+    backward = order(_sort(arr, dep, seq)[::-1])
     return FeedTimetable(forward, backward, n_trips, len(feed.stops), n_services)
+
+
+def _sort(first: np.ndarray, second: np.ndarray, third: np.ndarray) -> np.ndarray:
+    """Positions sorted by (first, second, third) ascending, for non-negative integers; one
+    packed 64-bit key when they fit (several times faster than a three-key lexsort)."""
+    bits = [max(int(x.max()).bit_length(), 1) if len(x) else 1 for x in (first, second, third)]
+    if len(first) == 0 or min(int(x.min()) for x in (first, second, third)) < 0 \
+            or sum(bits) > 63:
+        return np.lexsort((third, second, first))
+    key = ((first.astype(np.int64) << (bits[1] + bits[2]))
+           | (second.astype(np.int64) << bits[2]) | third.astype(np.int64))
+    return np.argsort(key, kind="stable")
 
 
 @dataclass(frozen=True, eq=False)
