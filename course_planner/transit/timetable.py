@@ -113,7 +113,7 @@ def _sort(first: np.ndarray, second: np.ndarray, third: np.ndarray) -> np.ndarra
         return np.lexsort((third, second, first))
     key = ((first.astype(np.int64) << (bits[1] + bits[2]))
            | (second.astype(np.int64) << bits[2]) | third.astype(np.int64))
-    return np.argsort(key, kind="stable")
+    return np.argsort(key)  # the keys are unique: any sort gives the same order
 
 
 @dataclass(frozen=True, eq=False)
