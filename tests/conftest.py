@@ -40,3 +40,17 @@ def make_scenario(feed: str, *, places: str | None = None, sites: list[dict] | N
 @pytest.fixture
 def scenario_factory():
     return make_scenario
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _feed_cache(tmp_path_factory):
+    """Parsed feeds go to a fresh folder per test run, never to the user's cache."""
+    import os
+
+    old = os.environ.get("COURSE_PLANNER_CACHE")
+    os.environ["COURSE_PLANNER_CACHE"] = str(tmp_path_factory.mktemp("feed-cache"))
+    yield
+    if old is None:
+        os.environ.pop("COURSE_PLANNER_CACHE", None)
+    else:
+        os.environ["COURSE_PLANNER_CACHE"] = old

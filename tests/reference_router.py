@@ -1,7 +1,9 @@
-"""An independent brute-force router: a time-expanded networkx graph searched with Dijkstra.
+"""An independent brute-force router: a time-expanded graph searched with Dijkstra (scipy's
+``csgraph.dijkstra``, in C).
 
-It shares only the inputs with course_planner's connection scans (the gtfs-kit tables, the
-walk network, the change time); it builds its own events from the raw stop_times.
+It shares only the inputs with course_planner's connection scans (the feed file, read here
+with gtfs-kit; the walk network; the change time); it builds its own events from the raw
+stop_times and its own service days from gtfs-kit's calendar.
 
 Nodes: ("dep", run, k) and ("arr", run, k) for the k-th stop time of a vehicle run, and
 ("wait", stop, t) for every boardable departure time t at a stop. Edges (weight = the time
@@ -16,11 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from bisect import bisect_left
+from functools import cache
 
 import gtfs_kit as gk
-import networkx as nx
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
 
 
 def _seconds(text) -> int:
@@ -30,68 +34,85 @@ def _seconds(text) -> int:
     return h * 3600 + m * 60 + s
 
 
+@cache
+def _read(source: str) -> gk.Feed:
+    return gk.read_feed(source, dist_units="km")
+
+
+@cache
+def _stop_events(source: str) -> dict[str, list[tuple[str, int, int, bool, bool]]]:
+    """Per trip, its stop times in order: (stop_id, arrival, departure, pickup ok, drop-off
+    ok), with an empty time taken from the other and stop times without any time left out."""
+    st = _read(source).stop_times.sort_values(["trip_id", "stop_sequence"])
+    n = len(st)
+    pick = (st["pickup_type"].fillna(0).astype(int) != 1).tolist() \
+        if "pickup_type" in st else [True] * n
+    drop = (st["drop_off_type"].fillna(0).astype(int) != 1).tolist() \
+        if "drop_off_type" in st else [True] * n
+    events: dict[str, list] = {}
+    for trip_id, stop_id, arr, dep, p, d in zip(
+            st["trip_id"].tolist(), st["stop_id"].tolist(), st["arrival_time"].tolist(),
+            st["departure_time"].tolist(), pick, drop, strict=True):
+        a, t = _seconds(arr), _seconds(dep)
+        a, t = (t if a < 0 else a), (a if t < 0 else t)
+        if a < 0:
+            continue
+        events.setdefault(trip_id, []).append((stop_id, a, t, bool(p), bool(d)))
+    return events
+
+
 class TimeExpandedGraph:
     def __init__(self, feed, walks, date: dt.date, change_s: float) -> None:
         self.walks = walks
         self.change = change_s
         stop_index = {s: i for i, s in enumerate(feed.stops["stop_id"])}
-        gt = feed.gtfs
+        gt = _read(feed.source)
         today = set(gk.get_active_services(gt, date.strftime("%Y%m%d")))
         yesterday = set(gk.get_active_services(
             gt, (date - dt.timedelta(days=1)).strftime("%Y%m%d")))
         service = dict(zip(gt.trips["trip_id"], gt.trips["service_id"], strict=True))
-        st = gt.stop_times.copy()
-        st["pick"] = (st["pickup_type"].fillna(0).astype(int) != 1
-                      if "pickup_type" in st else True)
-        st["drop"] = (st["drop_off_type"].fillna(0).astype(int) != 1
-                      if "drop_off_type" in st else True)
-        g = nx.DiGraph()
+        edges: list[tuple[tuple, tuple, float]] = []
         board_at: dict[int, set[int]] = {}
         boards, alights = [], []
         self.dep_nodes: list[tuple[tuple, int, int]] = []  # (node, stop, time) pickup ok
         self.arr_nodes: list[tuple[tuple, int, int]] = []  # (node, stop, time) drop-off ok
-        for trip_id, rows in st.sort_values(["trip_id", "stop_sequence"]).groupby(
-                "trip_id", sort=True):
+        for trip_id, rows in sorted(_stop_events(feed.source).items()):
             svc = service[trip_id]
             for shift, active in ((0, svc in today), (-86400, svc in yesterday)):
                 if not active:
                     continue
                 run = (trip_id, shift)
-                ev = []
-                for r in rows.itertuples(index=False):
-                    a, d = _seconds(r.arrival_time), _seconds(r.departure_time)
-                    a, d = (d if a < 0 else a), (a if d < 0 else d)
-                    if a < 0:
-                        continue
-                    ev.append((stop_index[r.stop_id], a, d, bool(r.pick), bool(r.drop)))
+                ev = [(stop_index[stop_id], a, d, pick, drop)
+                      for stop_id, a, d, pick, drop in rows]
                 for k, (s, a, d, pick, drop) in enumerate(ev):
                     dep_ok = k + 1 < len(ev) and (shift == 0 or d >= 86400)
                     arr_ok = k > 0 and (shift == 0 or ev[k - 1][2] >= 86400)
                     if dep_ok:
                         nxt = ev[k + 1]
-                        g.add_edge(("dep", run, k), ("arr", run, k + 1), weight=nxt[1] - d)
+                        edges.append((("dep", run, k), ("arr", run, k + 1), nxt[1] - d))
                         if pick:
                             boards.append((s, d + shift, ("dep", run, k)))
                     if arr_ok and dep_ok:
-                        g.add_edge(("arr", run, k), ("dep", run, k), weight=d - a)
+                        edges.append((("arr", run, k), ("dep", run, k), d - a))
                     if arr_ok and drop:
                         alights.append((s, a + shift, ("arr", run, k)))
         for s, t, node in boards:
             board_at.setdefault(s, set()).add(t)
-            g.add_edge(("wait", s, t), node, weight=0)
+            edges.append((("wait", s, t), node, 0))
             self.dep_nodes.append((node, s, t))
         self.waits = {s: sorted(ts) for s, ts in board_at.items()}
         for s, ts in self.waits.items():
             for t1, t2 in itertools.pairwise(ts):
-                g.add_edge(("wait", s, t1), ("wait", s, t2), weight=t2 - t1)
+                edges.append((("wait", s, t1), ("wait", s, t2), t2 - t1))
         for s, a, node in alights:
             self.arr_nodes.append((node, s, a))
             for s2, w in walks.transfers[s]:
                 ready = a + (w if w > change_s else change_s)
                 t = self._first_wait(s2, ready)
                 if t is not None:
-                    g.add_edge(node, ("wait", s2, t), weight=t - a)
-        self.graph = g
+                    edges.append((node, ("wait", s2, t), t - a))
+        # one edge per node pair: the last one listed counts
+        self.edges = {(u, v): w for u, v, w in edges}
         self.n_stops = len(feed.stops)
 
     def _first_wait(self, stop: int, ready: float):
@@ -101,19 +122,40 @@ class TimeExpandedGraph:
         i = bisect_left(ts, ready)
         return ts[i] if i < len(ts) else None
 
+    def _search(self, extra: list[tuple[tuple, tuple, float]], start: tuple,
+                reverse: bool) -> dict[tuple, float]:
+        """Dijkstra (scipy, in C) from ``start`` over the graph plus ``extra`` edges, along
+        the edges (or against them with ``reverse``). Zero-weight edges are stored
+        explicitly, which scipy keeps as edges."""
+        if not hasattr(self, "_nodes"):
+            index: dict[tuple, int] = {("source",): 0, ("sink",): 1}
+            u = np.array([index.setdefault(a, len(index)) for a, _ in self.edges],
+                         dtype=np.int64)
+            v = np.array([index.setdefault(b, len(index)) for _, b in self.edges],
+                         dtype=np.int64)
+            self._u, self._v = u, v
+            self._w = np.fromiter(self.edges.values(), dtype=float, count=len(self.edges))
+            self._index, self._nodes = index, list(index)
+        index = self._index
+        u = np.concatenate([self._u, [index[a] for a, _, _ in extra]]).astype(np.int64)
+        v = np.concatenate([self._v, [index[b] for _, b, _ in extra]]).astype(np.int64)
+        w = np.concatenate([self._w, [x for _, _, x in extra]]).astype(float)
+        if reverse:
+            u, v = v, u
+        n = len(self._nodes)
+        matrix = sp.csr_matrix((w, (u, v)), shape=(n, n))
+        dist = dijkstra(matrix, directed=True, indices=index[start])
+        reached = np.flatnonzero(np.isfinite(dist))
+        return {self._nodes[i]: float(dist[i]) for i in reached.tolist()}
+
     def earliest_alight(self, site: int, leave_at: float) -> np.ndarray:
-        g = self.graph
         src = ("source",)
+        extra = []
         for s, w in self.walks.stops_near_site(site):
             t = self._first_wait(s, leave_at + w)
             if t is not None:
-                g.add_edge(src, ("wait", s, t), weight=t - leave_at)
-        try:
-            dist = nx.single_source_dijkstra_path_length(g, src, weight="weight") \
-                if src in g else {}
-        finally:
-            if src in g:
-                g.remove_node(src)
+                extra.append((src, ("wait", s, t), t - leave_at))
+        dist = self._search(extra, src, reverse=False)
         out = np.full(self.n_stops, np.inf)
         for node, s, _a in self.arr_nodes:
             if node in dist:
@@ -121,20 +163,13 @@ class TimeExpandedGraph:
         return out
 
     def latest_board(self, site: int, arrive_by: float) -> np.ndarray:
-        g = self.graph
         sink = ("sink",)
         egress = {}
         for s, w in self.walks.stops_near_site(site):
             egress[s] = max(egress.get(s, -np.inf), arrive_by - w)
-        for node, s, a in self.arr_nodes:
-            if s in egress and a <= egress[s]:
-                g.add_edge(node, sink, weight=arrive_by - a)
-        try:
-            dist = nx.single_source_dijkstra_path_length(
-                g.reverse(copy=False), sink, weight="weight") if sink in g else {}
-        finally:
-            if sink in g:
-                g.remove_node(sink)
+        extra = [(node, sink, arrive_by - a) for node, s, a in self.arr_nodes
+                 if s in egress and a <= egress[s]]
+        dist = self._search(extra, sink, reverse=True)
         out = np.full(self.n_stops, -np.inf)
         for node, s, _d in self.dep_nodes:
             if node in dist:

@@ -14,6 +14,7 @@ from course_planner.exports.ics import room_calendar, village_calendar
 from course_planner.exports.tables import german_csv, neutralise, xlsx
 from course_planner.rotation.plan import solve_rotation
 from course_planner.transit.reachability import clock, journeys, prepare
+from course_planner.transit.router import Mode
 
 TEACHER = {"base": {"name": "Zentrale", "lat": 52.03, "lon": 8.8}}
 
@@ -59,7 +60,7 @@ def test_village_calendar_carries_the_connection():
     _, evs = events(village_calendar(plan, study, "Dorf", "Kursraum"))
     first = plan.sessions.iloc[0]
     there, _ = journeys(study, "Dorf", "Kursraum", first["date"])
-    ride = next(leg for leg in there.legs if leg.mode == "ride")
+    ride = next(leg for leg in there.legs if leg.mode is Mode.RIDE)
     text = str(evs[0]["description"])
     assert f"Linie {ride.route}" in text and clock(ride.depart) in text
     # different UIDs from the room's calendar: both can be imported side by side

@@ -45,17 +45,17 @@ def test_official_format_feed_loads():
 
 def test_timetable_uses_previous_service_day_after_midnight_only():
     feed = load_feed(FIXTURES / "line")
-    tuesday = timetable_for(feed, dt.date(2026, 2, 3))
+    tuesday = timetable_for(feed, dt.date(2026, 2, 3)).forward
     trip_ids = feed.trips["trip_id"].tolist()
     n = len(trip_ids)
-    runs = {(trip_ids[t % n], t >= n) for t in tuesday.forward[0]}
+    runs = {(trip_ids[t % n], t >= n) for t in tuesday.run.tolist()}
     assert ("N1", True) in runs and ("N2", True) in runs  # Monday's night trips
-    yesterday = [(d, a) for t, d, a in zip(tuesday.forward[0], tuesday.forward[3],
-                                           tuesday.forward[4], strict=True) if t >= n]
+    yesterday = [(d, a) for t, d, a in zip(tuesday.run.tolist(), tuesday.dep.tolist(),
+                                           tuesday.arr.tolist(), strict=True) if t >= n]
     assert all(d >= 0 for d, _ in yesterday)  # only their part from 24:00 on
     assert (3000, 4200) in yesterday  # 24:50 → 25:10 becomes 00:50 → 01:10
     sunday_after = timetable_for(feed, dt.date(2026, 2, 9))  # Monday after a Sunday
-    assert all(t < n for t in sunday_after.forward[0])
+    assert all(t < n for t in sunday_after.forward.run.tolist())
     assert timetable_for(feed, dt.date(2026, 2, 8)).has_service is False
 
 

@@ -19,6 +19,7 @@ from course_planner.exports import handout
 from course_planner.exports.handout import LANGUAGES, handout_pdf
 from course_planner.rotation.plan import solve_rotation
 from course_planner.transit.reachability import clock, journeys, prepare
+from course_planner.transit.router import Mode
 
 FONTS_INSTALLED = any(d.joinpath(handout.FONTS["arab"]).exists() for d in handout.FONT_DIRS)
 if not FONTS_INSTALLED and os.environ.get("CI"):
@@ -64,7 +65,7 @@ def test_dates_presence_stops_and_times_match_the_plan():
     there, back = journeys(study, "Dorf", "Kursraum", first["date"])
     for leg in [*there.legs, *back.legs]:
         assert leg.from_name in text and clock(leg.depart) in text
-    ride = next(leg for leg in there.legs if leg.mode == "ride")
+    ride = next(leg for leg in there.legs if leg.mode is Mode.RIDE)
     assert ride.route in text
 
 

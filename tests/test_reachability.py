@@ -15,6 +15,7 @@ from course_planner.transit.reachability import (
     prepare,
     reachability_table,
 )
+from course_planner.transit.router import Mode
 
 
 def table_for(scenario):
@@ -64,10 +65,10 @@ def test_pickup_and_drop_off_types_forbid_boarding_and_alighting():
     # if either were used, Dorf could leave later than 07:26.
     study = prepare(make_scenario("line"))
     there, _ = journeys(study, "Dorf", "Kursraum", dt.date(2026, 2, 2))
-    rides = [leg for leg in there.legs if leg.mode == "ride"]
+    rides = [leg for leg in there.legs if leg.mode is Mode.RIDE]
     assert [leg.trip_id for leg in rides] == ["T1"]
     assert rides[0].route == "701" and rides[0].headsign == "Stadt Markt"
-    assert [leg.mode for leg in there.legs] == ["walk", "ride", "walk"]
+    assert [leg.mode for leg in there.legs] == [Mode.WALK, Mode.RIDE, Mode.WALK]
 
 
 def test_no_stop_nearby_and_direct_walk():
@@ -111,7 +112,7 @@ def test_trip_past_midnight_runs_on_the_next_day():
     monday = row(table_for(make_scenario("line", course=course("2026-02-02", "01:30",
                                                                 "02:00"))),
                  "Dorf", "2026-02-02")
-    assert monday["reason"] == "outbound_too_long" and pd.isna(monday["depart_home"])
+    assert monday["reason"] == "no_outbound" and pd.isna(monday["depart_home"])
 
 
 def test_return_after_midnight_is_written_past_24():
@@ -144,7 +145,8 @@ def test_walking_transfer_between_platforms_of_one_station():
     # platform 1 → 2 is 171 m = 178 s on foot: L2a (2 min) is missed, L2b (3 min) is taken
     assert r["arrive_site"] == "08:07" and r["outbound_transfers"] == 1
     there, _ = journeys(study, "Dorf", "Kursort", dt.date(2026, 2, 2))
-    assert [leg.mode for leg in there.legs] == ["walk", "ride", "walk", "ride", "walk"]
+    assert [leg.mode for leg in there.legs] == [Mode.WALK, Mode.RIDE, Mode.WALK, Mode.RIDE,
+                                                Mode.WALK]
     change = there.legs[2]
     assert change.from_stop_id == "de:05766:3048:0:1"
     assert change.to_stop_id == "de:05766:3048:0:2"
@@ -153,14 +155,14 @@ def test_walking_transfer_between_platforms_of_one_station():
     # with a transfer radius below 171 m the change is impossible
     tight = make_scenario("platforms", sites=[PLATFORMS_ROOM],
                           travel={"max_transfer_walk_m": 150})
-    assert row(table_for(tight), "Dorf", "2026-02-02")["reason"] == "outbound_too_long"
+    assert row(table_for(tight), "Dorf", "2026-02-02")["reason"] == "no_outbound"
 
 
 def test_feed_transfers_only_when_asked():
     # the platforms feed has no transfers.txt: asking for it leaves only same-stop changes
     sc = make_scenario("platforms", sites=[PLATFORMS_ROOM], travel={"use_feed_transfers": True})
     r = row(table_for(sc), "Dorf", "2026-02-02")
-    assert r["reason"] == "outbound_too_long" and pd.isna(r["depart_home"])
+    assert r["reason"] == "no_outbound" and pd.isna(r["depart_home"])
 
 
 def test_travel_limit_decides_reachable():
@@ -214,4 +216,4 @@ def test_feed_transfers_min_transfer_time_is_used(tmp_path, seconds, arrive):
     if arrive:  # 170 s: L2a (120 s) is missed, L2b (180 s) is caught
         assert r["arrive_site"] == arrive
     else:  # 400 s: neither bus can be caught
-        assert r["reason"] == "outbound_too_long"
+        assert r["reason"] == "no_outbound"

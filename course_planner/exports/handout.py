@@ -20,6 +20,7 @@ from fpdf import FPDF
 from course_planner.errors import CoursePlannerError
 from course_planner.rotation.plan import Plan
 from course_planner.transit.reachability import Study, clock, journeys
+from course_planner.transit.router import Mode
 
 LANGUAGES = ("en", "ar", "uk", "fa", "tr")
 RTL = {"ar": "ara", "fa": "fas"}
@@ -199,7 +200,7 @@ def _journey_table(pdf: _Page, journey, lang: str) -> None:
         pdf.cell(w, 4.5, _(head, lang) if head else "", border="B")
     pdf.ln()
     for leg in journey.legs:
-        mode = "zu Fuß" if leg.mode == "walk" else "Bus/Bahn"
+        mode = "zu Fuß" if leg.mode is Mode.WALK else "Bus/Bahn"
         values = (f"{_(mode, 'de')}", leg.from_name, clock(leg.depart), leg.to_name,
                   clock(leg.arrive, up=True),
                   f"{leg.route} ({leg.headsign})" if leg.route else "")

@@ -16,6 +16,7 @@ from icalendar import Calendar, Event
 
 from course_planner.rotation.plan import Plan
 from course_planner.transit.reachability import Study, clock, journeys
+from course_planner.transit.router import Mode
 
 TZ = ZoneInfo("Europe/Berlin")
 
@@ -54,7 +55,7 @@ def _journey_text(label: str, journey) -> str:
         return f"{label}: keine Verbindung an diesem Tag – bitte online teilnehmen."
     parts = []
     for leg in journey.legs:
-        if leg.mode == "walk":
+        if leg.mode is Mode.WALK:
             parts.append(f"zu Fuß {leg.from_name} → {leg.to_name} "
                          f"({clock(leg.depart)}–{clock(leg.arrive, up=True)})")
         else:

@@ -8,7 +8,12 @@ lists. Times are seconds after midnight of the trip's *service date* and may exc
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +23,7 @@ import pandas as pd
 from gtfs_kit import constants as gk_constants
 
 from course_planner.errors import CoursePlannerError, FeedError
-from course_planner.sources import ArchiveLimits, open_source
+from course_planner.sources import ArchiveLimits, open_source, safe_path
 from course_planner.transit.checks import (
     REQUIRED_COLUMNS,  # noqa: F401 - kept importable
     check_consistency,
@@ -51,6 +56,24 @@ class Connections:
 
 
 @dataclass(frozen=True, eq=False)
+class Calendar:
+    """When each service runs, as arrays (service index = position in ``Feed.service_ids``).
+
+    ``weekly_*``: one row per calendar.txt row (weekday flags Monday first, dates as
+    YYYYMMDD integers); ``exception_*``: one row per calendar_dates.txt row (type 1 added,
+    2 removed).
+    """
+
+    weekly_service: np.ndarray
+    weekly_days: np.ndarray  # (rows, 7) bool
+    weekly_start: np.ndarray
+    weekly_end: np.ndarray
+    exception_service: np.ndarray
+    exception_date: np.ndarray
+    exception_type: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
 class Feed:
     """A checked GTFS feed, ready for routing.
 
@@ -59,31 +82,48 @@ class Feed:
     ``stations``: one row per station (parent station or lone stop): station_id,
     station_name, lat, lon.
     ``trips``: index = trip index: trip_id, service_id, route_id, route_name, headsign.
+    ``transfers``: transfers.txt as read (None when the feed has none).
+    ``gtfs``: the gtfs-kit feed, when the feed was read now (None when it came from the
+    parsed-feed cache).
     """
 
     source: str
-    gtfs: gk.Feed = field(repr=False)
+    gtfs: gk.Feed | None = field(repr=False)
     stops: pd.DataFrame = field(repr=False)
     stations: pd.DataFrame = field(repr=False)
     trips: pd.DataFrame = field(repr=False)
     connections: Connections = field(repr=False)
     trip_service: np.ndarray = field(repr=False)  # trip index -> service index
+    calendar: Calendar = field(repr=False)
+    transfers: pd.DataFrame | None = field(default=None, repr=False)
     service_ids: tuple[str, ...] = ()
     first_date: dt.date | None = None
     last_date: dt.date | None = None
-    _active: dict[dt.date, frozenset[int]] = field(default_factory=dict, repr=False)
+    _active: dict[dt.date, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def validity(self) -> str:
         return f"{self.first_date} … {self.last_date}"
 
+    def service_mask(self, date: dt.date) -> np.ndarray:
+        """Per service: does it run on ``date`` (calendar, then calendar_dates: added, and
+        removed last)."""
+        if date not in self._active:
+            c, day = self.calendar, int(date.strftime("%Y%m%d"))
+            mask = np.zeros(len(self.service_ids), dtype=bool)
+            on = ((c.weekly_start <= day) & (c.weekly_end >= day)
+                  & c.weekly_days[:, date.weekday()])
+            mask[c.weekly_service[on]] = True
+            today = c.exception_date == day
+            mask[c.exception_service[today & (c.exception_type == 1)]] = True
+            mask[c.exception_service[today & (c.exception_type == 2)]] = False
+            mask.setflags(write=False)
+            self._active[date] = mask
+        return self._active[date]
+
     def active_services(self, date: dt.date) -> frozenset[int]:
         """Indices of the services running on ``date`` (calendar + calendar_dates)."""
-        if date not in self._active:
-            ids = gk.get_active_services(self.gtfs, date.strftime("%Y%m%d"))
-            index = {s: i for i, s in enumerate(self.service_ids)}
-            self._active[date] = frozenset(index[s] for s in ids if s in index)
-        return self._active[date]
+        return frozenset(np.flatnonzero(self.service_mask(date)).tolist())
 
     def check_dates(self, dates: list[dt.date]) -> None:
         """Raise :class:`FeedError` when a date lies outside the feed's validity."""
@@ -99,19 +139,29 @@ class Feed:
 
     def feed_transfers(self) -> pd.DataFrame | None:
         """transfers.txt as from/to stop ids with type and min_transfer_time, if present."""
-        return self.gtfs.transfers
+        return self.transfers
 
 
 def load_feed(path: str | Path, limits: ArchiveLimits | None = None) -> Feed:
     """Read a GTFS zip or folder, check it, and build the routing arrays.
 
-    A zip archive is checked before anything is unpacked (``limits``: default from the
-    environment, see :class:`~course_planner.sources.ArchiveLimits`).
+    A feed read before comes from the parsed-feed cache (keyed by its content). Otherwise a
+    zip archive is checked before anything is unpacked (``limits``: default from the
+    environment, see :class:`~course_planner.sources.ArchiveLimits`), then every table.
     """
+    resolved = safe_path(path, what="GTFS feed")
+    key = _content_key(resolved) if resolved.exists() else None
+    if key is not None:
+        cached = _cache_read(key, str(path))
+        if cached is not None:
+            return cached
     gtfs, label = read_gtfs(path, limits)
     check_tables(gtfs, label)
     check_consistency(gtfs, label)
-    return _build(gtfs, label)
+    feed = _build(gtfs, label)
+    if key is not None:
+        _cache_write(key, feed)
+    return feed
 
 
 _GTFS_CSV = {"na_values": ["", " ", "nan", "NaN", "null"], "keep_default_na": True,
@@ -146,20 +196,27 @@ def read_gtfs(path: str | Path, limits: ArchiveLimits | None = None) -> tuple[gk
 
 
 def _parse_times(series: pd.Series, label: str, column: str) -> np.ndarray:
-    """'25:10:00' -> 90600 seconds; empty -> -1; anything else -> FeedError with the row."""
-    text = series.astype("string")
+    """'25:10:00' -> 90600 seconds; empty -> -1; anything else -> FeedError with the row.
+
+    Each distinct text is parsed once (a feed has a few thousand distinct times among
+    millions of rows).
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype="string")
     parts = text.str.extract(_TIME)
-    bad = text.notna() & (text.str.strip() != "") & parts[0].isna()
+    bad = (text.str.strip() != "") & parts[0].isna()
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
+        rows = np.flatnonzero(bad.to_numpy(dtype=bool)[codes] & (codes >= 0))
+        i = int(rows[0])
         raise FeedError(
-            f"'{text.iloc[i]}' is not a time; write HH:MM:SS (hours may exceed 24).",
+            f"'{series.iloc[i]}' is not a time; write HH:MM:SS (hours may exceed 24).",
             file=_member(label, "stop_times"), row=i + 2, field=column,
         )
-    h, m, s = (pd.to_numeric(parts[k]).fillna(-1).astype(int).to_numpy() for k in range(3))
-    out = h * 3600 + m * 60 + s
-    out[h < 0] = -1
-    return out
+    h, m, sec = (pd.to_numeric(parts[k]).fillna(-1).astype(np.int64).to_numpy()
+                 for k in range(3))
+    value = np.where(h < 0, -1, h * 3600 + m * 60 + sec)
+    value = np.append(value, -1)  # code -1 (missing) reads the last entry
+    return value[codes]
 
 
 def _flag_not_one(df: pd.DataFrame, column: str) -> np.ndarray:
@@ -179,26 +236,25 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
     # passed without a timetable time) it is skipped: nobody can board or alight there.
     arr = np.where(arr < 0, dep, arr)
     dep = np.where(dep < 0, arr, dep)
-    work = pd.DataFrame({
-        "row": np.arange(len(st)),
-        "trip_id": st["trip_id"].astype(str).to_numpy(),
-        "stop_id": st["stop_id"].astype(str).to_numpy(),
-        "seq": st["stop_sequence"].astype("int64").to_numpy(),
-        "arr": arr, "dep": dep,
-        "board_ok": _flag_not_one(st, "pickup_type"),
-        "alight_ok": _flag_not_one(st, "drop_off_type"),
-    })
-    work = work[work["arr"] >= 0]
-    work = work.sort_values(["trip_id", "seq"], kind="stable")
-    dup = work.duplicated(["trip_id", "seq"])
-    if dup.any():
-        row = int(work.loc[dup, "row"].iloc[0])
+    rows = np.flatnonzero(arr >= 0)
+    # ids as integers: trips and stops numbered in the order of their ids
+    t_idx, trip_ids = pd.factorize(st["trip_id"].iloc[rows].astype(str), sort=True)
+    s_idx, stop_ids = pd.factorize(st["stop_id"].iloc[rows].astype(str), sort=True)
+    seq = st["stop_sequence"].iloc[rows].astype("int64").to_numpy()
+    order = np.lexsort((seq, t_idx))
+    rows, t_idx, s_idx, seq = rows[order], t_idx[order], s_idx[order], seq[order]
+    w_arr, w_dep = arr[rows], dep[rows]
+    same = t_idx[1:] == t_idx[:-1]
+    dup = np.flatnonzero(same & (seq[1:] == seq[:-1]))
+    if len(dup):
         raise FeedError("a trip has two stop times with the same stop_sequence.",
-                        file=_member(label, "stop_times"), row=row + 2, field="stop_sequence")
-    if (work["dep"] < work["arr"]).any():
-        row = int(work.loc[work["dep"] < work["arr"], "row"].iloc[0])
+                        file=_member(label, "stop_times"), row=int(rows[dup[0] + 1]) + 2,
+                        field="stop_sequence")
+    early = np.flatnonzero(w_dep < w_arr)
+    if len(early):
         raise FeedError("the departure time lies before the arrival time.",
-                        file=_member(label, "stop_times"), row=row + 2, field="departure_time")
+                        file=_member(label, "stop_times"), row=int(rows[early[0]]) + 2,
+                        field="departure_time")
 
     # stops served by trips, with their station (parent station or the stop itself)
     stops_all = gtfs.stops.copy()
@@ -207,9 +263,8 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
               if "parent_station" in stops_all.columns
               else pd.Series(pd.NA, index=stops_all.index, dtype="string"))
     stops_all["station_id"] = parent.fillna(stops_all["stop_id"]).astype(str)
-    served_ids = sorted(set(work["stop_id"]))
-    served = stops_all.set_index("stop_id").loc[served_ids].reset_index()
-    stop_index = {s: i for i, s in enumerate(served["stop_id"])}
+    by_id = stops_all.drop_duplicates("stop_id").set_index("stop_id")
+    served = by_id.loc[list(stop_ids)].reset_index()
     name = (served["stop_name"].astype("string") if "stop_name" in served.columns
             else pd.Series(pd.NA, index=served.index, dtype="string"))
     platform = (served["platform_code"].astype("string") if "platform_code" in served.columns
@@ -222,7 +277,6 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
         "station_id": served["station_id"].astype(str),
         "platform_code": platform,
     })
-    by_id = stops_all.set_index("stop_id")
     station_ids = sorted(set(stops["station_id"]))
     st_rows = by_id.reindex(station_ids)
     station_names = (st_rows["stop_name"].astype("string") if "stop_name" in st_rows.columns
@@ -250,14 +304,15 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
              else pd.Series(pd.NA, index=routes.index, dtype="string"))
     route_name = short.fillna(long_).fillna(pd.Series(routes.index, index=routes.index))
     trips_df = gtfs.trips.copy()
-    trips_df = trips_df[trips_df["trip_id"].isin(set(work["trip_id"]))]
-    trips_df = trips_df.sort_values("trip_id", kind="stable").reset_index(drop=True)
+    trips_df["trip_id"] = trips_df["trip_id"].astype(str)
+    trips_df = (trips_df.drop_duplicates("trip_id").set_index("trip_id").loc[list(trip_ids)]
+                .reset_index())
     headsign = (trips_df["trip_headsign"].astype("string") if "trip_headsign" in trips_df
                 else pd.Series(pd.NA, index=trips_df.index, dtype="string"))
     service_ids = tuple(sorted(set(
         pd.concat([t["service_id"] for t in (gtfs.calendar, gtfs.calendar_dates)
                    if t is not None]).astype(str))))
-    service_index = {s: i for i, s in enumerate(service_ids)}
+    service_index = pd.Index(service_ids)
     trips = pd.DataFrame({
         "trip_id": trips_df["trip_id"].astype(str),
         "service_id": trips_df["service_id"].astype(str),
@@ -265,24 +320,22 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
         "route_name": route_name.reindex(trips_df["route_id"]).astype(str).to_numpy(),
         "headsign": headsign.fillna("").astype(str),
     })
-    trip_index = {t: i for i, t in enumerate(trips["trip_id"])}
-    trip_service = trips["service_id"].map(service_index).to_numpy(dtype=np.int64)
+    trip_service = service_index.get_indexer(trips["service_id"]).astype(np.int64)
 
     # connections: consecutive stop times of the same trip
-    t_idx = work["trip_id"].map(trip_index).to_numpy(dtype=np.int64)
-    s_idx = work["stop_id"].map(stop_index).to_numpy(dtype=np.int64)
-    w_arr, w_dep = work["arr"].to_numpy(), work["dep"].to_numpy()
-    same = t_idx[1:] == t_idx[:-1]
     back = np.flatnonzero(same & (w_arr[1:] < w_dep[:-1]))
     if len(back):
-        row = int(work["row"].to_numpy()[back[0] + 1])
         raise FeedError("the arrival time lies before the previous stop's departure.",
-                        file=_member(label, "stop_times"), row=row + 2, field="arrival_time")
+                        file=_member(label, "stop_times"), row=int(rows[back[0] + 1]) + 2,
+                        field="arrival_time")
     k = np.flatnonzero(same)
+    board_ok, alight_ok = _flag_not_one(st, "pickup_type")[rows], \
+        _flag_not_one(st, "drop_off_type")[rows]
     conns = Connections(
-        trip=t_idx[k], dep_stop=s_idx[k], arr_stop=s_idx[k + 1],
+        trip=t_idx[k].astype(np.int64), dep_stop=s_idx[k].astype(np.int64),
+        arr_stop=s_idx[k + 1].astype(np.int64),
         dep=w_dep[k].astype(np.int64), arr=w_arr[k + 1].astype(np.int64),
-        board_ok=work["board_ok"].to_numpy()[k], alight_ok=work["alight_ok"].to_numpy()[k + 1],
+        board_ok=board_ok[k], alight_ok=alight_ok[k + 1],
         seq=np.arange(len(k), dtype=np.int64),
     )
     dates = gtfs.get_dates()
@@ -292,5 +345,111 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
         raise FeedError("the calendar defines no date at all.", file=label,
                         hint="Check calendar.txt start_date/end_date and calendar_dates.txt.")
     return Feed(source=label, gtfs=gtfs, stops=stops, stations=stations, trips=trips,
-                connections=conns, trip_service=trip_service, service_ids=service_ids,
-                first_date=first, last_date=last)
+                connections=conns, trip_service=trip_service,
+                calendar=_calendar(gtfs, service_index), transfers=gtfs.transfers,
+                service_ids=service_ids, first_date=first, last_date=last)
+
+
+def _calendar(gtfs: gk.Feed, services: pd.Index) -> Calendar:
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    cal, exc = gtfs.calendar, gtfs.calendar_dates
+    if cal is None:
+        cal = pd.DataFrame({c: pd.Series(dtype=str) for c in
+                            ("service_id", *days, "start_date", "end_date")})
+    if exc is None:
+        exc = pd.DataFrame({c: pd.Series(dtype=str) for c in
+                            ("service_id", "date", "exception_type")})
+    return Calendar(
+        weekly_service=services.get_indexer(cal["service_id"].astype(str)).astype(np.int64),
+        weekly_days=np.column_stack([cal[d].fillna(0).astype(int).to_numpy() == 1
+                                     for d in days]).reshape(len(cal), 7),
+        weekly_start=cal["start_date"].astype(str).str.strip().astype(np.int64).to_numpy(),
+        weekly_end=cal["end_date"].astype(str).str.strip().astype(np.int64).to_numpy(),
+        exception_service=services.get_indexer(exc["service_id"].astype(str)).astype(np.int64),
+        exception_date=exc["date"].astype(str).str.strip().astype(np.int64).to_numpy(),
+        exception_type=exc["exception_type"].fillna(0).astype(np.int64).to_numpy(),
+    )
+
+
+# --------------------------------------------------------------------------- parsed-feed cache
+
+_CACHE_FORMAT = "feed-cache-1"
+_FRAMES = ("stops", "stations", "trips", "transfers")
+
+
+def cache_dir() -> Path:
+    """Where parsed feeds are kept: ``$COURSE_PLANNER_CACHE``, else the user's cache folder
+    (``$XDG_CACHE_HOME`` or ``~/.cache``) under ``course_planner/feeds``."""
+    env = os.environ.get("COURSE_PLANNER_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "course_planner" / "feeds"
+
+
+def _content_key(path: Path) -> str:
+    """SHA-256 of the feed's bytes (a zip, or the .txt files of a folder with their names)."""
+    digest = hashlib.sha256(_CACHE_FORMAT.encode())
+    files = [path] if path.is_file() else sorted(path.glob("*.txt"))
+    for f in files:
+        digest.update(f.name.encode() + b"\0")
+        with open(f, "rb") as fh:
+            digest.update(hashlib.file_digest(fh, "sha256").digest())
+    return digest.hexdigest()
+
+
+def _cache_write(key: str, feed: Feed) -> None:
+    """Keep the parsed feed under its key; written to a temporary folder, then renamed, so a
+    reader never sees half an entry. A cache that cannot be written is skipped."""
+    target = cache_dir() / key
+    if target.exists():
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key[:16]}-", dir=target.parent))
+    except OSError:
+        return
+    try:
+        c, cal = feed.connections, feed.calendar
+        arrays = {f"c_{n}": getattr(c, n) for n in c.__dataclass_fields__}
+        arrays |= {f"cal_{n}": getattr(cal, n) for n in cal.__dataclass_fields__}
+        arrays["trip_service"] = feed.trip_service
+        np.savez(tmp / "arrays.npz", **arrays)
+        for name in _FRAMES:
+            frame = getattr(feed, name)
+            if frame is not None:
+                frame.reset_index(drop=True).to_parquet(tmp / f"{name}.parquet", index=False)
+        meta = {"service_ids": list(feed.service_ids), "first_date": str(feed.first_date),
+                "last_date": str(feed.last_date)}
+        (tmp / "meta.json").write_text(json.dumps(meta))
+        os.rename(tmp, target)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _cache_read(key: str, label: str) -> Feed | None:
+    """The parsed feed under ``key``, or None (absent, or unreadable: then it is removed and
+    rebuilt)."""
+    folder = cache_dir() / key
+    if not (folder / "meta.json").is_file():
+        return None
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+        with np.load(folder / "arrays.npz", allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        transfers = (pd.read_parquet(folder / "transfers.parquet")
+                     if (folder / "transfers.parquet").is_file() else None)
+        conns = Connections(**{n: arrays[f"c_{n}"] for n in Connections.__dataclass_fields__})
+        cal = Calendar(**{n: arrays[f"cal_{n}"] for n in Calendar.__dataclass_fields__})
+        stops, stations, trips = (pd.read_parquet(folder / f"{name}.parquet")
+                                  for name in ("stops", "stations", "trips"))
+        stops["platform_code"] = stops["platform_code"].astype("string")
+        return Feed(source=label, gtfs=None, stops=stops, stations=stations,
+                    trips=trips, connections=conns,
+                    trip_service=arrays["trip_service"], calendar=cal,
+                    transfers=transfers, service_ids=tuple(meta["service_ids"]),
+                    first_date=dt.date.fromisoformat(meta["first_date"]),
+                    last_date=dt.date.fromisoformat(meta["last_date"]))
+    except Exception:  # any damage to an entry means: build it again
+        shutil.rmtree(folder, ignore_errors=True)
+        return None

@@ -15,9 +15,9 @@ from course_planner.places import load_places, stops_as_places
 from course_planner.scenario import Scenario
 from course_planner.transit.feed import Feed, load_feed
 from course_planner.transit.router import (
-    ArriveBy,
+    ArriveByResult,
     Journey,
-    LeaveAt,
+    LeaveAtResult,
     Network,
     earliest_arrivals,
     latest_departures,
@@ -30,8 +30,8 @@ REACH_COLUMNS = [
     "outbound_transfers", "leave_site", "arrive_home", "return_min", "return_transfers",
     "reachable", "reason",
 ]
-REASONS = ("ok", "no_stop_nearby", "no_service", "outbound_too_long", "no_return",
-           "return_too_long")
+REASONS = ("ok", "no_stop_nearby", "no_service", "no_outbound", "outbound_too_long",
+           "no_return", "return_too_long")
 
 
 def clock(seconds: float, *, up: bool = False) -> str:
@@ -47,8 +47,8 @@ def clock(seconds: float, *, up: bool = False) -> str:
 class Study:
     """A scenario with its feed, places, rooms and walks loaded: the input of every table.
 
-    Scans are cached per room, service signature and time, so dates that share a timetable
-    (every Monday of a term, say) are computed once.
+    Scans are cached per room, service signature, time and horizon, so dates that share a
+    timetable (every Monday of a term, say) are computed once.
     """
 
     scenario: Scenario
@@ -66,18 +66,22 @@ class Study:
             self._timetables[key] = timetable_for(self.feed, date)
         return self._timetables[key]
 
-    def arrive_by(self, site: int, date: dt.date, arrive_by: float) -> ArriveBy:
-        key = ("in", site, service_signature(self.feed, date), arrive_by)
+    def arrive_by(self, site: int, date: dt.date, arrive_by: float,
+                  not_before: float = -math.inf) -> ArriveByResult:
+        """The backward scan to ``site`` (journeys leaving at ``not_before`` or later)."""
+        key = ("in", site, service_signature(self.feed, date), arrive_by, not_before)
         if key not in self._scans:
             self._scans[key] = latest_departures(self.network, self.timetable(date), site,
-                                                 arrive_by)
+                                                 arrive_by, not_before)
         return self._scans[key]
 
-    def leave_at(self, site: int, date: dt.date, leave_at: float) -> LeaveAt:
-        key = ("out", site, service_signature(self.feed, date), leave_at)
+    def leave_at(self, site: int, date: dt.date, leave_at: float,
+                 not_after: float = math.inf) -> LeaveAtResult:
+        """The forward scan from ``site`` (journeys arriving at ``not_after`` or earlier)."""
+        key = ("out", site, service_signature(self.feed, date), leave_at, not_after)
         if key not in self._scans:
             self._scans[key] = earliest_arrivals(self.network, self.timetable(date), site,
-                                                 leave_at)
+                                                 leave_at, not_after)
         return self._scans[key]
 
     def site_index(self, name: str) -> int:
@@ -148,73 +152,97 @@ def reachability_table(study: Study, start_s: int | None = None, end_s: int | No
     leave_at = end + travel.leave_after_min * 60
     dates = study.dates if dates is None else dates
     places = list(study.network.place_names)
+    sites = list(study.network.site_names)
+    n_places, n_sites, n_dates = len(places), len(sites), len(dates)
     walks = study.network.walks
-    has_stop = np.zeros(len(places), dtype=bool)
+    has_stop = np.zeros(n_places, dtype=bool)
     has_stop[walks.place_stops["place"].unique()] = True
 
-    blocks = []
-    for k, site in enumerate(study.network.site_names):
-        direct = np.zeros(len(places), dtype=bool)
-        direct[walks.place_site.loc[walks.place_site["site"] == k, "place"].unique()] = True
-        by_signature: dict = {}
-        for date in dates:
-            sig = service_signature(study.feed, date)
-            if sig not in by_signature:
-                tt = study.timetable(date)
-                inbound = study.arrive_by(k, date, arrive_by)
-                outbound = study.leave_at(k, date, leave_at)
-                by_signature[sig] = _site_rows(inbound, outbound, tt.has_service, has_stop,
-                                               direct, start, end, leave_at, limit)
-            block = by_signature[sig].copy()
-            block.insert(0, "date", date.isoformat())
-            block.insert(0, "site", site)
-            block.insert(0, "place", places)
-            blocks.append(block)
-    table = pd.concat(blocks, ignore_index=True)[REACH_COLUMNS]
-    order = {"place": {n: i for i, n in enumerate(places)},
-             "site": {n: i for i, n in enumerate(study.network.site_names)}}
-    table = table.sort_values(["place", "site", "date"],
-                              key=lambda s: s.map(order[s.name]) if s.name in order else s,
-                              kind="stable").reset_index(drop=True)
-    return table
+    # one block of per-place answers per room and distinct timetable
+    signature_of: dict[bytes, int] = {}
+    date_block = np.empty(n_dates, dtype=np.int64)
+    first_date: list[dt.date] = []
+    for j, date in enumerate(dates):
+        sig = service_signature(study.feed, date)
+        if sig not in signature_of:
+            signature_of[sig] = len(first_date)
+            first_date.append(date)
+        date_block[j] = signature_of[sig]
+    n_blocks = len(first_date)
+    shape = (n_sites, n_blocks, n_places)
+    depart, arrive_site = np.full(shape, -math.inf), np.full(shape, math.inf)
+    home = np.full(shape, math.inf)
+    rides_out, rides_back = np.full(shape, -1), np.full(shape, -1)
+    service = np.zeros((n_blocks, 1), dtype=bool)
+    direct = np.zeros((n_sites, 1, n_places), dtype=bool)
+    for k in range(n_sites):
+        direct[k, 0, walks.place_site.loc[walks.place_site["site"] == k, "place"].unique()] = True
+        for b, date in enumerate(first_date):
+            service[b, 0] = study.timetable(date).has_service
+            inbound = _within(lambda nb, k=k, d=date: study.arrive_by(k, d, arrive_by, nb),
+                              start - limit, -math.inf, has_stop)
+            outbound = _within(lambda na, k=k, d=date: study.leave_at(k, d, leave_at, na),
+                               end + limit, math.inf, has_stop)
+            depart[k, b], arrive_site[k, b] = inbound.place_depart, inbound.place_arrive_site
+            rides_out[k, b] = inbound.place_rides
+            home[k, b], rides_back[k, b] = outbound.place_arrive, outbound.place_rides
+
+    has_out, has_back = rides_out >= 0, rides_back >= 0
+    out_ok = has_out & (start - depart <= limit)
+    back_ok = has_back & (home - end <= limit)
+    no_service = ~service[None, :, :] & ~direct
+    reason = np.select(
+        [out_ok & back_ok, no_service, ~has_stop[None, None, :] & ~direct, ~has_out, ~out_ok,
+         ~has_back],
+        ["ok", "no_service", "no_stop_nearby", "no_outbound", "outbound_too_long",
+         "no_return"], "return_too_long").astype(object)
+    with np.errstate(invalid="ignore"):
+        outbound_min = np.floor((start - depart) / 60)
+        return_min = np.ceil((home - end) / 60)
+
+    def rows(values: np.ndarray) -> np.ndarray:
+        """(room, block, place) -> one value per row in place, room, date order."""
+        return values[:, date_block, :].transpose(2, 0, 1).reshape(-1)
+
+    def counts(values: np.ndarray, present: np.ndarray) -> pd.arrays.IntegerArray:
+        v = rows(np.where(present, values, 0)).astype(np.int64)
+        return pd.arrays.IntegerArray(v, ~rows(present))
+
+    table = pd.DataFrame({
+        "place": np.repeat(np.array(places, dtype=object), n_sites * n_dates),
+        "site": np.tile(np.repeat(np.array(sites, dtype=object), n_dates), n_places),
+        "date": np.tile(np.array([d.isoformat() for d in dates], dtype=object),
+                        n_places * n_sites),
+        "depart_home": rows(_clocks(depart, has_out)),
+        "arrive_site": rows(_clocks(arrive_site, has_out, up=True)),
+        "outbound_min": counts(outbound_min, has_out),
+        "outbound_transfers": counts(np.maximum(rides_out - 1, 0), has_out),
+        "leave_site": clock(leave_at),
+        "arrive_home": rows(_clocks(home, has_back, up=True)),
+        "return_min": counts(return_min, has_back),
+        "return_transfers": counts(np.maximum(rides_back - 1, 0), has_back),
+        "reachable": rows(out_ok & back_ok),
+        "reason": rows(reason),
+    })
+    return table[REACH_COLUMNS]
 
 
-def _site_rows(inbound: ArriveBy, outbound: LeaveAt, has_service: bool, has_stop: np.ndarray,
-               direct: np.ndarray, start: float, end: float, leave_at: float,
-               limit: float) -> pd.DataFrame:
-    rows = []
-    for p in range(len(has_stop)):
-        depart = inbound.place_depart[p]
-        summary = inbound.summary(p) if np.isfinite(depart) else None
-        home = outbound.place_arrive[p]
-        rides_back = outbound.rides(p) if np.isfinite(home) else None
-        out_ok = summary is not None and start - depart <= limit
-        back_ok = rides_back is not None and home - end <= limit
-        if out_ok and back_ok:
-            reason = "ok"
-        elif not has_service and not direct[p]:
-            reason = "no_service"
-        elif not has_stop[p] and not direct[p]:
-            reason = "no_stop_nearby"
-        elif not out_ok:
-            reason = "outbound_too_long"
-        elif rides_back is None:
-            reason = "no_return"
-        else:
-            reason = "return_too_long"
-        rows.append({
-            "depart_home": clock(depart) if summary else None,
-            "arrive_site": clock(summary[0], up=True) if summary else None,
-            "outbound_min": math.floor((start - depart) / 60) if summary else None,
-            "outbound_transfers": max(summary[1] - 1, 0) if summary else None,
-            "leave_site": clock(leave_at),
-            "arrive_home": clock(home, up=True) if rides_back is not None else None,
-            "return_min": math.ceil((home - end) / 60) if rides_back is not None else None,
-            "return_transfers": max(rides_back - 1, 0) if rides_back is not None else None,
-            "reachable": bool(out_ok and back_ok),
-            "reason": reason,
-        })
-    frame = pd.DataFrame(rows)
-    for column in ("outbound_min", "outbound_transfers", "return_min", "return_transfers"):
-        frame[column] = frame[column].astype("Int64")
-    return frame
+def _within(scan, horizon: float, unbounded: float, has_stop: np.ndarray):
+    """The scan within the travel limit's horizon; the whole day only where a place with a
+    stop has no journey inside it (to tell "too long" from "none at all")."""
+    result = scan(horizon)
+    if ((result.place_rides < 0) & has_stop).any():
+        result = scan(unbounded)
+    return result
+
+
+def _clocks(seconds: np.ndarray, present: np.ndarray, *, up: bool = False) -> np.ndarray:
+    """:func:`clock` over an array (None where ``present`` is False)."""
+    out = np.full(seconds.shape, None, dtype=object)
+    if present.any():
+        values = seconds[present]
+        minutes = np.ceil(values / 60) if up else np.floor(values / 60)
+        uniques, inverse = np.unique(minutes, return_inverse=True)
+        text = np.array([clock(m * 60) for m in uniques.tolist()], dtype=object)
+        out[present] = text[inverse.reshape(-1)]
+    return out

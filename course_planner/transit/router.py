@@ -1,41 +1,55 @@
 """Connection scans over one date: latest departure to arrive by T, earliest arrival after T.
 
-Both answer for every stop and every place in one scan (Connection Scan Algorithm).
-A journey is walk → ride → (change → ride)… → walk, or one direct walk from the place to the
-room (0 transfers; it wins ties). Rules:
+Both answer for every stop and every place in one scan (Connection Scan Algorithm, compiled
+in :mod:`course_planner.transit.scan`). A journey is walk → ride → (change → ride)… → walk,
+or one direct walk from the place to the room (0 transfers; it wins ties). Rules:
 
 * staying in the same trip costs nothing;
 * a change boards the next vehicle no earlier than alighting + max(walk, min change time), at
-  the same stop or at a stop within the transfer walk radius;
+  the same stop or at a stop within the transfer walk radius (feed transfers may be one-way:
+  the backward scan follows the walks *into* the boarding stop);
 * the first boarding after walking from home (or from the room) needs no change time;
 * walks are not chained: no walk between two stops before the first or after the last ride;
-* ``pickup_type = 1`` forbids boarding, ``drop_off_type = 1`` forbids alighting.
+* ``pickup_type = 1`` forbids boarding, ``drop_off_type = 1`` forbids alighting;
+* a trip of D−1 running after 24:00 is another vehicle than the same trip of D;
+* a place takes its best stop, ties to the lower stop index.
+
+A scan may stop at a time horizon (``not_before`` / ``not_after``): its answers are exact
+where they lie inside the horizon and "none" outside it.
 
 Times are seconds after 00:00 of the course date, as floats (walks are not whole seconds).
 """
 
 from __future__ import annotations
 
-import math
-from bisect import bisect_left
+import enum
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Protocol
 
 import numpy as np
 
 from course_planner.transit.feed import Feed
-from course_planner.transit.timetable import Timetable
+from course_planner.transit.scan import NONE, backward_scan, forward_scan
+from course_planner.transit.timetable import ScanOrder, Timetable
 from course_planner.transit.walking import WalkNetwork
 
-INF = math.inf
-_EDGE = 0  # label kinds: walk between room and stop
-_CHANGE = 1  # change from one vehicle to the next
+INF = np.inf
+_DIRECT = -2  # a place's choice: the direct walk to / from the room
+
+
+class Mode(enum.Enum):
+    """How a leg is travelled. Room is left for booked rides and on-demand zones."""
+
+    WALK = "walk"
+    RIDE = "ride"
 
 
 @dataclass(frozen=True)
 class Leg:
-    """One part of a journey. ``mode`` is ``walk`` or ``ride``."""
+    """One part of a journey."""
 
-    mode: str
+    mode: Mode
     from_name: str
     to_name: str
     depart: float
@@ -61,11 +75,72 @@ class Journey:
 
     @property
     def rides(self) -> int:
-        return sum(1 for leg in self.legs if leg.mode == "ride")
+        return sum(1 for leg in self.legs if leg.mode is Mode.RIDE)
 
     @property
     def transfers(self) -> int:
         return max(self.rides - 1, 0)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A journey without its legs: arrival at the end and number of rides."""
+
+    arrive: float
+    rides: int
+
+
+class ScanResult(Protocol):
+    """What a scan offers its callers, whatever computes it."""
+
+    site: int
+
+    @property
+    def stop_times(self) -> np.ndarray:
+        """Per stop: latest boarding (arrive-by) or earliest alighting (leave-at)."""
+        ...
+
+    @property
+    def place_times(self) -> np.ndarray:
+        """Per place: latest leaving home (arrive-by) or earliest arrival home (leave-at);
+        ``-inf``/``inf`` where there is no journey."""
+        ...
+
+    @property
+    def place_rides(self) -> np.ndarray:
+        """Per place: rides of its journey (0: direct walk, -1: no journey)."""
+        ...
+
+    def journey(self, place: int) -> Journey | None: ...
+
+
+class ArriveByResult(ScanResult, Protocol):
+    arrive_by: float
+
+    @property
+    def latest_board(self) -> np.ndarray: ...
+
+    @property
+    def place_depart(self) -> np.ndarray: ...
+
+    @property
+    def place_arrive_site(self) -> np.ndarray:
+        """Per place: arrival at the room on its journey (``inf``: none)."""
+        ...
+
+    def summary(self, place: int) -> Summary | None: ...
+
+
+class LeaveAtResult(ScanResult, Protocol):
+    leave_at: float
+
+    @property
+    def earliest_alight(self) -> np.ndarray: ...
+
+    @property
+    def place_arrive(self) -> np.ndarray: ...
+
+    def rides(self, place: int) -> int | None: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,13 +158,69 @@ class Network:
     def n_stops(self) -> int:
         return len(self.feed.stops)
 
+    @cached_property
+    def walks_out(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stop → stop walks as CSR (pointer, target, seconds), staying put first."""
+        return _csr(self.walks.transfers, self.n_stops)
+
+    @cached_property
+    def walks_in(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stop ← stop walks (the walks ending at each stop) as CSR."""
+        return _csr(self.walks.transfers_in, self.n_stops)
+
+    @cached_property
+    def _site_stops(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        ss = self.walks.site_stops
+        site, stop, walk = (ss["site"].to_numpy(), ss["stop"].to_numpy(np.int64),
+                            ss["walk_s"].to_numpy(float))
+        return {k: (stop[site == k], walk[site == k]) for k in range(len(self.site_names))}
+
+    def site_stops(self, site: int) -> tuple[np.ndarray, np.ndarray]:
+        return self._site_stops[site]
+
+    @cached_property
+    def _place_stops(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ps = self.walks.place_stops
+        return (ps["place"].to_numpy(np.int64), ps["stop"].to_numpy(np.int64),
+                ps["walk_s"].to_numpy(float))
+
+    @cached_property
+    def _direct(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        d = self.walks.place_site
+        site, place, walk = (d["site"].to_numpy(), d["place"].to_numpy(np.int64),
+                             d["walk_s"].to_numpy(float))
+        return {k: (place[site == k], walk[site == k]) for k in range(len(self.site_names))}
+
+    @cached_property
+    def _names(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        stops, trips = self.feed.stops, self.feed.trips
+        return (stops["stop_name"].to_numpy(object), stops["stop_id"].to_numpy(object),
+                trips["route_name"].to_numpy(object), trips["headsign"].to_numpy(object),
+                trips["trip_id"].to_numpy(object))
+
+
+def _csr(lists: list[list[tuple[int, float]]], n: int
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    sizes = np.fromiter((len(x) for x in lists), dtype=np.int64, count=n)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(sizes, out=ptr[1:])
+    flat = [pair for x in lists for pair in x]
+    stop = np.fromiter((p[0] for p in flat), dtype=np.int64, count=len(flat))
+    walk = np.fromiter((p[1] for p in flat), dtype=float, count=len(flat))
+    return ptr, stop, walk
+
+
+def _order_arrays(order: ScanOrder) -> tuple:
+    return (order.run, order.dep_stop, order.arr_stop, order.dep, order.arr, order.board_ok,
+            order.alight_ok)
+
 
 # --------------------------------------------------------------------------- arrive by T
 
 
 @dataclass(frozen=True, eq=False)
 class ArriveBy:
-    """Latest departures to reach ``site`` by ``arrive_by``.
+    """Latest departures to reach ``site`` by ``arrive_by`` (an :class:`ArriveByResult`).
 
     ``latest_board[s]``: the latest time one can board a vehicle at stop s and still arrive in
     time (``-inf``: impossible). ``place_depart[i]``: the latest time to leave place i.
@@ -101,111 +232,98 @@ class ArriveBy:
     arrive_by: float
     latest_board: np.ndarray
     place_depart: np.ndarray
-    _board_label: list = field(repr=False)
-    _place_choice: list = field(repr=False)  # per place: None, ("direct", w), (stop, w)
+    place_arrive_site: np.ndarray
+    place_rides: np.ndarray
+    _board_pos: np.ndarray = field(repr=False)
+    _runs: np.ndarray = field(repr=False)  # the runs ridden (sorted); the _exit_* are theirs
+    _exit_pos: np.ndarray = field(repr=False)
+    _exit_next: np.ndarray = field(repr=False)
+    _exit_board_stop: np.ndarray = field(repr=False)
+    _exit_walk: np.ndarray = field(repr=False)
+    _choice_stop: np.ndarray = field(repr=False)  # stop, _DIRECT or NONE
+    _choice_walk: np.ndarray = field(repr=False)
 
-    def summary(self, place: int) -> tuple[float, int] | None:
-        """(arrival at the room, number of rides) of the place's journey, without legs."""
-        choice = self._place_choice[place]
-        if choice is None:
+    @property
+    def stop_times(self) -> np.ndarray:
+        return self.latest_board
+
+    @property
+    def place_times(self) -> np.ndarray:
+        return self.place_depart
+
+    def summary(self, place: int) -> Summary | None:
+        """Arrival at the room and number of rides of the place's journey, without legs."""
+        if self.place_rides[place] < 0:
             return None
-        if choice[0] == "direct":
-            return self.arrive_by, 0
-        label, rides, arr = self._board_label[choice[0]], 0, self.tt.backward[4]
-        while True:
-            _c_board, (c_exit, after) = label
-            rides += 1
-            if after[0] == _EDGE:
-                return arr[c_exit] + after[2], rides
-            label = after[4]
+        return Summary(float(self.place_arrive_site[place]), int(self.place_rides[place]))
 
     def journey(self, place: int) -> Journey | None:
         """The journey from place ``place`` leaving at ``place_depart[place]``."""
-        choice = self._place_choice[place]
-        if choice is None:
+        stop = int(self._choice_stop[place])
+        if stop == NONE:
             return None
-        net, names = self.net, self.net.feed.stops["stop_name"]
+        net, order = self.net, self.tt.arrays.backward
+        names, ids = net._names[0], net._names[1]
         place_name, site_name = net.place_names[place], net.site_names[self.site]
-        if choice[0] == "direct":
-            w = choice[1]
-            return Journey((Leg("walk", place_name, site_name, self.arrive_by - w,
+        w = float(self._choice_walk[place])
+        if stop == _DIRECT:
+            return Journey((Leg(Mode.WALK, place_name, site_name, self.arrive_by - w,
                                 self.arrive_by),))
-        stop, w = choice
         board = float(self.latest_board[stop])
-        legs = [Leg("walk", place_name, names.iat[stop], board - w, board,
-                    to_stop_id=self.net.feed.stops["stop_id"].iat[stop])]
-        label = self._board_label[stop]
-        while label is not None:
-            c_board, (c_exit, after) = label
-            legs.append(_ride(net, self.tt.backward, c_board, c_exit))
-            alight_time = float(self.tt.backward[4][c_exit])
-            if after[0] == _EDGE:
-                _, s, w = after
-                legs.append(Leg("walk", names.iat[s], site_name, alight_time, alight_time + w,
-                                from_stop_id=net.feed.stops["stop_id"].iat[s]))
-                label = None
-            else:
-                _, s_from, s_to, w, label = after
-                if s_from != s_to:
-                    legs.append(_walk_between(net, s_from, s_to, alight_time, w))
+        legs = [Leg(Mode.WALK, place_name, names[stop], board - w, board, to_stop_id=ids[stop])]
+        i = int(self._board_pos[stop])
+        while i != NONE:
+            t = int(np.searchsorted(self._runs, order.run[i]))
+            e = int(self._exit_pos[t])
+            legs.append(_ride(net, order, i, e))
+            alight_time = float(order.arr[e])
+            s, walk = int(order.arr_stop[e]), float(self._exit_walk[t])
+            i = int(self._exit_next[t])
+            if i == NONE:
+                legs.append(Leg(Mode.WALK, names[s], site_name, alight_time, alight_time + walk,
+                                from_stop_id=ids[s]))
+            elif s != self._exit_board_stop[t]:
+                legs.append(_walk_between(net, s, int(self._exit_board_stop[t]), alight_time,
+                                          walk))
         return Journey(tuple(legs))
 
 
-def latest_departures(net: Network, tt: Timetable, site: int, arrive_by: float) -> ArriveBy:
+def latest_departures(net: Network, tt: Timetable, site: int, arrive_by: float,
+                      not_before: float = -INF) -> ArriveBy:
     """One backward scan: the latest departure from every stop and place to be at ``site`` by
-    ``arrive_by``."""
-    n = net.n_stops
-    change = net.min_change_s
-    transfers = net.walks.transfers_in  # walks that end at the boarding stop
-    deadline = [-INF] * n  # latest alighting time at a stop that still reaches the room
-    after = [None] * n
-    for s, w in net.walks.stops_near_site(site):
-        if arrive_by - w > deadline[s]:
-            deadline[s] = arrive_by - w
-            after[s] = (_EDGE, s, w)
-    best = [-INF] * n
-    board_label: list = [None] * n
-    exit_of: list = [None] * tt.n_trips
-    trip, dstop, astop, dep, arr, bok, aok = tt.backward
-    start = bisect_left(tt.backward_arr, -arrive_by)
-    for i in range(start, len(trip)):
-        t = trip[i]
-        ex = exit_of[t]
-        if ex is None:
-            s = astop[i]
-            if not aok[i] or arr[i] > deadline[s]:
-                continue
-            ex = exit_of[t] = (i, after[s])
-        if not bok[i]:
-            continue
-        s = dstop[i]
-        d = dep[i]
-        if d > best[s]:
-            best[s] = d
-            label = board_label[s] = (i, ex)
-            for s2, w in transfers[s]:
-                x = d - (w if w > change else change)
-                if x > deadline[s2]:
-                    deadline[s2] = x
-                    after[s2] = (_CHANGE, s2, s, w, label)
-    latest = np.array(best, dtype=float)
-    depart, choice = _places_backward(net, site, arrive_by, latest)
-    return ArriveBy(net, tt, site, arrive_by, latest, depart, board_label, choice)
-
-
-def _places_backward(net: Network, site: int, arrive_by: float, latest: np.ndarray):
+    ``arrive_by``, for journeys leaving at ``not_before`` or later."""
+    order = tt.arrays.backward
+    egress_stop, egress_walk = net.site_stops(site)
+    ptr, tin, walk = net.walks_in
+    (best, board_pos, board_rides, board_arrive, exit_pos, exit_next, exit_board_stop,
+     exit_walk) = backward_scan(  # type: ignore[call-arg]
+        tt.backward_pos, *_order_arrays(order), tt.n_runs, net.n_stops, egress_stop,
+        egress_walk, ptr, tin, walk, float(net.min_change_s), float(arrive_by),
+        float(not_before))
     n_places = len(net.place_names)
     depart = np.full(n_places, -INF)
-    choice: list = [None] * n_places
-    for p, s, w, v in _best_stop_per_place(net.walks, latest, sign=-1):
-        depart[p] = v
-        choice[p] = (s, w)
-    direct = net.walks.place_site[net.walks.place_site["site"] == site]
-    for p, w in zip(direct["place"].tolist(), direct["walk_s"].tolist(), strict=True):
-        if arrive_by - w >= depart[p]:  # a direct walk wins ties
-            depart[p] = arrive_by - w
-            choice[p] = ("direct", w)
-    return depart, choice
+    choice = np.full(n_places, NONE, dtype=np.int64)
+    choice_walk = np.zeros(n_places)
+    place, stop, pwalk, value = _best_stop_per_place(net, best, sign=-1)
+    depart[place], choice[place], choice_walk[place] = value, stop, pwalk
+    dplace, dwalk = net._direct[site]
+    # a direct walk wins ties; a place may be listed once per room
+    direct = arrive_by - dwalk >= depart[dplace]
+    dplace, dwalk = dplace[direct], dwalk[direct]
+    depart[dplace], choice[dplace], choice_walk[dplace] = arrive_by - dwalk, _DIRECT, dwalk
+    outside = depart < not_before
+    depart[outside], choice[outside] = -INF, NONE
+    rides = np.full(n_places, -1, dtype=np.int64)
+    arrive_site = np.full(n_places, INF)
+    by_stop = choice >= 0
+    rides[by_stop] = board_rides[choice[by_stop]]
+    arrive_site[by_stop] = board_arrive[choice[by_stop]]
+    rides[choice == _DIRECT] = 0
+    arrive_site[choice == _DIRECT] = arrive_by
+    runs = np.flatnonzero(exit_pos != NONE)  # keep labels only for the runs ridden
+    return ArriveBy(net, tt, site, float(arrive_by), best, depart, arrive_site, rides,
+                    board_pos, runs, exit_pos[runs], exit_next[runs], exit_board_stop[runs],
+                    exit_walk[runs], choice, choice_walk)
 
 
 # --------------------------------------------------------------------------- leave at T
@@ -213,7 +331,7 @@ def _places_backward(net: Network, site: int, arrive_by: float, latest: np.ndarr
 
 @dataclass(frozen=True, eq=False)
 class LeaveAt:
-    """Earliest arrivals when leaving ``site`` at ``leave_at``.
+    """Earliest arrivals when leaving ``site`` at ``leave_at`` (a :class:`LeaveAtResult`).
 
     ``earliest_alight[s]``: the earliest time one can get off a vehicle at stop s (``inf``:
     never). ``place_arrive[i]``: the earliest arrival at place i.
@@ -225,120 +343,99 @@ class LeaveAt:
     leave_at: float
     earliest_alight: np.ndarray
     place_arrive: np.ndarray
-    _alight_label: list = field(repr=False)
-    _place_choice: list = field(repr=False)
+    place_rides: np.ndarray
+    _alight_pos: np.ndarray = field(repr=False)
+    _runs: np.ndarray = field(repr=False)  # the runs ridden (sorted); the _entry_* are theirs
+    _entry_pos: np.ndarray = field(repr=False)
+    _entry_prev: np.ndarray = field(repr=False)
+    _entry_from_stop: np.ndarray = field(repr=False)
+    _entry_walk: np.ndarray = field(repr=False)
+    _choice_stop: np.ndarray = field(repr=False)
+    _choice_walk: np.ndarray = field(repr=False)
+
+    @property
+    def stop_times(self) -> np.ndarray:
+        return self.earliest_alight
+
+    @property
+    def place_times(self) -> np.ndarray:
+        return self.place_arrive
 
     def rides(self, place: int) -> int | None:
         """Number of rides of the place's journey home (None: no journey)."""
-        choice = self._place_choice[place]
-        if choice is None:
-            return None
-        if choice[0] == "direct":
-            return 0
-        label, rides = self._alight_label[choice[0]], 0
-        while label is not None:
-            rides += 1
-            before = label[1][1]
-            label = None if before[0] == _EDGE else before[4]
-        return rides
+        r = int(self.place_rides[place])
+        return None if r < 0 else r
 
     def journey(self, place: int) -> Journey | None:
         """The journey home to place ``place`` arriving at ``place_arrive[place]``."""
-        choice = self._place_choice[place]
-        if choice is None:
+        stop = int(self._choice_stop[place])
+        if stop == NONE:
             return None
-        net, names = self.net, self.net.feed.stops["stop_name"]
+        net, order = self.net, self.tt.arrays.forward
+        names, ids = net._names[0], net._names[1]
         place_name, site_name = net.place_names[place], net.site_names[self.site]
-        if choice[0] == "direct":
-            w = choice[1]
-            return Journey((Leg("walk", site_name, place_name, self.leave_at,
+        w = float(self._choice_walk[place])
+        if stop == _DIRECT:
+            return Journey((Leg(Mode.WALK, site_name, place_name, self.leave_at,
                                 self.leave_at + w),))
-        stop, w = choice
         alight = float(self.earliest_alight[stop])
-        legs = [Leg("walk", names.iat[stop], place_name, alight, alight + w,
-                    from_stop_id=net.feed.stops["stop_id"].iat[stop])]
-        label = self._alight_label[stop]
-        while label is not None:
-            c_exit, (c_board, before) = label
-            legs.append(_ride(net, self.tt.forward, c_board, c_exit))
-            if before[0] == _EDGE:
-                _, s, w = before
-                legs.append(Leg("walk", site_name, names.iat[s], float(self.leave_at),
-                                float(self.leave_at + w),
-                                to_stop_id=net.feed.stops["stop_id"].iat[s]))
-                label = None
-            else:
-                _, s_to, s_from, w, label = before
-                if s_from != s_to:
-                    alight_time = float(self.tt.forward[4][label[0]])
-                    legs.append(_walk_between(net, s_from, s_to, alight_time, w))
+        legs = [Leg(Mode.WALK, names[stop], place_name, alight, alight + w,
+                    from_stop_id=ids[stop])]
+        e = int(self._alight_pos[stop])
+        while e != NONE:
+            t = int(np.searchsorted(self._runs, order.run[e]))
+            b = int(self._entry_pos[t])
+            legs.append(_ride(net, order, b, e))
+            s, walk = int(order.dep_stop[b]), float(self._entry_walk[t])
+            e = int(self._entry_prev[t])
+            if e == NONE:
+                legs.append(Leg(Mode.WALK, site_name, names[s], self.leave_at,
+                                self.leave_at + walk, to_stop_id=ids[s]))
+            elif s != self._entry_from_stop[t]:
+                legs.append(_walk_between(net, int(self._entry_from_stop[t]), s,
+                                          float(order.arr[e]), walk))
         return Journey(tuple(reversed(legs)))
 
 
-def earliest_arrivals(net: Network, tt: Timetable, site: int, leave_at: float) -> LeaveAt:
+def earliest_arrivals(net: Network, tt: Timetable, site: int, leave_at: float,
+                      not_after: float = INF) -> LeaveAt:
     """One forward scan: the earliest arrival at every stop and place when leaving ``site``
-    at ``leave_at``."""
-    n = net.n_stops
-    change = net.min_change_s
-    transfers = net.walks.transfers
-    ready = [INF] * n  # earliest time one may board at a stop
-    before = [None] * n
-    for s, w in net.walks.stops_near_site(site):
-        if leave_at + w < ready[s]:
-            ready[s] = leave_at + w
-            before[s] = (_EDGE, s, w)
-    best = [INF] * n
-    alight_label: list = [None] * n
-    entry_of: list = [None] * tt.n_trips
-    trip, dstop, astop, dep, arr, bok, aok = tt.forward
-    start = bisect_left(tt.forward_dep, leave_at)
-    for i in range(start, len(trip)):
-        t = trip[i]
-        en = entry_of[t]
-        if en is None:
-            s = dstop[i]
-            if not bok[i] or dep[i] < ready[s]:
-                continue
-            en = entry_of[t] = (i, before[s])
-        if not aok[i]:
-            continue
-        s = astop[i]
-        a = arr[i]
-        if a < best[s]:
-            best[s] = a
-            label = alight_label[s] = (i, en)
-            for s2, w in transfers[s]:
-                x = a + (w if w > change else change)
-                if x < ready[s2]:
-                    ready[s2] = x
-                    before[s2] = (_CHANGE, s2, s, w, label)
-    earliest = np.array(best, dtype=float)
-    arrive, choice = _places_forward(net, site, leave_at, earliest)
-    return LeaveAt(net, tt, site, leave_at, earliest, arrive, alight_label, choice)
-
-
-def _places_forward(net: Network, site: int, leave_at: float, earliest: np.ndarray):
+    at ``leave_at``, for journeys arriving at ``not_after`` or earlier."""
+    order = tt.arrays.forward
+    access_stop, access_walk = net.site_stops(site)
+    ptr, tout, walk = net.walks_out
+    best, alight_pos, alight_rides, entry_pos, entry_prev, entry_from_stop, entry_walk = \
+        forward_scan(tt.forward_pos, *_order_arrays(order), tt.n_runs, net.n_stops,  # type: ignore[call-arg]
+                     access_stop, access_walk, ptr, tout, walk, float(net.min_change_s),
+                     float(leave_at), float(not_after))
     n_places = len(net.place_names)
     arrive = np.full(n_places, INF)
-    choice: list = [None] * n_places
-    for p, s, w, v in _best_stop_per_place(net.walks, earliest, sign=+1):
-        arrive[p] = v
-        choice[p] = (s, w)
-    direct = net.walks.place_site[net.walks.place_site["site"] == site]
-    for p, w in zip(direct["place"].tolist(), direct["walk_s"].tolist(), strict=True):
-        if leave_at + w <= arrive[p]:
-            arrive[p] = leave_at + w
-            choice[p] = ("direct", w)
-    return arrive, choice
+    choice = np.full(n_places, NONE, dtype=np.int64)
+    choice_walk = np.zeros(n_places)
+    place, stop, pwalk, value = _best_stop_per_place(net, best, sign=+1)
+    arrive[place], choice[place], choice_walk[place] = value, stop, pwalk
+    dplace, dwalk = net._direct[site]
+    direct = leave_at + dwalk <= arrive[dplace]
+    dplace, dwalk = dplace[direct], dwalk[direct]
+    arrive[dplace], choice[dplace], choice_walk[dplace] = leave_at + dwalk, _DIRECT, dwalk
+    outside = arrive > not_after
+    arrive[outside], choice[outside] = INF, NONE
+    rides = np.full(n_places, -1, dtype=np.int64)
+    by_stop = choice >= 0
+    rides[by_stop] = alight_rides[choice[by_stop]]
+    rides[choice == _DIRECT] = 0
+    runs = np.flatnonzero(entry_pos != NONE)  # keep labels only for the runs ridden
+    return LeaveAt(net, tt, site, float(leave_at), best, arrive, rides, alight_pos, runs,
+                   entry_pos[runs], entry_prev[runs], entry_from_stop[runs], entry_walk[runs],
+                   choice, choice_walk)
 
 
-def _best_stop_per_place(walks: WalkNetwork, at_stop: np.ndarray, sign: int):
+def _best_stop_per_place(net: Network, at_stop: np.ndarray, sign: int
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each place, its best stop: the latest ``at_stop − walk`` (sign −1, leaving home)
     or the earliest ``at_stop + walk`` (sign +1, arriving home); ties go to the lower stop
-    index. Yields (place, stop, walk, value)."""
-    ps = walks.place_stops
-    place, stop = ps["place"].to_numpy(), ps["stop"].to_numpy()
-    walk = ps["walk_s"].to_numpy()
+    index. Returns (place, stop, walk, value) arrays, one entry per place with a journey."""
+    place, stop, walk = net._place_stops
     value = at_stop[stop] + sign * walk
     keep = np.isfinite(value)
     place, stop, walk, value = place[keep], stop[keep], walk[keep], value[keep]
@@ -346,29 +443,25 @@ def _best_stop_per_place(walks: WalkNetwork, at_stop: np.ndarray, sign: int):
     place, stop, walk, value = place[order], stop[order], walk[order], value[order]
     first = np.ones(len(place), dtype=bool)
     first[1:] = place[1:] != place[:-1]
-    return zip(place[first].tolist(), stop[first].tolist(), walk[first].tolist(),
-               value[first].tolist(), strict=True)
+    return place[first], stop[first], walk[first], value[first]
 
 
 # --------------------------------------------------------------------------- legs
 
 
-def _ride(net: Network, order: tuple[list, ...], c_board: int, c_exit: int) -> Leg:
-    feed = net.feed
-    trip = order[0][c_board] % len(feed.trips)
-    s_from, s_to = order[1][c_board], order[2][c_exit]
+def _ride(net: Network, order: ScanOrder, c_board: int, c_exit: int) -> Leg:
+    names, ids, routes, headsigns, trip_ids = net._names
+    trip = int(order.run[c_board]) % len(trip_ids)
+    s_from, s_to = int(order.dep_stop[c_board]), int(order.arr_stop[c_exit])
     return Leg(
-        "ride", feed.stops["stop_name"].iat[s_from], feed.stops["stop_name"].iat[s_to],
-        float(order[3][c_board]), float(order[4][c_exit]),
-        from_stop_id=feed.stops["stop_id"].iat[s_from],
-        to_stop_id=feed.stops["stop_id"].iat[s_to],
-        route=feed.trips["route_name"].iat[trip], headsign=feed.trips["headsign"].iat[trip],
-        trip_id=feed.trips["trip_id"].iat[trip],
+        Mode.RIDE, names[s_from], names[s_to],
+        float(order.dep[c_board]), float(order.arr[c_exit]),
+        from_stop_id=ids[s_from], to_stop_id=ids[s_to],
+        route=routes[trip], headsign=headsigns[trip], trip_id=trip_ids[trip],
     )
 
 
 def _walk_between(net: Network, s_from: int, s_to: int, start: float, w: float) -> Leg:
-    stops = net.feed.stops
-    return Leg("walk", stops["stop_name"].iat[s_from], stops["stop_name"].iat[s_to], start,
-               start + w, from_stop_id=stops["stop_id"].iat[s_from],
-               to_stop_id=stops["stop_id"].iat[s_to])
+    names, ids = net._names[0], net._names[1]
+    return Leg(Mode.WALK, names[s_from], names[s_to], start, start + w,
+               from_stop_id=ids[s_from], to_stop_id=ids[s_to])

@@ -1,13 +1,18 @@
-"""The connections that run on one course date, in scan order.
+"""The feed's connections as sorted arrays, and which of them run on one course date.
 
 For course date D: trips of service date D with their times as they are, and trips of service
 date D−1 with their times from 24:00 on, moved back by a day (a hop at 25:10 on D−1 runs at
 01:10 on D). Trips of D+1 are not used. Times are seconds after 00:00 of D.
+
+The whole feed is sorted once per scan direction (:class:`ScanOrder`), its hops after 24:00
+included a second time as "the day before" copies; a date then only needs to know which of
+those rows run (:class:`Timetable`: one service mask and the positions of the running rows).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,60 +23,151 @@ DAY = 86_400
 
 
 @dataclass(frozen=True, eq=False)
-class Timetable:
-    """The connections of one date as plain lists, in forward and in backward scan order.
+class ScanOrder:
+    """The connections of the whole feed, plus the D−1 copies, in one scan order.
 
-    ``forward``: by departure, then arrival, then position in the trip.
+    ``run``: the vehicle run (trip index; the D−1 copy of trip t is run ``t + n_trips``, a
+    different vehicle). ``dep``/``arr``: seconds after 00:00 of the course date.
+    ``service``: index into a date's service mask (the D−1 copies point to the second half).
+    ``trip``: trip index (for names). ``connection``: index into ``feed.connections``.
+    """
+
+    run: np.ndarray
+    dep_stop: np.ndarray
+    arr_stop: np.ndarray
+    dep: np.ndarray
+    arr: np.ndarray
+    board_ok: np.ndarray
+    alight_ok: np.ndarray
+    service: np.ndarray
+    connection: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.run)
+
+    def take(self, positions: np.ndarray) -> ScanOrder:
+        return ScanOrder(*(getattr(self, f)[positions] for f in self.__dataclass_fields__))
+
+
+@dataclass(frozen=True, eq=False)
+class FeedTimetable:
+    """Both scan orders of a feed (built once per feed, shared by all dates).
+
+    ``forward``: by departure, then arrival, then position in the feed.
     ``backward``: by arrival descending, then departure descending, then position descending.
-    Each order is a tuple of lists (trip, dep_stop, arr_stop, dep, arr, board_ok, alight_ok).
+    """
+
+    forward: ScanOrder = field(repr=False)
+    backward: ScanOrder = field(repr=False)
+    n_trips: int
+    n_stops: int
+    n_services: int
+
+
+_BUILT: weakref.WeakKeyDictionary[Feed, FeedTimetable] = weakref.WeakKeyDictionary()
+
+
+def feed_timetable(feed: Feed) -> FeedTimetable:
+    """The sorted arrays of ``feed`` (computed once per feed object)."""
+    built = _BUILT.get(feed)
+    if built is None:
+        built = _BUILT[feed] = _build(feed)
+    return built
+
+
+def _build(feed: Feed) -> FeedTimetable:
+    c = feed.connections
+    n_trips, n_services = len(feed.trips), len(feed.service_ids)
+    late = np.flatnonzero(c.dep >= DAY)  # hops that also run on the next course date
+    index = np.concatenate([np.arange(len(c), dtype=np.int64), late])
+    copy = np.zeros(len(index), dtype=bool)
+    copy[len(c):] = True
+    shift = np.where(copy, DAY, 0)
+    dep = (c.dep[index] - shift).astype(np.int32)
+    arr = (c.arr[index] - shift).astype(np.int32)
+    trip = c.trip[index].astype(np.int32)
+    run = (trip + np.where(copy, n_trips, 0)).astype(np.int32)
+    service = (feed.trip_service[trip] + np.where(copy, n_services, 0)).astype(np.int32)
+    seq = c.seq[index]
+
+    def order(positions: np.ndarray) -> ScanOrder:
+        return ScanOrder(
+            run=run[positions], dep_stop=c.dep_stop[index][positions].astype(np.int32),
+            arr_stop=c.arr_stop[index][positions].astype(np.int32),
+            dep=dep[positions], arr=arr[positions],
+            board_ok=c.board_ok[index][positions], alight_ok=c.alight_ok[index][positions],
+            service=service[positions], connection=index[positions].astype(np.int32),
+        )
+
+    forward = order(_sort(dep, arr, seq))
+    backward = order(_sort(arr, dep, seq)[::-1])
+    return FeedTimetable(forward, backward, n_trips, len(feed.stops), n_services)
+
+
+def _sort(first: np.ndarray, second: np.ndarray, third: np.ndarray) -> np.ndarray:
+    """Positions sorted by (first, second, third) ascending, for non-negative integers; one
+    packed 64-bit key when they fit (several times faster than a three-key lexsort)."""
+    bits = [max(int(x.max()).bit_length(), 1) if len(x) else 1 for x in (first, second, third)]
+    if len(first) == 0 or min(int(x.min()) for x in (first, second, third)) < 0 \
+            or sum(bits) > 63:
+        return np.lexsort((third, second, first))
+    key = ((first.astype(np.int64) << (bits[1] + bits[2]))
+           | (second.astype(np.int64) << bits[2]) | third.astype(np.int64))
+    return np.argsort(key)  # the keys are unique: any sort gives the same order
+
+
+@dataclass(frozen=True, eq=False)
+class Timetable:
+    """The connections running on one course date: positions into the feed's scan orders.
+
+    ``services``: mask over ``2 × n_services`` (first half: running on D, second half:
+    running on D−1). ``forward_pos``/``backward_pos``: positions (int32, ascending) of the
+    running rows in each scan order.
     """
 
     date: dt.date
-    has_service: bool
-    n_trips: int
-    n_stops: int
-    n_connections: int
-    forward: tuple[list, ...] = field(repr=False)
-    backward: tuple[list, ...] = field(repr=False)
-    forward_dep: np.ndarray = field(repr=False)  # departures in forward order (for bisect)
-    backward_arr: np.ndarray = field(repr=False)  # negated arrivals in backward order
+    arrays: FeedTimetable = field(repr=False)
+    services: np.ndarray = field(repr=False)
+    forward_pos: np.ndarray = field(repr=False)
+    backward_pos: np.ndarray = field(repr=False)
+
+    @property
+    def has_service(self) -> bool:
+        """True when a trip of service date D runs (D−1's night trips do not count)."""
+        return bool(self.services[: self.arrays.n_services].any())
+
+    @property
+    def n_connections(self) -> int:
+        return len(self.forward_pos)
+
+    @property
+    def n_runs(self) -> int:
+        return 2 * self.arrays.n_trips
+
+    @property
+    def forward(self) -> ScanOrder:
+        """The running connections in forward order (a copy, for inspection)."""
+        return self.arrays.forward.take(self.forward_pos)
+
+    @property
+    def backward(self) -> ScanOrder:
+        return self.arrays.backward.take(self.backward_pos)
 
 
-def service_signature(feed: Feed, date: dt.date) -> tuple[frozenset[int], frozenset[int]]:
+def service_signature(feed: Feed, date: dt.date) -> bytes:
     """Dates with the same signature have the same timetable."""
-    return feed.active_services(date), feed.active_services(date - dt.timedelta(days=1))
+    today = feed.service_mask(date)
+    yesterday = feed.service_mask(date - dt.timedelta(days=1))
+    return np.packbits(np.concatenate([today, yesterday])).tobytes()
 
 
 def timetable_for(feed: Feed, date: dt.date) -> Timetable:
     """The connections running on ``date`` (see the module docstring)."""
-    today, yesterday = service_signature(feed, date)
-    c = feed.connections
-    service = feed.trip_service[c.trip]
-    on_today = np.isin(service, list(today)) if today else np.zeros(len(c), dtype=bool)
-    on_yesterday = (np.isin(service, list(yesterday)) & (c.dep >= DAY)
-                    if yesterday else np.zeros(len(c), dtype=bool))
-    dep = np.concatenate([c.dep[on_today], c.dep[on_yesterday] - DAY])
-    arr = np.concatenate([c.arr[on_today], c.arr[on_yesterday] - DAY])
-    # A trip of D−1 and the same trip of D are different vehicles: give D−1 runs their
-    # own trip numbers after the real ones.
-    trip = np.concatenate([c.trip[on_today], c.trip[on_yesterday] + len(feed.trips)])
-    cols = [trip,
-            np.concatenate([c.dep_stop[on_today], c.dep_stop[on_yesterday]]),
-            np.concatenate([c.arr_stop[on_today], c.arr_stop[on_yesterday]]),
-            dep, arr,
-            np.concatenate([c.board_ok[on_today], c.board_ok[on_yesterday]]),
-            np.concatenate([c.alight_ok[on_today], c.alight_ok[on_yesterday]])]
-    seq = np.concatenate([c.seq[on_today], c.seq[on_yesterday]])
-    fwd = np.lexsort((seq, arr, dep))
-    bwd = np.lexsort((-seq, -dep, -arr))
+    arrays = feed_timetable(feed)
+    services = np.concatenate([feed.service_mask(date),
+                               feed.service_mask(date - dt.timedelta(days=1))])
     return Timetable(
-        date=date,
-        has_service=bool(on_today.any()),
-        n_trips=2 * len(feed.trips),
-        n_stops=len(feed.stops),
-        n_connections=len(dep),
-        forward=tuple(col[fwd].tolist() for col in cols),
-        backward=tuple(col[bwd].tolist() for col in cols),
-        forward_dep=dep[fwd],
-        backward_arr=-arr[bwd],
+        date=date, arrays=arrays, services=services,
+        forward_pos=np.flatnonzero(services[arrays.forward.service]).astype(np.int32),
+        backward_pos=np.flatnonzero(services[arrays.backward.service]).astype(np.int32),
     )

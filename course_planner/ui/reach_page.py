@@ -7,6 +7,7 @@ import pydeck as pdk
 import streamlit as st
 
 from course_planner.transit.reachability import clock, journeys
+from course_planner.transit.router import Mode
 from course_planner.ui.state import current_scenario, guarded, reach, study, t
 
 GREEN, RED, BLUE = [34, 139, 34, 200], [200, 30, 30, 200], [30, 80, 200, 230]
@@ -35,7 +36,7 @@ def legs_table(journey) -> pd.DataFrame:
     if journey is None:
         return pd.DataFrame({t("there"): [t("no_journey")]})
     return pd.DataFrame([{
-        "": "🚶" if leg.mode == "walk" else "🚌",
+        "": "🚶" if leg.mode is Mode.WALK else "🚌",
         "von / from": leg.from_name, "ab / dep": clock(leg.depart),
         "nach / to": leg.to_name, "an / arr": clock(leg.arrive, up=True),
         "Linie / line": leg.route or "", "Richtung / towards": leg.headsign or "",

@@ -1,0 +1,191 @@
+"""The two connection scans, compiled with numba: arrays in, arrays out.
+
+Only plain integer and float arrays cross this boundary; :mod:`course_planner.transit.router`
+wraps them into results with journeys. The rules are those of the router module docstring.
+
+Labels are parent pointers: a stop's best boarding (backward) or alighting (forward) is a
+position in the scan order; the run of that position knows where it is left (backward) or
+entered (forward), and that record points to the next (previous) boarding position, or to the
+walk to (from) the room.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+NONE = -1
+
+
+@njit(cache=True, nogil=True)
+def backward_scan(pos, run, dep_stop, arr_stop, dep, arr, board_ok, alight_ok,
+                  n_runs, n_stops, egress_stop, egress_walk, tin_ptr, tin_stop, tin_walk,
+                  change, arrive_by, not_before):
+    """Latest boarding per stop to reach the room by ``arrive_by``.
+
+    ``pos``: the running positions in backward order; the scan stops at the first
+    connection arriving before ``not_before``. Walks into a stop: CSR ``tin_*`` (the stop
+    itself with 0 s first). Returns per stop: latest board, the boarding position, its
+    rides and arrival at the room; per run: the exit position and what follows it.
+    """
+    inf = np.inf
+    deadline = np.full(n_stops, -inf)
+    # what follows alighting at a stop: -1 = walk to the room, else the next boarding pos
+    after_next = np.full(n_stops, NONE, np.int64)
+    after_board_stop = np.full(n_stops, NONE, np.int64)
+    after_walk = np.zeros(n_stops)
+    after_rides = np.zeros(n_stops, np.int64)
+    after_arrive = np.full(n_stops, inf)
+    for k in range(len(egress_stop)):
+        s = egress_stop[k]
+        x = arrive_by - egress_walk[k]
+        if x > deadline[s]:
+            deadline[s] = x
+            after_next[s] = NONE
+            after_board_stop[s] = NONE
+            after_walk[s] = egress_walk[k]
+            after_rides[s] = 0
+    best = np.full(n_stops, -inf)
+    board_pos = np.full(n_stops, NONE, np.int64)
+    board_rides = np.zeros(n_stops, np.int64)
+    board_arrive = np.full(n_stops, inf)
+    # per run: only exit_pos is read before it is written (the rest is set with it), so
+    # the others need no initialising: a big feed has hundreds of thousands of runs
+    exit_pos = np.full(n_runs, NONE, np.int64)
+    exit_next = np.empty(n_runs, np.int64)
+    exit_board_stop = np.empty(n_runs, np.int64)
+    exit_walk = np.empty(n_runs)
+    run_rides = np.empty(n_runs, np.int64)
+    run_arrive = np.empty(n_runs)
+    # first running connection arriving by the deadline (arrivals descend along pos)
+    lo, hi = 0, len(pos)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if arr[pos[mid]] > arrive_by:
+            lo = mid + 1
+        else:
+            hi = mid
+    for j in range(lo, len(pos)):
+        i = pos[j]
+        if arr[i] < not_before:
+            break
+        t = run[i]
+        if exit_pos[t] == NONE:
+            s = arr_stop[i]
+            if not alight_ok[i] or arr[i] > deadline[s]:
+                continue
+            exit_pos[t] = i
+            exit_next[t] = after_next[s]
+            exit_board_stop[t] = after_board_stop[s]
+            exit_walk[t] = after_walk[s]
+            run_rides[t] = after_rides[s] + 1
+            if after_next[s] == NONE:
+                run_arrive[t] = arr[i] + after_walk[s]
+            else:
+                run_arrive[t] = after_arrive[s]
+        if not board_ok[i]:
+            continue
+        s = dep_stop[i]
+        d = dep[i]
+        if d > best[s]:
+            best[s] = d
+            board_pos[s] = i
+            board_rides[s] = run_rides[t]
+            board_arrive[s] = run_arrive[t]
+            for k in range(tin_ptr[s], tin_ptr[s + 1]):
+                s2 = tin_stop[k]
+                w = tin_walk[k]
+                x = d - (w if w > change else change)
+                if x > deadline[s2]:
+                    deadline[s2] = x
+                    after_next[s2] = i
+                    after_board_stop[s2] = s
+                    after_walk[s2] = w
+                    after_rides[s2] = run_rides[t]
+                    after_arrive[s2] = run_arrive[t]
+    for s in range(n_stops):
+        if best[s] < not_before:
+            best[s] = -inf
+            board_pos[s] = NONE
+    return (best, board_pos, board_rides, board_arrive, exit_pos, exit_next, exit_board_stop,
+            exit_walk)
+
+
+@njit(cache=True, nogil=True)
+def forward_scan(pos, run, dep_stop, arr_stop, dep, arr, board_ok, alight_ok,
+                 n_runs, n_stops, access_stop, access_walk, tout_ptr, tout_stop, tout_walk,
+                 change, leave_at, not_after):
+    """Earliest alighting per stop when leaving the room at ``leave_at``.
+
+    ``pos``: the running positions in forward order; the scan stops at the first connection
+    departing after ``not_after``. Walks out of a stop: CSR ``tout_*``. Returns per stop:
+    earliest alighting, its position and rides; per run: the entry position and what
+    precedes it.
+    """
+    inf = np.inf
+    ready = np.full(n_stops, inf)
+    before_prev = np.full(n_stops, NONE, np.int64)  # -1 = walk from the room
+    before_from_stop = np.full(n_stops, NONE, np.int64)
+    before_walk = np.zeros(n_stops)
+    before_rides = np.zeros(n_stops, np.int64)
+    for k in range(len(access_stop)):
+        s = access_stop[k]
+        x = leave_at + access_walk[k]
+        if x < ready[s]:
+            ready[s] = x
+            before_prev[s] = NONE
+            before_from_stop[s] = NONE
+            before_walk[s] = access_walk[k]
+            before_rides[s] = 0
+    best = np.full(n_stops, inf)
+    alight_pos = np.full(n_stops, NONE, np.int64)
+    alight_rides = np.zeros(n_stops, np.int64)
+    entry_pos = np.full(n_runs, NONE, np.int64)  # the rest is set together with it
+    entry_prev = np.empty(n_runs, np.int64)
+    entry_from_stop = np.empty(n_runs, np.int64)
+    entry_walk = np.empty(n_runs)
+    run_rides = np.empty(n_runs, np.int64)
+    lo, hi = 0, len(pos)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if dep[pos[mid]] < leave_at:
+            lo = mid + 1
+        else:
+            hi = mid
+    for j in range(lo, len(pos)):
+        i = pos[j]
+        if dep[i] > not_after:
+            break
+        t = run[i]
+        if entry_pos[t] == NONE:
+            s = dep_stop[i]
+            if not board_ok[i] or dep[i] < ready[s]:
+                continue
+            entry_pos[t] = i
+            entry_prev[t] = before_prev[s]
+            entry_from_stop[t] = before_from_stop[s]
+            entry_walk[t] = before_walk[s]
+            run_rides[t] = before_rides[s] + 1
+        if not alight_ok[i]:
+            continue
+        s = arr_stop[i]
+        a = arr[i]
+        if a < best[s]:
+            best[s] = a
+            alight_pos[s] = i
+            alight_rides[s] = run_rides[t]
+            for k in range(tout_ptr[s], tout_ptr[s + 1]):
+                s2 = tout_stop[k]
+                w = tout_walk[k]
+                x = a + (w if w > change else change)
+                if x < ready[s2]:
+                    ready[s2] = x
+                    before_prev[s2] = i
+                    before_from_stop[s2] = s
+                    before_walk[s2] = w
+                    before_rides[s2] = run_rides[t]
+    for s in range(n_stops):
+        if best[s] > not_after:
+            best[s] = inf
+            alight_pos[s] = NONE
+    return best, alight_pos, alight_rides, entry_pos, entry_prev, entry_from_stop, entry_walk
