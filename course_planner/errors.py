@@ -73,3 +73,7 @@ class NoPlanError(CoursePlannerError, ValueError):
     def __init__(self, problem: str, *, rules: tuple[str, ...] = (), **kwargs) -> None:
         self.rules = rules
         super().__init__(problem, **kwargs)
+
+
+class ClipError(FeedError):
+    """A feed cannot be clipped to the area asked for (no such county, ids not DHIDs, …)."""
