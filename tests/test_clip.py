@@ -283,3 +283,91 @@ def test_cli_clip(tmp_path, capsys):
     assert main(["clip", str(tmp_path / "nope.zip"), "--county", "05766",
                  "--out", str(out)]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- scenarios
+
+SCENARIO = """\
+name: Lippe aus dem Landesfeed
+feed: {feed}
+feed_clip: {clip}
+places: places.csv
+sites: [{{name: Raum B, lat: 52.0185, lon: 8.8012}}]
+course: {{start_date: 2026-02-02, end_date: 2026-02-04, weekdays: [mon],
+          start: "07:45", end: "23:50"}}
+"""
+
+
+def scenario_file(tmp_path: Path, clip: str, feed: str = "state.zip") -> Path:
+    (tmp_path / "places.csv").write_text("name,lat,lon\nC-Dorf,52.037,8.800\n")
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO.format(feed=feed, clip=clip), encoding="utf-8")
+    return path
+
+
+def test_a_scenario_clips_once_and_reuses_the_clip(tmp_path, monkeypatch):
+    from course_planner.scenario import load_scenario
+    from course_planner.transit import clip as clip_module
+
+    monkeypatch.setenv("COURSE_PLANNER_CACHE", str(tmp_path / "cache"))
+    src = write_feed(tmp_path)
+    sc = load_scenario(scenario_file(tmp_path, '{county: "05766", buffer_km: 10}'))
+    assert sc.clipped_from == src and sc.feed.parent == tmp_path / "cache" / "clips"
+    assert sorted(member(sc.feed, "trips.txt")["trip_id"]) == ["T1", "T2", "T3", "T5",
+                                                               "T7", "T8"]
+    assert "stop_times.txt" in sc.feed.with_suffix(".txt").read_text()  # the report
+    assert reachability_table(prepare(sc))["reachable"].all()
+
+    def no_clip(*args, **kwargs):
+        raise AssertionError("clipped again")
+    monkeypatch.setattr(clip_module, "clip_feed", no_clip)
+    assert load_scenario(tmp_path / "s.yaml").feed == sc.feed  # cached
+    monkeypatch.undo()
+    monkeypatch.setenv("COURSE_PLANNER_CACHE", str(tmp_path / "cache"))
+    other = load_scenario(scenario_file(tmp_path, '{county: "05766", buffer_km: 0}'))
+    assert other.feed != sc.feed
+    assert "T5" not in set(member(other.feed, "trips.txt")["trip_id"])
+    write_feed(tmp_path, {**FEED, "feed_info.txt": FEED["feed_info.txt"] + "X,y,de\n"})
+    changed = load_scenario(scenario_file(tmp_path, '{county: "05766", buffer_km: 0}'))
+    assert changed.feed != other.feed  # new content, new clip
+
+
+def test_a_scenario_polygon_is_relative_to_the_scenario(tmp_path, monkeypatch):
+    from course_planner.scenario import load_scenario
+
+    monkeypatch.setenv("COURSE_PLANNER_CACHE", str(tmp_path / "cache"))
+    write_feed(tmp_path)
+    (tmp_path / "area.geojson").write_text(json.dumps({"type": "Polygon", "coordinates": [
+        [[8.79, 51.99], [8.81, 51.99], [8.81, 52.04], [8.79, 52.04], [8.79, 51.99]]]}))
+    sc = load_scenario(scenario_file(tmp_path, "{polygon: area.geojson, buffer_km: 0}"))
+    assert sc.feed_clip.polygon == tmp_path / "area.geojson"
+    assert sorted(member(sc.feed, "trips.txt")["trip_id"]) == IN_COUNTY
+
+
+@pytest.mark.parametrize("clip, words", [
+    ("{county: 05766}", 'county key in quotes, e.g. county: "05766"'),
+    ('{county: "5766"}', "not a county key"),
+    ('{county: "05766", bbox: [8, 51, 9, 52]}', "exactly one of county, bbox or polygon"),
+    ('{county: "05766", buffer: 3}', "Did you mean 'buffer_km'"),
+])
+def test_bad_feed_clips_name_the_field(tmp_path, clip, words):
+    from course_planner.errors import ScenarioError
+    from course_planner.scenario import load_scenario
+
+    write_feed(tmp_path)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario_file(tmp_path, clip))
+    assert words in str(info.value) and "feed_clip" in str(info.value)
+
+
+def test_a_county_missing_from_the_feed_names_the_scenario_field(tmp_path, monkeypatch):
+    from course_planner.scenario import load_scenario
+
+    monkeypatch.setenv("COURSE_PLANNER_CACHE", str(tmp_path / "cache"))
+    write_feed(tmp_path)
+    path = scenario_file(tmp_path, '{county: "05770"}')
+    with pytest.raises(ClipError) as info:
+        load_scenario(path)
+    text = str(info.value)
+    assert str(path) in text and "feed_clip" in text and "no stop of county 05770" in text
+    assert not list((tmp_path / "cache" / "clips").glob("*.zip"))
