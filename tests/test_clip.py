@@ -371,3 +371,50 @@ def test_a_county_missing_from_the_feed_names_the_scenario_field(tmp_path, monke
     text = str(info.value)
     assert str(path) in text and "feed_clip" in text and "no stop of county 05770" in text
     assert not list((tmp_path / "cache" / "clips").glob("*.zip"))
+
+
+def test_a_generated_state_feed_gives_the_same_county_table_clipped(tmp_path, monkeypatch):
+    """The benchmark's generator (German format: DHIDs, parent stations, calendar_dates
+    only, times past 24:00, lines crossing county borders), every station of Kreis 05766
+    a place: each journey within the travel limit is the same on the whole feed and on the
+    clip, and so is every row's verdict. (Journeys of many hours may differ: one that
+    leaves the buffered area and changes there to a line that never enters it is lost.)"""
+    monkeypatch.syspath_prepend(str(Path(__file__).parent.parent / "benchmarks"))
+    import feedgen
+
+    full = tmp_path / "de.zip"
+    feedgen.generate(40_000, full, seed=3)
+    clipped = tmp_path / "lippe.zip"
+    report = clip_feed(full, clipped, COUNTY)
+    assert report.kept("stop_times.txt") < 0.3 * next(
+        f.rows_in for f in report.files if f.file == "stop_times.txt")
+
+    stops = member(clipped, "stops.txt")
+    stations = stops[(stops["location_type"] == "1")
+                     & stops["stop_id"].str.startswith("de:05766:")]
+    places = tmp_path / "places.csv"
+    stations.rename(columns={"stop_name": "name", "stop_lat": "lat", "stop_lon": "lon"})[
+        ["name", "lat", "lon"]].to_csv(places, index=False)
+    rooms = [{"name": f"Raum {i}", "lat": float(s.stop_lat), "lon": float(s.stop_lon)}
+             for i, s in enumerate(stations.iloc[[0, len(stations) // 2]].itertuples())]
+    tables = []
+    for feed in (full, clipped):
+        scenario = scenario_from_dict({
+            "name": "generated", "feed": str(feed), "places": str(places), "sites": rooms,
+            "course": {"start_date": "2026-02-02", "end_date": "2026-02-13",
+                       "weekdays": ["mon", "wed", "sat"], "start": "08:30", "end": "12:00"}},
+            source=tmp_path / "s.yaml")
+        tables.append(reachability_table(prepare(scenario)))
+    whole, clip = tables
+    pd.testing.assert_frame_equal(whole[["place", "site", "date", "reachable", "reason"]],
+                                  clip[["place", "site", "date", "reachable", "reason"]])
+    checked = 0
+    for minutes, columns in (("outbound_min", ["depart_home", "arrive_site", "outbound_min",
+                                               "outbound_transfers"]),
+                             ("return_min", ["leave_site", "arrive_home", "return_min",
+                                             "return_transfers"])):
+        within = (whole[minutes] <= 90).fillna(False)
+        assert within.equals((clip[minutes] <= 90).fillna(False))
+        pd.testing.assert_frame_equal(whole.loc[within, columns], clip.loc[within, columns])
+        checked += int(within.sum())
+    assert checked > 40 and whole["reachable"].sum() >= 10
