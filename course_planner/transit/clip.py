@@ -278,6 +278,9 @@ class _Sink:
 
     def commit(self) -> None:
         self.zip.close()
+        umask = os.umask(0)  # a temporary file is private; the clip gets the usual mode
+        os.umask(umask)
+        os.chmod(self.tmp, 0o666 & ~umask)
         os.replace(self.tmp, self.out)
 
     def abort(self) -> None:
