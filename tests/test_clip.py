@@ -253,6 +253,29 @@ def test_bad_areas_are_refused(kwargs, words):
         ClipArea(**kwargs)
 
 
+@pytest.mark.parametrize("name, header, field", [
+    ("trips.txt", "route_id,service_id,trip_id,", "trip_id"),
+    ("shapes.txt", "shape_id,", "shape_id"),
+    ("calendar_dates.txt", "service_id,", "service_id"),
+])
+def test_a_missing_key_column_is_named(tmp_path, name, header, field):
+    files = dict(FEED)
+    files[name] = FEED[name].replace(header, header.replace(field, "other"), 1)
+    with pytest.raises(ClipError) as info:
+        clip_feed(write_feed(tmp_path, files), tmp_path / "c.zip", COUNTY)
+    assert f"{name}, field '{field}'" in str(info.value)
+    assert not (tmp_path / "c.zip").exists()
+
+
+def test_empty_optional_files_are_ignored(tmp_path):
+    out = tmp_path / "c.zip"
+    clip_feed(write_feed(tmp_path, {**FEED, "shapes.txt": "", "frequencies.txt": ""}), out,
+              COUNTY)
+    with zipfile.ZipFile(out) as zf:
+        assert "shapes.txt" not in zf.namelist() and "frequencies.txt" not in zf.namelist()
+    assert len(load_feed(out).trips) == 6
+
+
 def test_a_failure_midway_leaves_nothing_half_written(tmp_path):
     files = dict(FEED)
     files["shapes.txt"] = FEED["shapes.txt"] + "sh1,52.0,8.8,3,extra,cells\n"
@@ -418,3 +441,16 @@ def test_a_generated_state_feed_gives_the_same_county_table_clipped(tmp_path, mo
         pd.testing.assert_frame_equal(whole.loc[within, columns], clip.loc[within, columns])
         checked += int(within.sum())
     assert checked > 40 and whole["reachable"].sum() >= 10
+
+
+def test_frequencies_and_attributions_follow_their_trips(tmp_path):
+    files = {**FEED,
+             "frequencies.txt": "trip_id,start_time,end_time,headway_secs\n"
+                                "T2,07:00:00,09:00:00,1800\nT4,08:00:00,10:00:00,3600\n",
+             "attributions.txt": "attribution_id,agency_id,route_id,trip_id,organization_name,"
+                                 "is_producer\na1,,,,NWL,1\na2,far,,,Fernbus,1\n"
+                                 "a3,,rb,,DB,1\n"}
+    out = tmp_path / "c.zip"
+    clip_feed(write_feed(tmp_path, files), out, COUNTY)
+    assert list(member(out, "frequencies.txt")["trip_id"]) == ["T2"]
+    assert list(member(out, "attributions.txt")["attribution_id"]) == ["a1", "a3"]

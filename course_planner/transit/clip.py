@@ -160,7 +160,8 @@ class _Source:
             raise InputFileNotFoundError("the GTFS feed does not exist.", file=path,
                                          hint="Give the path of a GTFS zip file or folder.")
         if path.is_dir():
-            self.members = {p.name: p for p in path.iterdir() if p.is_file()}
+            self.members = {p.name: p for p in path.iterdir()
+                            if p.is_file() and p.stat().st_size}
         else:
             try:
                 self._zip = zipfile.ZipFile(path)
@@ -169,8 +170,8 @@ class _Source:
                                 hint="Download the feed again, or give the unpacked folder."
                                 ) from None
             # members may sit in a folder inside the zip; GTFS names are unique
-            self.members = {Path(n).name: n for n in self._zip.namelist()
-                            if not n.endswith("/")}
+            self.members = {Path(i.filename).name: i.filename for i in self._zip.infolist()
+                            if not i.is_dir() and i.file_size}
 
     def close(self) -> None:
         if self._zip is not None:
@@ -299,6 +300,10 @@ def _write_filtered(src: _Source, sink: _Sink, table: str,
     import pyarrow.csv as pcsv
 
     names = src.header(table)
+    key = getattr(keep, "column", None)
+    if key is not None and key not in names:
+        raise ClipError(f"the required column '{key}' is missing.", file=src.label(table),
+                        field=key)
     rows_in = rows_kept = 0
     seen: dict[str, list[Any]] = {c: [] for c in collect if c in names}
     options = pcsv.WriteOptions(quoting_header="none")
@@ -339,9 +344,13 @@ def _unique(arrays: list[Any]) -> Any:
 
 
 def _isin(column: str, values: Any) -> Callable[[Any], Any]:
+    """Keep the rows whose ``column`` holds one of ``values``."""
     import pyarrow.compute as pc
 
-    return lambda batch: pc.is_in(batch.column(column), value_set=values)
+    def keep(batch: Any) -> Any:
+        return pc.is_in(batch.column(column), value_set=values)
+    keep.column = column  # type: ignore[attr-defined]  # checked against the header
+    return keep
 
 
 # --------------------------------------------------------------------------- the area
