@@ -132,7 +132,33 @@ def step_table(p: dict) -> dict:
             "reachable_rows": int(table["reachable"].sum()), "rss_after_load": rss}
 
 
-STEPS = {"clip": step_clip, "load": step_load, "scan": step_scan, "table": step_table}
+def step_bruteforce(p: dict) -> dict:
+    """The tests' networkx brute force (time-expanded graph + Dijkstra) on the first course
+    date, room 0, both directions; and how many stops it answers differently from the
+    package's scans (when their results expose ``latest_board``/``earliest_alight``)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from reference_router import TimeExpandedGraph
+
+    scenario, feed, _, _, prepare = _study(p)
+    study = prepare(scenario, feed)
+    net, date = study.network, study.dates[0]
+    arrive = scenario.course.start_s - scenario.travel.arrive_before_min * 60
+    leave = scenario.course.end_s + scenario.travel.leave_after_min * 60
+    t0 = time.perf_counter()
+    graph = TimeExpandedGraph(feed, net.walks, date, net.min_change_s)
+    build_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    board = graph.latest_board(0, arrive)
+    alight = graph.earliest_alight(0, leave)
+    query_s = time.perf_counter() - t0
+    differ = int((board != study.arrive_by(0, date, arrive).latest_board).sum()
+                 + (alight != study.leave_at(0, date, leave).earliest_alight).sum())
+    return {"build_s": build_s, "query_s": query_s, "stops_that_differ": differ,
+            "stops": len(board)}
+
+
+STEPS = {"clip": step_clip, "load": step_load, "scan": step_scan, "table": step_table,
+         "bruteforce": step_bruteforce}
 
 
 def _run_step_here(name: str, params: str) -> None:
@@ -252,7 +278,7 @@ def run(args: argparse.Namespace) -> list[dict]:
             res["load_full"] = measure("load", {"feed": str(feed)}, ROOT, budget,
                                        args.timeout, env)
         else:
-            res["load_full"] = {"status": f"not run (> {args.load_full_max_rows:,} rows)"}
+            res["load_full"] = {"status": f"not run (> {args.load_full_max_rows:,.0f} rows)"}
         scenario = county_scenario(clipped, size)
         params = {"feed": str(clipped), "scenario": str(scenario)}
         for label, engine in engines.items():
@@ -263,8 +289,14 @@ def run(args: argparse.Namespace) -> list[dict]:
                                                 args.timeout, env)
             else:
                 res[f"table_{label}"] = {
-                    "status": f"not run (clipped feed > {args.table_max_rows:,} rows)"}
+                    "status": f"not run (clipped feed > {args.table_max_rows:,.0f} rows)"}
             print(size, "table", label, res[f"table_{label}"], flush=True)
+        if res["clip"]["stop_times_kept"] <= args.bruteforce_max_rows:
+            res["bruteforce"] = measure("bruteforce", params, ROOT, budget, args.timeout, env)
+        else:
+            res["bruteforce"] = {
+                "status": f"not run (clipped feed > {args.bruteforce_max_rows:,.0f} rows)"}
+        print(size, "bruteforce", res["bruteforce"], flush=True)
         results.append(res)
     return results
 
@@ -280,7 +312,7 @@ def markdown(results: list[dict]) -> str:
             return r.get("status", "–")
         return what
 
-    lines = ["| rows | feed | clip (time, peak) | kept stop_times | load cold | load cached "
+    lines = ["| rows | feed (zip) | clip (time, peak) | kept stop_times | load cold | load cached "
              "| load full feed | backward scan | forward scan | full-term table (after load) |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for res in results:
@@ -302,6 +334,12 @@ def markdown(results: list[dict]) -> str:
                      f"{gib(tb or {}, 'rss_after_load')}); {(tb or {}).get('places', 0)} "
                      f"places × 3 × {(tb or {}).get('dates', 0)}") + " |"]))
     for res in results:
+        bf = res.get("bruteforce", {})
+        if bf.get("status") == "ok":
+            lines.append(f"\n{res['size']}: networkx brute force on one date and room: build "
+                         f"{bf['build_s']:.1f} s, both queries {bf['query_s']:.2f} s; stops "
+                         f"answered differently from the scans: {bf['stops_that_differ']} of "
+                         f"{2 * bf['stops']}")
         if "scan_baseline" in res:
             cur, base = res["scan_current"], res["scan_baseline"]
             if cur.get("status") == base.get("status") == "ok":
@@ -319,6 +357,9 @@ def main() -> None:
     parser.add_argument("--table-max-rows", type=float, default=2e5,
                         help="run the table only when the clipped feed has at most this many "
                              "stop_times rows (default 200,000: today's engine)")
+    parser.add_argument("--bruteforce-max-rows", type=float, default=2e5,
+                        help="run the networkx brute force only up to this many clipped "
+                             "stop_times rows (default 200,000)")
     parser.add_argument("--load-full-max-rows", type=float, default=1e6,
                         help="also load the whole feed up to this size (default 1 M)")
     parser.add_argument("--budget-gib", type=float, default=8.0)
