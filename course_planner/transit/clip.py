@@ -220,7 +220,10 @@ class _Source:
                 fh,
                 read_options=pcsv.ReadOptions(column_names=names, skip_rows=1,
                                               block_size=_BLOCK),
-                parse_options=pcsv.ParseOptions(newlines_in_values=False),
+                # a quoted line break (in a stop's description, say) needs the slower
+                # parser; the two big tables have none
+                parse_options=pcsv.ParseOptions(
+                    newlines_in_values=table not in ("stop_times", "shapes")),
                 convert_options=pcsv.ConvertOptions(
                     column_types={n: pa.string() for n in names},
                     include_columns=columns, strings_can_be_null=True,
