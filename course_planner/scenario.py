@@ -751,6 +751,11 @@ def scenario_data(path: str | Path) -> dict:
         value = data.get(key)
         if isinstance(value, str) and Path(value).is_absolute():
             data[key] = os.path.relpath(value, path.parent.resolve())
+    clip = data.get("feed_clip")
+    if isinstance(clip, dict) and isinstance(clip.get("polygon"), str) \
+            and Path(clip["polygon"]).is_absolute():
+        data["feed_clip"] = {**clip, "polygon": os.path.relpath(clip["polygon"],
+                                                               path.parent.resolve())}
     return data
 
 
