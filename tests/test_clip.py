@@ -449,8 +449,10 @@ def test_frequencies_and_attributions_follow_their_trips(tmp_path):
                                 "T2,07:00:00,09:00:00,1800\nT4,08:00:00,10:00:00,3600\n",
              "attributions.txt": "attribution_id,agency_id,route_id,trip_id,organization_name,"
                                  "is_producer\na1,,,,NWL,1\na2,far,,,Fernbus,1\n"
-                                 "a3,,rb,,DB,1\n"}
+                                 "a3,,rb,,DB,1\n",
+             "booking_rules.txt": "booking_rule_id,booking_type\nb1,1\n"}
     out = tmp_path / "c.zip"
-    clip_feed(write_feed(tmp_path, files), out, COUNTY)
+    report = clip_feed(write_feed(tmp_path, files), out, COUNTY)
+    assert any(line.startswith("booking_rules.txt: GTFS-Flex") for line in report.left_out)
     assert list(member(out, "frequencies.txt")["trip_id"]) == ["T2"]
     assert list(member(out, "attributions.txt")["attribution_id"]) == ["a1", "a3"]

@@ -51,6 +51,9 @@ _WHY_DROPPED = {
     "fare_rules": "fares are not clipped",
     "pathways": "station interiors (pathways) are not clipped",
     "translations": "translations are not clipped",
+    **dict.fromkeys(("locations", "location_groups", "location_group_stops", "booking_rules"),
+                    "GTFS-Flex zones and groups are not clipped: the feed's on-demand services "
+                    "are lost (describe them in the scenario's on_demand instead)"),
 }
 
 
