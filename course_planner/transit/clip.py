@@ -297,10 +297,12 @@ class _Sink:
 
 def _write_filtered(src: _Source, sink: _Sink, table: str,
                     keep: Callable[[Any], Any] | None,
-                    collect: tuple[str, ...] = ()) -> tuple[FileCount, dict[str, Any]]:
+                    collect: tuple[str, ...] = (),
+                    observe: Callable[[Any], None] | None = None,
+                    ) -> tuple[FileCount, dict[str, Any]]:
     """Stream ``table`` from ``src`` to ``sink``, keeping the rows where ``keep(batch)`` is
     true (all rows when ``keep`` is None); returns the counts and the distinct values of
-    the ``collect`` columns among the kept rows."""
+    the ``collect`` columns among the kept rows. ``observe`` sees every batch of kept rows."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
@@ -325,6 +327,8 @@ def _write_filtered(src: _Source, sink: _Sink, table: str,
             rows_kept += batch.num_rows
             if batch.num_rows:
                 writer.write_batch(batch)
+                if observe is not None:
+                    observe(batch)
                 for column, values in seen.items():
                     values.append(pc.unique(batch.column(column)))
         if writer is None:  # header only: copy the header line
@@ -555,17 +559,19 @@ def _write_clip(src: _Source, sink: _Sink, stops: Any, kept_trips: Any, area: Cl
         counts.append(count)
         dates += got["start_date"].to_pylist() + got["end_date"].to_pylist()
     if src.has("calendar_dates"):
-        def added(batch: Any) -> Any:
-            return pc.and_(pc.is_in(batch.column("service_id"), value_set=services),
-                           pc.equal(pc.utf8_trim_whitespace(batch.column("exception_type")),
-                                    "1"))
-        count, got = _write_filtered(src, sink, "calendar_dates",
-                                     _isin("service_id", services), ("service_id",))
-        counts.append(count)
-        for batch in src.batches("calendar_dates", ["service_id", "date", "exception_type"]):
-            d = pc.filter(batch.column("date"), pc.fill_null(added(batch), False))
-            if len(d):
-                dates += [pc.min(d).as_py(), pc.max(d).as_py()]
+        names = src.header("calendar_dates")
+        for column in ("date", "exception_type"):
+            if column not in names:
+                raise ClipError(f"the required column '{column}' is missing.",
+                                file=src.label("calendar_dates"), field=column)
+
+        def added_dates(batch: Any) -> None:  # the kept rows' dates a service is added on
+            added = pc.equal(pc.utf8_trim_whitespace(batch.column("exception_type")), "1")
+            days = pc.filter(batch.column("date"), pc.fill_null(added, False))
+            if len(days):
+                dates.extend([pc.min(days).as_py(), pc.max(days).as_py()])
+        counts.append(_write_filtered(src, sink, "calendar_dates",
+                                      _isin("service_id", services), observe=added_dates)[0])
 
     # pass 2 over stop_times: the kept trips' rows, whole
     count, got = _write_filtered(src, sink, "stop_times", _isin("trip_id", kept_trips),
