@@ -142,7 +142,8 @@ class ClipReport:
         width = max(len(f.file) for f in self.files)
         lines = [f"{self.source} -> {self.out}", f"area: {self.area}, "
                  f"{self.area_stops} stops in it",
-                 f"validity: {self.first_date} … {self.last_date}"]
+                 f"validity: {self.first_date} … {self.last_date}" if self.first_date
+                 else "validity: no date on which a kept service runs"]
         lines += [f"  {f.file:<{width}}  {f.rows_kept:>11,} of {f.rows_in:>11,} rows"
                   for f in self.files]
         lines += [f"  left out: {why}" for why in self.left_out]
