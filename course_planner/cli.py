@@ -215,6 +215,17 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clip(args: argparse.Namespace) -> int:
+    from course_planner.transit.clip import ClipArea, clip_feed, parse_bbox
+
+    area = ClipArea(county=args.county, bbox=parse_bbox(args.bbox) if args.bbox else None,
+                    polygon=Path(args.polygon) if args.polygon else None,
+                    buffer_km=args.buffer_km)
+    report = clip_feed(args.feed, args.out, area)
+    print(report.text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course-planner",
@@ -256,6 +267,17 @@ def build_parser() -> argparse.ArgumentParser:
                         + " (comma-separated; German is always included)")
     export.add_argument("--names", help="text file with one participant name per line: one "
                         "handout each (names are printed, never stored)")
+    clip = sub.add_parser("clip", help="cut a county (or an area) out of a large GTFS feed")
+    clip.add_argument("feed", help="GTFS zip (or folder), e.g. the NWL, NRW or DELFI feed")
+    where = clip.add_mutually_exclusive_group(required=True)
+    where.add_argument("--county", help="county key (AGS, 5 digits), e.g. 05766 for Kreis "
+                       "Lippe: its stops are those with ids beginning de:05766:")
+    where.add_argument("--bbox", help="min_lon,min_lat,max_lon,max_lat in degrees")
+    where.add_argument("--polygon", help="GeoJSON file with a Polygon or MultiPolygon")
+    clip.add_argument("--buffer-km", type=float, default=10.0,
+                      help="also keep stops this close to the area (default 10)")
+    clip.add_argument("--out", required=True, help="GTFS zip to write")
+    clip.set_defaults(run=_clip)
     return parser
 
 

@@ -122,3 +122,7 @@ class SolverTimeoutError(NoPlanError, TimeoutError):
 
 class UsageError(CoursePlannerError, ValueError):
     """A command-line option has a value the command cannot use."""
+
+
+class ClipError(FeedError):
+    """A feed cannot be clipped to the area asked for (no such county, ids not DHIDs, …)."""

@@ -545,6 +545,39 @@ class OnDemandRoutes(_Strict):
     reject: list[str] = Field(default_factory=list)
 
 
+class FeedClip(_Strict):
+    """Use only the part of a large feed (NWL, NRW, DELFI) that serves one county or area:
+    ``county`` (AGS, 5 digits, in quotes), ``bbox`` [min_lon, min_lat, max_lon, max_lat] or
+    ``polygon`` (GeoJSON file), plus ``buffer_km`` around it. The clip is made once (as by
+    ``course-planner clip``) and cached by the feed's content and these fields."""
+
+    county: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    polygon: Path | None = None
+    buffer_km: Annotated[float, Field(ge=0, le=200)] = 10
+
+    @field_validator("county", mode="before")
+    @classmethod
+    def _county_text(cls, value: Any) -> Any:
+        if isinstance(value, int):  # YAML reads 05766 as a number (even as octal)
+            raise ValueError('write the county key in quotes, e.g. county: "05766"')
+        return value
+
+    @field_validator("county")
+    @classmethod
+    def _county_key(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\d{5}", value.strip()):
+            raise ValueError(f"'{value}' is not a county key (AGS): give its 5 digits, "
+                             'e.g. "05766" for Kreis Lippe')
+        return value.strip() if value is not None else None
+
+    @model_validator(mode="after")
+    def _one_area(self) -> FeedClip:
+        if sum(x is not None for x in (self.county, self.bbox, self.polygon)) != 1:
+            raise ValueError("give exactly one of county, bbox or polygon")
+        return self
+
+
 class Scenario(_Strict):
     """A validated scenario. Paths are absolute (resolved against the scenario file)."""
 
@@ -563,6 +596,8 @@ class Scenario(_Strict):
     on_demand: list[OnDemandService] = Field(default_factory=list)
     on_demand_routes: OnDemandRoutes = OnDemandRoutes()
     limits: Limits = Limits()
+    feed_clip: FeedClip | None = None
+    clipped_from: Path | None = None  # set on loading: the feed before the clip
     source_file: Path | None = None
 
     @field_validator("places", mode="before")
@@ -639,7 +674,8 @@ def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
 def _describe(err: dict[str, Any]) -> tuple[str, str | None]:
     loc = tuple(err["loc"])
     if err["type"] == "extra_forbidden":
-        known = [f for f in _known_fields(Scenario, loc) if f != "source_file"]
+        known = [f for f in _known_fields(Scenario, loc)
+                 if f not in ("source_file", "clipped_from")]
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"Did you mean '{close[0]}'?" if close else f"Known fields: {', '.join(known)}."
         return f"unknown field '{loc[-1]}'.", hint
@@ -666,6 +702,7 @@ def scenario_from_dict(data: Any, source: Path | None = None, yaml_root: Any = N
             " ", "_") != ALL_STOPS):
             data[key] = safe_path(base / value, what=key, file=label, field=key)
     data["on_demand"] = [_with_zone_path(item, base) for item in data.get("on_demand") or []]
+    _resolve_polygon(data, base)
     data["source_file"] = source
     try:
         scenario = Scenario.model_validate(data)
@@ -688,6 +725,8 @@ def scenario_from_dict(data: Any, source: Path | None = None, yaml_root: Any = N
             hint=hint,
         ) from None
     _check_paths(scenario, label)
+    if scenario.feed_clip is not None and scenario.clipped_from is None:
+        scenario = _clipped(scenario, label)
     return scenario
 
 
@@ -698,6 +737,29 @@ def _with_zone_path(item: Any, base: Path) -> Any:
         return {**item, "zone": {**zone, "geojson": safe_path(base / zone["geojson"],
                                                              what="zone file")}}
     return item
+
+
+def _resolve_polygon(data: dict, base: Path) -> None:
+    """``feed_clip.polygon`` is relative to the scenario file, like ``feed``."""
+    clip = data.get("feed_clip")
+    if isinstance(clip, dict) and isinstance(clip.get("polygon"), str):
+        data["feed_clip"] = {**clip, "polygon": str((base / clip["polygon"]).resolve())}
+
+
+def _clipped(scenario: Scenario, label: str) -> Scenario:
+    """The scenario with ``feed`` replaced by its cached clip (made now if needed)."""
+    from course_planner.errors import ClipError
+    from course_planner.transit.clip import ClipArea, cached_clip
+
+    clip = scenario.feed_clip
+    try:
+        area = ClipArea(county=clip.county, bbox=clip.bbox, polygon=clip.polygon,
+                        buffer_km=clip.buffer_km)
+        path = cached_clip(scenario.feed, area)
+    except ClipError as exc:
+        raise ClipError(f"{exc.where}: {exc.problem}" if exc.where else exc.problem,
+                        file=label, field="feed_clip", hint=exc.hint) from None
+    return scenario.model_copy(update={"feed": path, "clipped_from": scenario.feed})
 
 
 def _check_paths(scenario: Scenario, label: str) -> None:
@@ -806,6 +868,7 @@ def _with_base(data: Any, path: Path, seen: tuple[Path, ...] = ()) -> Any:
         if isinstance(value, str) and value.strip().lower().replace(" ", "_") != ALL_STOPS:
             base[key] = str(safe_path(base_path.parent / value, what=key, file=base_path,
                                       field=key))
+    _resolve_polygon(base, base_path.parent)
     return _merge(base, data)
 
 
@@ -823,6 +886,11 @@ def scenario_data(path: str | Path) -> dict:
         value = data.get(key)
         if isinstance(value, str) and Path(value).is_absolute():
             data[key] = os.path.relpath(value, path.parent.resolve())
+    clip = data.get("feed_clip")
+    if isinstance(clip, dict) and isinstance(clip.get("polygon"), str) \
+            and Path(clip["polygon"]).is_absolute():
+        data["feed_clip"] = {**clip, "polygon": os.path.relpath(clip["polygon"],
+                                                               path.parent.resolve())}
     return data
 
 

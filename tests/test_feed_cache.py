@@ -28,7 +28,7 @@ def test_second_load_comes_from_the_cache_and_is_the_same(tmp_path, monkeypatch)
     monkeypatch.setenv("COURSE_PLANNER_CACHE", str(tmp_path / "cache"))
     first = load_feed(FIXTURES / "line")
     assert first.gtfs is not None  # read with gtfs-kit
-    entries = list((tmp_path / "cache").iterdir())
+    entries = list((tmp_path / "cache" / "feeds").iterdir())
     assert len(entries) == 1 and (entries[0] / "meta.json").is_file()
     second = load_feed(FIXTURES / "line")
     assert second.gtfs is None  # from the cache
@@ -46,13 +46,13 @@ def test_changed_feed_gets_its_own_entry(tmp_path, monkeypatch):
     after = load_feed(folder)
     assert after.gtfs is not None  # not the old entry
     assert after.connections.dep.min() < before.connections.dep.min()
-    assert len(list((tmp_path / "cache").iterdir())) == 2
+    assert len(list((tmp_path / "cache" / "feeds").iterdir())) == 2
 
 
 def test_damaged_entry_is_ignored_and_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_PLANNER_CACHE", str(tmp_path / "cache"))
     first = load_feed(FIXTURES / "line")
-    (entry,) = (tmp_path / "cache").iterdir()
+    (entry,) = (tmp_path / "cache" / "feeds").iterdir()
     (entry / "arrays.npz").write_bytes(b"not an npz file")
     again = load_feed(FIXTURES / "line")
     assert again.gtfs is not None  # rebuilt from the feed
@@ -63,4 +63,6 @@ def test_damaged_entry_is_ignored_and_rebuilt(tmp_path, monkeypatch):
 def test_cache_folder_default_is_outside_the_data(monkeypatch, tmp_path):
     monkeypatch.delenv("COURSE_PLANNER_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert feed_module.cache_dir() == tmp_path / "course_planner" / "feeds"
+    from course_planner.cache import cache_dir
+
+    assert cache_dir("feeds") == tmp_path / "course_planner" / "feeds"

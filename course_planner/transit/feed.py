@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from gtfs_kit import constants as gk_constants
 
+from course_planner.cache import cache_dir, feed_digest
 from course_planner.errors import CoursePlannerError, FeedError
 from course_planner.sources import ArchiveLimits, open_source, safe_path
 from course_planner.transit.checks import (
@@ -377,31 +378,15 @@ _CACHE_FORMAT = "feed-cache-1"
 _FRAMES = ("stops", "stations", "trips", "transfers")
 
 
-def cache_dir() -> Path:
-    """Where parsed feeds are kept: ``$COURSE_PLANNER_CACHE``, else the user's cache folder
-    (``$XDG_CACHE_HOME`` or ``~/.cache``) under ``course_planner/feeds``."""
-    env = os.environ.get("COURSE_PLANNER_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "course_planner" / "feeds"
-
-
 def _content_key(path: Path) -> str:
-    """SHA-256 of the feed's bytes (a zip, or the .txt files of a folder with their names)."""
-    digest = hashlib.sha256(_CACHE_FORMAT.encode())
-    files = [path] if path.is_file() else sorted(path.glob("*.txt"))
-    for f in files:
-        digest.update(f.name.encode() + b"\0")
-        with open(f, "rb") as fh:
-            digest.update(hashlib.file_digest(fh, "sha256").digest())
-    return digest.hexdigest()
+    """The cache key of a feed: its content digest under this cache format."""
+    return hashlib.sha256((_CACHE_FORMAT + feed_digest(path)).encode()).hexdigest()
 
 
 def _cache_write(key: str, feed: Feed) -> None:
     """Keep the parsed feed under its key; written to a temporary folder, then renamed, so a
     reader never sees half an entry. A cache that cannot be written is skipped."""
-    target = cache_dir() / key
+    target = cache_dir("feeds") / key
     if target.exists():
         return
     try:
@@ -430,7 +415,7 @@ def _cache_write(key: str, feed: Feed) -> None:
 def _cache_read(key: str, label: str) -> Feed | None:
     """The parsed feed under ``key``, or None (absent, or unreadable: then it is removed and
     rebuilt)."""
-    folder = cache_dir() / key
+    folder = cache_dir("feeds") / key
     if not (folder / "meta.json").is_file():
         return None
     try:
