@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 from conftest import FIXTURES
 
-from course_planner.transit import feed as feed_module
 from course_planner.transit.feed import load_feed
 
 
