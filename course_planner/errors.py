@@ -73,3 +73,11 @@ class NoPlanError(CoursePlannerError, ValueError):
     def __init__(self, problem: str, *, rules: tuple[str, ...] = (), **kwargs) -> None:
         self.rules = rules
         super().__init__(problem, **kwargs)
+
+
+class WorkspaceError(CoursePlannerError, ValueError):
+    """A saved scenario cannot be listed, saved, renamed, or a bundle is unusable."""
+
+
+class ScenarioChangedError(WorkspaceError):
+    """The saved scenario changed on disk since it was opened (another tab or person)."""
