@@ -228,7 +228,7 @@ class Workspace:
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-"))
         try:
-            _unpack(content, tmp)
+            unpack_bundle(content, tmp)
             os.replace(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -276,7 +276,8 @@ def _add(z: zipfile.ZipFile, name: str, data: bytes) -> None:
     z.writestr(info, data)
 
 
-def _unpack(content: bytes, folder: Path) -> None:
+def unpack_bundle(content: bytes, folder: Path) -> None:
+    """Unpack a bundle into ``folder`` (member names checked, size limited)."""
     try:
         z = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:

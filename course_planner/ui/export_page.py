@@ -9,14 +9,14 @@ from course_planner.exports import slug
 from course_planner.exports.handout import LANGUAGES, handout_pdf
 from course_planner.exports.ics import room_calendar, village_calendar
 from course_planner.exports.tables import german_csv, xlsx
-from course_planner.ui.state import current_scenario, guarded, plan, reach, study, t
+from course_planner.ui.state import current_scenario, guarded, header, plan, reach, study, t
 
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "uk": "Українська", "fa": "فارسی",
                   "tr": "Türkçe"}
 
 
 def main() -> None:
-    st.title(t("page_export"))
+    header("page_export")
     scenario = current_scenario()
     table = reach(scenario)
     unreachable = table[~table["reachable"]]

@@ -7,7 +7,7 @@ import pydeck as pdk
 import streamlit as st
 
 from course_planner.transit.reachability import clock, journeys
-from course_planner.ui.state import current_scenario, guarded, reach, study, t
+from course_planner.ui.state import current_scenario, guarded, header, reach, study, t
 
 GREEN, RED, BLUE = [34, 139, 34, 200], [200, 30, 30, 200], [30, 80, 200, 230]
 
@@ -43,7 +43,7 @@ def legs_table(journey) -> pd.DataFrame:
 
 
 def main() -> None:
-    st.title(t("page_reach"))
+    header("page_reach")
     scenario = current_scenario()
     s = study(scenario)
     c1, c2 = st.columns(2)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from course_planner.errors import NoPlanError
 from course_planner.rotation.plan import Plan
-from course_planner.ui.state import current_scenario, guarded, plan, t
+from course_planner.ui.state import current_scenario, guarded, header, plan, t
 
 PALETTE = ["#cfe8cf", "#cfdff5", "#f5e3c8", "#ead0f0", "#f6d0d0", "#d9f0ee"]
 
@@ -63,7 +63,7 @@ def show(p: Plan) -> None:
 
 
 def main() -> None:
-    st.title(t("page_rotation"))
+    header("page_rotation")
     scenario = current_scenario()
     if scenario.teacher is None:
         st.info("Dieses Szenario hat keine Lehrkraft (`teacher:`); ohne sie gibt es keinen "

@@ -9,13 +9,13 @@ import pydeck as pdk
 import streamlit as st
 
 from course_planner.transit.reachability import clock
-from course_planner.ui.state import current_scenario, guarded, siting, t
+from course_planner.ui.state import current_scenario, guarded, header, siting, t
 
 CHOSEN, OTHER = [30, 80, 200, 230], [150, 150, 150, 160]
 
 
 def main() -> None:
-    st.title(t("page_siting"))
+    header("page_siting")
     scenario = current_scenario()
     st.caption(t("siting_intro"))
     p = st.number_input(t("how_many_rooms"), min_value=1, max_value=10,
