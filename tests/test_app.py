@@ -13,6 +13,9 @@ APP = str(REPO / "app.py")
 PAGES = "course_planner/ui/"
 ALL_PAGES = ["scenario_page.py", "reach_page.py", "rotation_page.py", "siting_page.py",
              "compare_page.py", "export_page.py"]
+RAW = {"None", "nan", "NaN", "<NA>", "NaT", "ok", "no_service", "no_stop_nearby",
+       "no_outbound", "outbound_too_long", "no_return", "return_too_long", "depart_home",
+       "outbound_min", "reason", "place", "site", "mon", "tue", "wed", "thu", "fri"}
 SHIPPED = sorted(p.name for p in (REPO / "scenarios").glob("*.yaml"))
 
 
@@ -113,7 +116,7 @@ def test_reach_page_journeys_of_a_place():
     at.selectbox(key="reach_room").set_value("Horn-Bad Meinberg")
     at.selectbox(key="reach_place").set_value("Detmold").run()
     there = at.dataframe[-2].value
-    assert "780" in set(there["Linie / line"])
+    assert "780" in set(there["Linie"])
 
 
 def test_rotation_page_solves_and_shows_the_calendar():
@@ -155,6 +158,19 @@ def test_export_page_offers_handouts_in_every_language():
         at.selectbox(key="handout_lang").set_value(lang).run()
         assert not at.exception and not errors(at)
     assert "Detmold" in at.selectbox(key="handout_place").options
+
+
+def test_every_text_the_pages_use_is_in_the_catalogue_in_both_languages():
+    import re
+
+    from course_planner.ui.texts import TEXTS
+
+    used = set()
+    for f in [REPO / "app.py", *(REPO / "course_planner" / "ui").glob("*.py")]:
+        used |= set(re.findall(r"\bt\(\"(\w+)\"\)", f.read_text(encoding="utf-8")))
+    assert used, "the pattern finds the texts"
+    assert used <= set(TEXTS), sorted(used - set(TEXTS))
+    assert all(de and en for de, en in TEXTS.values())
 
 
 # ------------------------------------------------------------------ state that cannot lie
@@ -210,6 +226,10 @@ def test_every_shipped_scenario_opens_every_page(name):
         shown = " ".join(m.value for m in [*at.markdown, *at.caption, *at.success, *at.info])
         for raw in ("outbound_too_long", "no_outbound", "depart_home", "None", "nan"):
             assert raw not in shown.split(), (name, p, raw)
+        for frame in at.dataframe:
+            cells = {str(v) for v in frame.value.to_numpy().ravel()} | {
+                str(c) for c in frame.value.columns}
+            assert not cells & RAW, (name, p, cells & RAW)
 
 
 # ------------------------------------------------------------------ saved work
