@@ -11,17 +11,19 @@ import streamlit as st
 
 from course_planner.reach_summary import meeting_dates, summarise
 from course_planner.transit.reachability import clock, journeys
-from course_planner.ui.state import current_scenario, guarded, header, reach, study, t
+from course_planner.ui.state import (
+    current_scenario,
+    guarded,
+    header,
+    reach,
+    reason_text,
+    report_table,
+    study,
+    t,
+    unreachable_help,
+)
 
 GREEN, RED, BLUE = [34, 139, 34, 200], [200, 30, 30, 200], [30, 80, 200, 230]
-
-
-def reason_text(code: str) -> str:
-    key = f"reason_{code}"
-    try:
-        return t(key)
-    except KeyError:  # a reason this catalogue does not know yet: say so in words
-        return t("reason_other")
 
 
 def day_label(iso: str) -> str:
@@ -148,6 +150,7 @@ def main() -> None:
     else:
         st.dataframe(bad, hide_index=True, width="stretch", key="reach_unreachable")
     summaries(scenario, room, start_s, duration)
+    helps(scenario)
     st.subheader(t("journeys"))
     place = st.selectbox(t("place"), list(s.network.place_names), key="reach_place")
     there, back = journeys(s, place, room, dt.date.fromisoformat(date), start_s,
@@ -172,6 +175,18 @@ def summaries(scenario, room: str, start_s: int, duration: int) -> None:
     st.dataframe(pd.DataFrame({t("place"): [x.place for x in found],
                                t("col_summary"): [summary_text(x) for x in found]}),
                  hide_index=True, width="stretch", key="reach_summary")
+
+
+def helps(scenario) -> None:
+    """For the villages that reach none of the scenario's own rooms: the smallest change."""
+    st.subheader(t("what_helps"))
+    if not st.toggle(t("show_what_helps"), key="reach_help"):
+        return
+    report = unreachable_help(scenario)
+    if report.empty:
+        st.success(t("all_reach_a_room"))
+        return
+    st.dataframe(report_table(report), hide_index=True, width="stretch", key="reach_help_table")
 
 
 guarded(main)

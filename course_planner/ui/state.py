@@ -202,6 +202,34 @@ def guarded(body: Callable[[], None]) -> None:
         show_error(exc)
 
 
+# ---------------------------------------------------------------------- words for codes
+
+def reason_text(code: str) -> str:
+    key = f"reason_{code}"
+    try:
+        return t(key)
+    except KeyError:  # a reason this catalogue does not know yet: say so in words
+        return t("reason_other")
+
+
+def report_table(report: pd.DataFrame) -> pd.DataFrame:
+    """The unreachable places and what would help, in words."""
+    import pandas as pd
+    if report.empty:
+        return pd.DataFrame({t("place"): [], t("col_help"): []})
+    out = pd.DataFrame({
+        t("place"): report["place"],
+        t("col_participants"): report["participants"],
+        t("col_reason"): report["reason"].map(reason_text),
+        t("col_by_start"): report["by_start_time"],
+        t("col_by_limit"): report["by_travel_limit_min"],
+        t("col_by_room"): report["by_other_room"],
+        t("col_help"): report["smallest_change"],
+    })
+    return out.astype(object).where(out.notna(), "–").replace("", "–")
+
+
+
 # ---------------------------------------------------------------------- cached computations
 
 def _stamp(path: Path) -> str:
@@ -290,3 +318,17 @@ def siting(scenario: Scenario, p: int):
     """Rooms chosen among the scenario's places, start times for them, and the report."""
     study(scenario)
     return _siting(scenario.model_dump_json(), _stamp(scenario.feed), p)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _help(scenario_json: str, stamp: str) -> pd.DataFrame:
+    from course_planner.siting import unreachable_report
+
+    return unreachable_report(_study(scenario_json, stamp))
+
+
+def unreachable_help(scenario: Scenario) -> pd.DataFrame:
+    """For each place that reaches none of the scenario's rooms: why, and what would help."""
+    study(scenario)
+    with st.spinner(t("computing_help")):
+        return _help(scenario.model_dump_json(), _stamp(scenario.feed))

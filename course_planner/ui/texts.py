@@ -254,6 +254,24 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "Open in the browser and print: the table fits the page width."),
     "print_unreachable": ("Druckansicht: nicht erreichbare Orte (HTML, A4)",
                           "Print view: places not reachable (HTML, A4)"),
+    # --- siting
+    "siting_running": ("Wähle die Kursräume und den besten Kursbeginn …",
+                       "Choosing the rooms and the best start time …"),
+    "no_room_reachable": ("kein Raum erreichbar", "no room reachable"),
+    "col_by_start": ("mit Kursbeginn", "with start time"),
+    "col_by_limit": ("mit Reisezeit bis (min)", "with travel limit (min)"),
+    "col_by_room": ("mit anderem Kursort", "with another room"),
+    "col_help": ("Kleinste Änderung, die hilft", "Smallest change that helps"),
+    "col_dates_bad": ("Kurstage ohne Verbindung", "Course dates without a connection"),
+    "col_school_holidays": ("davon Schulferien", "of them school holidays"),
+    "what_helps": ("Was würde helfen?", "What would help?"),
+    "show_what_helps": ("Für Orte, die keinen Ihrer Kursräume erreichen: die kleinste "
+                        "Änderung zeigen", "For places that reach none of your rooms: show "
+                        "the smallest change"),
+    "computing_help": ("Prüfe andere Anfangszeiten und Reisezeiten …",
+                       "Trying other start times and travel limits …"),
+    "all_reach_a_room": ("Jeder Ort erreicht mindestens einen Ihrer Kursräume.",
+                         "Every place reaches at least one of your rooms."),
 }
 
 
