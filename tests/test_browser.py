@@ -131,8 +131,7 @@ def test_plan_and_map_in_a_real_browser(server, tmp_path):
 
 def _yaml_editor(page):
     page.get_by_text("Szenario als YAML bearbeiten").click()
-    box = page.get_by_label("YAML")
-    return box
+    return _one(page, "YAML")
 
 
 def _load(page, name: str, title: str) -> None:
@@ -141,8 +140,18 @@ def _load(page, name: str, title: str) -> None:
     page.get_by_role("tab", name="Vorlagen").click()
     page.get_by_test_id("stSelectbox").filter(has_text="Mitgeliefertes Szenario").click()
     page.get_by_role("option", name=name).click()
-    page.get_by_role("button", name="Laden").click()
-    expect(page.get_by_text(f"Aktives Szenario: {title}")).to_be_visible()
+    page.get_by_role("button", name="Laden", exact=True).click()
+    expect(page.get_by_text(f"Aktives Szenario: {title}").first).to_be_visible()
+
+
+def _one(page, label: str):
+    """The widget with this label once the rerun has settled (while Streamlit reruns, the
+    widget of the previous revision may still be on the page)."""
+    from playwright.sync_api import expect
+
+    widget = page.get_by_label(label, exact=True)
+    expect(widget).to_have_count(1)
+    return widget
 
 
 def _submit_form(page) -> None:
@@ -167,35 +176,36 @@ def test_state_flows_in_a_real_browser(server, workspace):
         expect(page.get_by_text("Szenario gültig")).to_be_visible()
         _load(page, "lippe-2026-strict-rotation.yaml", "Hybrider B1-Kurs Südlippe")
         _load(page, "vpe-keltern-2025.yaml", "Hybrider Kurs Keltern")
-        expect(page.get_by_label("Beginn (HH:MM)")).to_have_value("08:30")
+        expect(_one(page, "Beginn (HH:MM)")).to_have_value("08:30")
         _submit_form(page)
         expect(page.get_by_text("Nichts geändert")).to_be_visible()
         box = _yaml_editor(page)
         assert yaml.safe_load(box.input_value()) == yaml.safe_load(
             yaml.safe_dump(vpe, allow_unicode=True))
         # saved, the file holds B as loaded (paths made absolute for the shipped data)
-        page.get_by_label("Name im Arbeitsordner").fill("Keltern")
-        page.get_by_role("button", name="Speichern unter").click()
-        expect(page.get_by_text("Gespeichert als „Keltern“")).to_be_visible()
+        _one(page, "Name im Arbeitsordner").fill("Keltern")
+        page.get_by_role("button", name="Speichern unter", exact=True).click()
+        expect(page.get_by_text("Gespeichert als „Keltern“.", exact=True)).to_be_visible()
         saved = yaml.safe_load((workspace / "Keltern" / "scenario.yaml").read_text("utf-8"))
         assert {k: v for k, v in saved.items() if k != "feed"} == {
             k: v for k, v in vpe.items() if k != "feed"}
         assert Path(saved["feed"]).name == Path(vpe["feed"]).name
 
         # a form edit, then a YAML edit: both kept
-        page.get_by_label("Beginn (HH:MM)").fill("09:00")
+        _one(page, "Beginn (HH:MM)").fill("09:00")
         _submit_form(page)
-        box = page.get_by_label("YAML")
-        expect(box).to_have_value(re.compile(r"start: '09:00'"))
+        page.wait_for_timeout(500)
+        box = _one(page, "YAML")
+        expect(box).to_have_value(re.compile(r"start: '?09:00"))
         text = box.input_value().replace(vpe["name"], "Keltern mit Änderungen")
         box.fill(text)
         box.press("Control+Enter")
         page.wait_for_timeout(1500)
         page.get_by_test_id("stExpander").filter(has_text="Szenario als YAML").get_by_role(
             "button", name="Übernehmen").click()
-        expect(page.get_by_text("Aktives Szenario: Keltern mit Änderungen")).to_be_visible()
-        expect(page.get_by_label("Beginn (HH:MM)")).to_have_value("09:00")
-        data = yaml.safe_load(page.get_by_label("YAML").input_value())
+        expect(page.get_by_text("Aktives Szenario: Keltern mit Änderungen").first).to_be_visible()
+        expect(_one(page, "Beginn (HH:MM)")).to_have_value("09:00")
+        data = yaml.safe_load(_one(page, "YAML").input_value())
         assert data["name"] == "Keltern mit Änderungen"
         assert data["course"]["start"] == "09:00"
         page.screenshot(path=SHOTS / "6-zustand.png", full_page=True)

@@ -249,10 +249,13 @@ def edit(data: dict) -> None:
                                "lon": s.get("lon"), "participants": s.get("participants")}
                               for s in data.get("sites", [])],
                              columns=["name", "lat", "lon", "participants"])
+        # numbers as numbers: an empty cell, never "None", where a room has no count
+        rooms["participants"] = pd.to_numeric(rooms["participants"]).astype("Float64")
         edited = st.data_editor(
             rooms, num_rows="dynamic", key=wkey("f_rooms"), width="stretch",
             column_config={"name": t("col_room"), "lat": t("col_lat"), "lon": t("col_lon"),
-                           "participants": t("col_participants")})
+                           "participants": st.column_config.NumberColumn(
+                t("col_participants"), min_value=0, step=1, format="%d")})
         field_error("sites")
         st.subheader(t("rules"))
         c5, c6 = st.columns(2)
