@@ -23,6 +23,7 @@ SHIPPED = sorted(p.name for p in (REPO / "scenarios").glob("*.yaml"))
 def _workspace(tmp_path, monkeypatch):
     """Saved scenarios go to a folder of the test, never the user's home."""
     monkeypatch.setenv("COURSE_PLANNER_WORKSPACE", str(tmp_path / "workspace"))
+    monkeypatch.setenv("COURSE_PLANNER_PREFETCH", "0")  # no background work in tests
 
 
 def app() -> AppTest:
@@ -265,3 +266,28 @@ def test_a_save_over_a_scenario_changed_elsewhere_is_refused(tmp_path):
     at.button(key="save").click().run()
     assert any("changed elsewhere" in e for e in errors(at))
     assert saved.read_bytes() == before
+
+
+def test_the_caches_keep_all_stops_a_keyword():
+    """The caches rebuild the scenario from JSON: `places: all_stops` must stay the keyword
+    (it became a path named all_stops, and three pages failed on the VPE scenario)."""
+    from course_planner.scenario import Scenario, load_scenario
+
+    vpe = load_scenario(REPO / "scenarios" / "vpe-keltern-2025.yaml")
+    again = Scenario.model_validate_json(vpe.model_dump_json())
+    assert again.uses_all_stops and again == vpe
+    lippe = load_scenario(REPO / "scenarios" / "lippe-2026.yaml")
+    assert Scenario.model_validate_json(lippe.model_dump_json()) == lippe
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("/srv/app/scenarios/a.yaml, field 'feed': the feed /tmp/k/upload-1/x.zip does not "
+     "exist.", "a.yaml, field 'feed': the feed x.zip does not exist."),
+    ("C:\\Users\\x\\orte.csv, row 3: bad", "orte.csv, row 3: bad"),
+    ("Beginn 08:30 / Ende 12:00 (siehe gtfs_data/README.md)",
+     "Beginn 08:30 / Ende 12:00 (siehe gtfs_data/README.md)"),
+])
+def test_messages_show_file_names_not_server_paths(raw, shown):
+    from course_planner.ui.state import public
+
+    assert public(raw) == shown

@@ -22,6 +22,7 @@ from course_planner.ui.state import (
     feed,
     guarded,
     header,
+    prefetch,
     public,
     set_data,
     shipped_scenarios,
@@ -387,6 +388,7 @@ def main() -> None:
     with tab3:
         guarded(open_upload)
     data = current_data()
+    scenario = None
     try:
         scenario = build(data)
         st.success(f"{t('scenario_ok')}: {scenario.name}")
@@ -400,6 +402,8 @@ def main() -> None:
     edit(data)
     advanced(data)
     guarded(lambda: downloads(data))
+    if scenario is not None:
+        prefetch(scenario)  # the timetable for the other pages, while the user reads this
 
 
 guarded(main)

@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -258,6 +259,32 @@ def _study(scenario_json: str, stamp: str) -> Study:
 
     scenario = Scenario.model_validate_json(scenario_json)
     return prepare(scenario, feed(scenario.feed))
+
+
+_PREFETCHED: set[str] = set()
+_PREFETCH_LOCK = threading.Lock()
+
+
+def prefetch(scenario: Scenario) -> None:
+    """Start reading the timetable of the active scenario in the background, so that
+    Erreichbarkeit opens quickly (switch off: COURSE_PLANNER_PREFETCH=0)."""
+    if os.environ.get("COURSE_PLANNER_PREFETCH", "1") == "0":
+        return
+    key = scenario.model_dump_json()
+    with _PREFETCH_LOCK:
+        if key in _PREFETCHED:
+            return
+        _PREFETCHED.add(key)
+    stamp = _stamp(scenario.feed)
+
+    def work() -> None:
+        try:
+            _study(key, stamp)
+        except Exception:  # the page that needs it reports the error in words
+            with _PREFETCH_LOCK:
+                _PREFETCHED.discard(key)
+
+    threading.Thread(target=work, name="kursplaner-prefetch", daemon=True).start()
 
 
 def study(scenario: Scenario) -> Study:
