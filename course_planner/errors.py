@@ -126,3 +126,11 @@ class UsageError(CoursePlannerError, ValueError):
 
 class ClipError(FeedError):
     """A feed cannot be clipped to the area asked for (no such county, ids not DHIDs, …)."""
+
+
+class WorkspaceError(CoursePlannerError, ValueError):
+    """A saved scenario cannot be listed, saved, renamed, or a bundle is unusable."""
+
+
+class ScenarioChangedError(WorkspaceError):
+    """The saved scenario changed on disk since it was opened (another tab or person)."""

@@ -583,7 +583,9 @@ class Scenario(_Strict):
 
     name: OneLineName
     feed: Path
-    places: Path | Literal["all_stops"]
+    # "all_stops" first and left to right: a JSON round trip (the app's caches) must not
+    # turn the keyword into a path named all_stops
+    places: Annotated[Literal["all_stops"] | Path, Field(union_mode="left_to_right")]
     places_area: Area | None = None
     participants: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     participants_are_examples: bool = False

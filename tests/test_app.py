@@ -3,20 +3,49 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from conftest import REPO
 from streamlit.testing.v1 import AppTest
 
-from course_planner.scenario import scenario_yaml
+from course_planner.scenario import scenario_data, scenario_yaml
 
 APP = str(REPO / "app.py")
 PAGES = "course_planner/ui/"
+ALL_PAGES = ["scenario_page.py", "reach_page.py", "rotation_page.py", "siting_page.py",
+             "compare_page.py", "export_page.py"]
+RAW = {"None", "nan", "NaN", "<NA>", "NaT", "ok", "no_service", "no_stop_nearby",
+       "no_outbound", "outbound_too_long", "no_return", "return_too_long", "depart_home",
+       "outbound_min", "reason", "place", "site", "mon", "tue", "wed", "thu", "fri"}
+SHIPPED = sorted(p.name for p in (REPO / "scenarios").glob("*.yaml"))
+
+
+@pytest.fixture(autouse=True)
+def _workspace(tmp_path, monkeypatch):
+    """Saved scenarios go to a folder of the test, never the user's home."""
+    monkeypatch.setenv("COURSE_PLANNER_WORKSPACE", str(tmp_path / "workspace"))
+    monkeypatch.setenv("COURSE_PLANNER_PREFETCH", "0")  # no background work in tests
 
 
 def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
+    at = AppTest.from_file(APP, default_timeout=300)
     at.run()
     assert not at.exception
     return at
+
+
+def key(at: AppTest, name: str) -> str:
+    """The key of a form widget of the scenario's current revision."""
+    return f"{name}_{at.session_state.scenario_rev}"
+
+
+def submit(at: AppTest) -> AppTest:
+    rev = at.session_state.scenario_rev
+    return at.button(key=f"FormSubmitter:scenario_form_{rev}-Übernehmen").click().run()
+
+
+def load(at: AppTest, name: str) -> AppTest:
+    at.selectbox(key="shipped_choice").set_value(name)
+    return at.button(key="load_shipped").click().run()
 
 
 def page(at: AppTest, name: str) -> AppTest:
@@ -48,8 +77,8 @@ def test_english_switch():
 
 def test_form_error_is_shown_at_its_field_and_nothing_is_lost():
     at = app()
-    at.text_input(key="f_start").set_value("8h30")
-    at.button(key="FormSubmitter:scenario_form-Übernehmen").click().run()
+    at.text_input(key=key(at, "f_start")).set_value("8h30")
+    submit(at)
     assert any("course.start" in e and "HH:MM" in e for e in errors(at))
     # the scenario itself is unchanged and still valid
     assert at.session_state.scenario_data["course"]["start"] == "08:30"
@@ -57,19 +86,20 @@ def test_form_error_is_shown_at_its_field_and_nothing_is_lost():
 
 def test_yaml_editor_rejects_bad_yaml_and_bad_feed(tmp_path):
     at = app()
-    at.text_area(key="f_yaml").set_value("name: [unclosed\n")
+    at.text_area(key=key(at, "f_yaml")).set_value("name: [unclosed\n")
     at.button(key="apply_yaml").click().run()
     assert any("YAML" in e for e in errors(at))
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"not a zip")
     text = scenario_yaml(at.session_state.scenario_data)
     feed_line = next(line for line in text.splitlines() if line.startswith("feed:"))
-    at.text_area(key="f_yaml").set_value(text.replace(feed_line, f"feed: {broken}"))
+    at.text_area(key=key(at, "f_yaml")).set_value(text.replace(feed_line, f"feed: {broken}"))
     at.button(key="apply_yaml").click().run()
     assert not at.exception
     # the bad feed is only found when it is read: the reach page says so in words
     page(at, "reach_page.py")
     assert any("not a zip file" in e for e in errors(at))
+    assert not any(str(tmp_path) in e for e in errors(at))  # the file's name, not its path
 
 
 def test_reach_page_start_time_changes_the_result():
@@ -87,7 +117,7 @@ def test_reach_page_journeys_of_a_place():
     at.selectbox(key="reach_room").set_value("Horn-Bad Meinberg")
     at.selectbox(key="reach_place").set_value("Detmold").run()
     there = at.dataframe[-2].value
-    assert "780" in set(there["Linie / line"])
+    assert "780" in set(there["Linie"])
 
 
 def test_rotation_page_solves_and_shows_the_calendar():
@@ -99,9 +129,7 @@ def test_rotation_page_solves_and_shows_the_calendar():
 
 
 def test_rotation_page_explains_an_impossible_scenario():
-    at = app()
-    at.selectbox(key="shipped_choice").set_value("lippe-2026-impossible.yaml")
-    at.button(key="load_shipped").click().run()
+    at = load(app(), "lippe-2026-impossible.yaml")
     page(at, "rotation_page.py")
     at.button(key="solve").click().run()
     assert any("Kein Plan möglich" in e for e in errors(at))
@@ -131,3 +159,135 @@ def test_export_page_offers_handouts_in_every_language():
         at.selectbox(key="handout_lang").set_value(lang).run()
         assert not at.exception and not errors(at)
     assert "Detmold" in at.selectbox(key="handout_place").options
+
+
+def test_every_text_the_pages_use_is_in_the_catalogue_in_both_languages():
+    import re
+
+    from course_planner.ui.texts import TEXTS
+
+    used = set()
+    for f in [REPO / "app.py", *(REPO / "course_planner" / "ui").glob("*.py")]:
+        used |= set(re.findall(r"\bt\(\"(\w+)\"\)", f.read_text(encoding="utf-8")))
+    assert used, "the pattern finds the texts"
+    assert used <= set(TEXTS), sorted(used - set(TEXTS))
+    assert all(de and en for de, en in TEXTS.values())
+
+
+# ------------------------------------------------------------------ state that cannot lie
+
+def test_load_then_apply_without_edits_leaves_the_loaded_scenario_unchanged():
+    at = app()
+    load(at, "lippe-2026-strict-rotation.yaml")
+    load(at, "vpe-keltern-2025.yaml")
+    expected = scenario_data(REPO / "scenarios" / "vpe-keltern-2025.yaml")
+    assert at.session_state.scenario_data == expected
+    # the form and the YAML editor show the loaded scenario, not the one before
+    assert at.multiselect(key=key(at, "f_weekdays")).value == ["tue", "thu"]
+    assert str(at.date_input(key=key(at, "f_start_date")).value) == "2025-03-03"
+    assert yaml.safe_load(at.text_area(key=key(at, "f_yaml")).value) == yaml.safe_load(
+        scenario_yaml(expected))
+    submit(at)
+    assert not errors(at)
+    assert at.session_state.scenario_data == expected
+    at.button(key="apply_yaml").click().run()
+    assert at.session_state.scenario_data == expected
+
+
+def test_a_form_edit_then_a_yaml_edit_keeps_both():
+    at = app()
+    at.text_input(key=key(at, "f_start")).set_value("09:00")
+    at.text_input(key=key(at, "f_end")).set_value("12:30")
+    submit(at)
+    assert not errors(at)
+    text = at.text_area(key=key(at, "f_yaml")).value
+    assert "09:00" in text  # the YAML editor shows the applied form edit
+    data = yaml.safe_load(text)
+    data["name"] = "Mit zwei Änderungen"
+    at.text_area(key=key(at, "f_yaml")).set_value(scenario_yaml(data)).run()
+    at.button(key="apply_yaml").click().run()
+    assert not errors(at)
+    current = at.session_state.scenario_data
+    assert current["name"] == "Mit zwei Änderungen"
+    assert current["course"]["start"] == "09:00"
+    assert current["course"]["end"] == "12:30"
+    assert at.text_input(key=key(at, "f_start")).value == "09:00"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_scenario_opens_every_page(name):
+    """One AppTest per scenario, switching through every page: no error, no exception,
+    no raw code, and every page names the active scenario."""
+    at = load(app(), name)
+    title = at.session_state.scenario_data["name"]
+    for p in ALL_PAGES:
+        page(at, p)
+        assert not errors(at), (name, p, errors(at))
+        assert any(title in c.value for c in at.caption), (name, p)
+        shown = " ".join(m.value for m in [*at.markdown, *at.caption, *at.success, *at.info])
+        for raw in ("outbound_too_long", "no_outbound", "depart_home", "None", "nan"):
+            assert raw not in shown.split(), (name, p, raw)
+        for frame in at.dataframe if p != "scenario_page.py" else []:  # (the rooms
+            # editor shows an empty cell for no number)
+            cells = {str(v) for v in frame.value.to_numpy().ravel()} | {
+                str(c) for c in frame.value.columns}
+            assert not cells & RAW, (name, p, cells & RAW)
+
+
+# ------------------------------------------------------------------ saved work
+
+def test_save_reopen_and_compare_saved_scenarios(tmp_path):
+    at = app()
+    at.text_input(key=key(at, "save_name")).set_value("Mein Kurs")
+    at.button(key="save_as").click().run()
+    assert not errors(at)
+    assert (tmp_path / "workspace" / "Mein Kurs" / "scenario.yaml").is_file()
+    assert at.session_state.scenario_saved[0] == "Mein Kurs"
+    # a new session (a reload) opens it again from the address
+    again = AppTest.from_file(APP, default_timeout=300)
+    again.query_params["szenario"] = "Mein Kurs"
+    again.run()
+    assert again.session_state.scenario_saved[0] == "Mein Kurs"
+    assert any("Mein Kurs" in c.value for c in again.caption)
+    page(again, "compare_page.py")
+    assert "Mein Kurs (Gespeicherte Szenarien)" in again.multiselect(key="compare_pick").options
+
+
+def test_a_save_over_a_scenario_changed_elsewhere_is_refused(tmp_path):
+    at = app()
+    at.text_input(key=key(at, "save_name")).set_value("Geteilt")
+    at.button(key="save_as").click().run()
+    saved = tmp_path / "workspace" / "Geteilt" / "scenario.yaml"
+    saved.write_text(saved.read_text(encoding="utf-8").replace("Südlippe", "Anderer Tab"),
+                     encoding="utf-8")
+    before = saved.read_bytes()
+    at.text_input(key=key(at, "f_start")).set_value("09:00")
+    submit(at)
+    at.button(key="save").click().run()
+    assert any("changed elsewhere" in e for e in errors(at))
+    assert saved.read_bytes() == before
+
+
+def test_the_caches_keep_all_stops_a_keyword():
+    """The caches rebuild the scenario from JSON: `places: all_stops` must stay the keyword
+    (it became a path named all_stops, and three pages failed on the VPE scenario)."""
+    from course_planner.scenario import Scenario, load_scenario
+
+    vpe = load_scenario(REPO / "scenarios" / "vpe-keltern-2025.yaml")
+    again = Scenario.model_validate_json(vpe.model_dump_json())
+    assert again.uses_all_stops and again == vpe
+    lippe = load_scenario(REPO / "scenarios" / "lippe-2026.yaml")
+    assert Scenario.model_validate_json(lippe.model_dump_json()) == lippe
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("/srv/app/scenarios/a.yaml, field 'feed': the feed /tmp/k/upload-1/x.zip does not "
+     "exist.", "a.yaml, field 'feed': the feed x.zip does not exist."),
+    ("C:\\Users\\x\\orte.csv, row 3: bad", "orte.csv, row 3: bad"),
+    ("Beginn 08:30 / Ende 12:00 (siehe gtfs_data/README.md)",
+     "Beginn 08:30 / Ende 12:00 (siehe gtfs_data/README.md)"),
+])
+def test_messages_show_file_names_not_server_paths(raw, shown):
+    from course_planner.ui.state import public
+
+    assert public(raw) == shown

@@ -9,16 +9,52 @@ from course_planner.exports import slug
 from course_planner.exports.handout import LANGUAGES, handout_pdf
 from course_planner.exports.ics import room_calendar, village_calendar
 from course_planner.exports.tables import german_csv, xlsx
-from course_planner.ui.state import current_scenario, guarded, plan, reach, study, t
+from course_planner.reach_summary import meeting_dates, summarise
+from course_planner.ui.state import (
+    current_scenario,
+    guarded,
+    header,
+    plan,
+    public,
+    reach,
+    reason_text,
+    study,
+    t,
+)
 
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "uk": "Українська", "fa": "فارسی",
                   "tr": "Türkçe"}
 
 
+def unreachable_print(name: str, table, course) -> str:
+    """The places that miss a room on some course dates, as an HTML page for A4 printing."""
+    from html import escape
+
+    rows = []
+    for x in summarise(table, course):
+        reasons = "; ".join(f"{reason_text(c)} ({n})" for c, n in x.reasons)
+        rows.append(f"<tr><td>{escape(x.place)}</td><td>{escape(x.site)}</td>"
+                    f"<td>{x.dates_unreachable} / {x.dates_total}</td>"
+                    f"<td>{escape(reasons)}</td><td>{x.school_holiday_dates or ''}</td></tr>")
+    head = "".join(f"<th>{escape(t(k))}</th>" for k in (
+        "place", "col_room", "col_dates_bad", "col_reason", "col_school_holidays"))
+    return f"""<!doctype html><html lang="de"><meta charset="utf-8">
+<title>{escape(t('unreachable'))} — {escape(name)}</title>
+<style>@page {{ size: A4; margin: 12mm; }}
+body {{ font-family: 'Noto Sans', sans-serif; font-size: 9pt; }}
+table {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
+th, td {{ border: 1px solid #999; padding: 2px 4px; overflow-wrap: anywhere; }}
+tr {{ page-break-inside: avoid; }} thead {{ display: table-header-group; }}</style>
+<h1>{escape(t('unreachable'))}: {escape(name)}</h1>
+<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></html>"""
+
+
 def main() -> None:
-    st.title(t("page_export"))
+    header("page_export")
     scenario = current_scenario()
+    meeting = {d.isoformat() for d in meeting_dates(scenario.course)}
     table = reach(scenario)
+    table = table[table["date"].isin(meeting)].reset_index(drop=True)  # only course dates
     unreachable = table[~table["reachable"]]
     sheets = {"Erreichbarkeit": table, "Nicht erreichbar": unreachable}
     p = None
@@ -27,7 +63,7 @@ def main() -> None:
             p = plan(scenario)
             sheets = {"Plan": p.table(), **sheets}
         except NoPlanError as exc:
-            st.warning(f"{t('no_plan')}: {exc.problem}")
+            st.warning(f"{t('no_plan')}: {public(exc.problem)}")
     st.subheader(t("office_tables"))
     st.caption(t("office_note"))
     st.download_button(t("download_xlsx"), xlsx(sheets), file_name="tabellen.xlsx",
@@ -38,6 +74,11 @@ def main() -> None:
     for name, frame in sheets.items():
         st.download_button(t(labels[name]), german_csv(frame), file_name=f"{slug(name)}.csv",
                            mime="text/csv", key=f"dl_{slug(name)}")
+    st.download_button(t("print_unreachable"), unreachable_print(scenario.name, table,
+                                                                 scenario.course),
+                       file_name="nicht-erreichbar.html", mime="text/html",
+                       key="print_unreachable")
+    st.caption(t("print_note"))
     if p is None:
         return
     st.subheader(t("calendars"))

@@ -1,20 +1,41 @@
-"""Erreichbarkeit: who can reach which room on which date, on a map; why not; the journeys."""
+"""Erreichbarkeit: who can reach which room on which course date, on a map; why not, over
+all course dates; what would help; the journeys leg by leg."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from course_planner.reach_summary import meeting_dates, summarise
 from course_planner.transit.reachability import clock, journeys
 from course_planner.transit.router import Mode
-from course_planner.ui.state import current_scenario, guarded, reach, study, t
+from course_planner.ui.state import (
+    current_scenario,
+    guarded,
+    header,
+    reach,
+    reason_text,
+    report_table,
+    study,
+    t,
+    unreachable_help,
+)
 
 GREEN, RED, BLUE = [34, 139, 34, 200], [200, 30, 30, 200], [30, 80, 200, 230]
 
 
+def day_label(iso: str) -> str:
+    d = dt.date.fromisoformat(iso)
+    wd = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d.weekday()]
+    return f"{t('wd_' + wd)}, {d:%d.%m.%Y}"
+
+
 def place_map(places: pd.DataFrame, rooms: pd.DataFrame) -> pdk.Deck:
-    """Places coloured by reachability and the rooms; no basemap (works offline)."""
+    """Places coloured by reachability, with their names, and the rooms; no basemap (works
+    offline)."""
     layers = [  # rooms as rings underneath, so that a village in a room's town stays seen
         pdk.Layer("ScatterplotLayer", rooms, get_position=["lon", "lat"], filled=False,
                   stroked=True, get_line_color=BLUE, line_width_min_pixels=3,
@@ -22,8 +43,12 @@ def place_map(places: pd.DataFrame, rooms: pd.DataFrame) -> pdk.Deck:
         pdk.Layer("ScatterplotLayer", places, get_position=["lon", "lat"],
                   get_fill_color="color", get_radius=600, radius_min_pixels=5,
                   pickable=True),
+        pdk.Layer("TextLayer", places, get_position=["lon", "lat"], get_text="name",
+                  get_size=11, get_color=[40, 40, 40], get_pixel_offset=[0, 12],
+                  character_set="auto"),
         pdk.Layer("TextLayer", rooms, get_position=["lon", "lat"], get_text="name",
-                  get_size=14, get_color=[20, 20, 60], get_pixel_offset=[0, -18]),
+                  get_size=15, get_color=[20, 40, 140], get_pixel_offset=[0, -20],
+                  character_set="auto"),
     ]
     both = pd.concat([places[["lat", "lon"]], rooms[["lat", "lon"]]])
     view = pdk.ViewState(latitude=float(both["lat"].mean()),
@@ -32,25 +57,72 @@ def place_map(places: pd.DataFrame, rooms: pd.DataFrame) -> pdk.Deck:
                     tooltip={"text": "{name}\n{info}"})
 
 
+def legend() -> None:
+    dot = "<span style='color:{c};font-size:1.3em'>{s}</span> {label}"
+    st.markdown(" &nbsp; ".join([
+        dot.format(c="rgb(34,139,34)", s="●", label=t("legend_reachable")),
+        dot.format(c="rgb(200,30,30)", s="●", label=t("legend_unreachable")),
+        dot.format(c="rgb(30,80,200)", s="○", label=t("legend_room")),
+    ]), unsafe_allow_html=True)
+
+
+def tooltip(r) -> str:
+    if r.reachable:
+        return (f"{t('tip_leave')} {r.depart_home} · {t('tip_home')} {r.arrive_home}")
+    there = f"{t('tip_leave')} {r.depart_home}" if isinstance(r.depart_home, str) else \
+        t("tip_no_there")
+    back = f"{t('tip_home')} {r.arrive_home}" if isinstance(r.arrive_home, str) else \
+        t("tip_no_back")
+    return f"{reason_text(r.reason)} · {there} · {back}"
+
+
 def legs_table(journey) -> pd.DataFrame:
     if journey is None:
         return pd.DataFrame({t("there"): [t("no_journey")]})
     return pd.DataFrame([{
         "": "🚶" if leg.mode is Mode.WALK else "🚌",
-        "von / from": leg.from_name, "ab / dep": clock(leg.depart),
-        "nach / to": leg.to_name, "an / arr": clock(leg.arrive, up=True),
-        "Linie / line": leg.route or "", "Richtung / towards": leg.headsign or "",
+        t("leg_from"): leg.from_name, t("leg_dep"): clock(leg.depart),
+        t("leg_to"): leg.to_name, t("leg_arr"): clock(leg.arrive, up=True),
+        t("leg_line"): leg.route or "", t("leg_towards"): leg.headsign or "",
     } for leg in journey.legs])
 
 
+def unreachable_table(rows: pd.DataFrame) -> pd.DataFrame:
+    bad = rows[~rows["reachable"]]
+    out = pd.DataFrame({
+        t("place"): bad["place"],
+        t("col_participants"): bad["participants"],
+        t("col_reason"): bad["reason"].map(reason_text),
+        t("col_depart_home"): bad["depart_home"],
+        t("col_outbound_min"): bad["outbound_min"],
+        t("col_arrive_home"): bad["arrive_home"],
+        t("col_return_min"): bad["return_min"],
+    })
+    return out.astype(object).where(out.notna(), "–")
+
+
+def summary_text(s) -> str:
+    parts = [f"{reason_text(code)} ({n})" for code, n in s.reasons]
+    text = t("summary_line").format(bad=s.dates_unreachable, total=s.dates_total,
+                                    reasons="; ".join(parts))
+    if s.school_holiday_dates:
+        text += " — " + t("summary_holidays").format(n=s.school_holiday_dates)
+    return text
+
+
 def main() -> None:
-    st.title(t("page_reach"))
+    header("page_reach")
     scenario = current_scenario()
     s = study(scenario)
+    meeting = {d.isoformat() for d in meeting_dates(scenario.course)}
+    dates = [d.isoformat() for d in s.dates if d.isoformat() in meeting]
+    if not dates:
+        st.warning(t("no_course_dates"))
+        return
     c1, c2 = st.columns(2)
     room = c1.selectbox(t("room"), list(s.network.site_names), key="reach_room")
-    dates = [d.isoformat() for d in s.dates]
-    date = c2.selectbox(t("date"), dates, key="reach_date")
+    date = c2.selectbox(t("date"), dates, key="reach_date", format_func=day_label)
+    st.caption(t("only_course_dates").format(n=len(dates)))
     course = scenario.course
     duration = course.end_s - course.start_s
     options = list(range(6 * 3600, 13 * 3600 + 1, 15 * 60))
@@ -66,27 +138,56 @@ def main() -> None:
     m1.metric(t("reachable_places"), f"{int(rows['reachable'].sum())} / {len(rows)}")
     m2.metric(t("reachable_people"),
               f"{int(people[rows['reachable']].sum())} / {int(people.sum())}")
-    rows = rows.assign(
-        color=[GREEN if r else RED for r in rows["reachable"]],
-        info=[f"{r.reason}; {r.depart_home or '–'} → {r.arrive_home or '–'}"
-              for r in rows.itertuples()])
+    rows = rows.assign(color=[GREEN if r else RED for r in rows["reachable"]],
+                       info=[tooltip(r) for r in rows.itertuples()])
     rooms = s.sites[["name", "lat", "lon"]].assign(info=t("room"))
     st.pydeck_chart(place_map(rows[["name", "lat", "lon", "color", "info"]], rooms),
-                    key="reach_map")
-    st.caption(t("legend"))
+                    key="reach_map", height=560)
+    legend()
     st.subheader(t("unreachable"))
-    bad = rows[~rows["reachable"]][["place", "participants", "reason", "depart_home",
-                                    "outbound_min", "arrive_home", "return_min"]]
-    st.dataframe(bad, hide_index=True, width="stretch")
+    bad = unreachable_table(rows)
+    if bad.empty:
+        st.success(t("all_reachable"))
+    else:
+        st.dataframe(bad, hide_index=True, width="stretch", key="reach_unreachable")
+    summaries(scenario, room, start_s, duration)
+    helps(scenario)
     st.subheader(t("journeys"))
     place = st.selectbox(t("place"), list(s.network.place_names), key="reach_place")
-    there, back = journeys(s, place, room, pd.Timestamp(date).date(), start_s,
+    there, back = journeys(s, place, room, dt.date.fromisoformat(date), start_s,
                            start_s + duration)
     c3, c4 = st.columns(2)
     c3.markdown(f"**{t('there')}**")
     c3.dataframe(legs_table(there), hide_index=True)
     c4.markdown(f"**{t('back')}**")
     c4.dataframe(legs_table(back), hide_index=True)
+
+
+def summaries(scenario, room: str, start_s: int, duration: int) -> None:
+    """Over all course dates, per village: on how many no connection to this room, why."""
+    st.subheader(t("over_the_term"))
+    if not st.toggle(t("show_over_the_term"), key="reach_term"):
+        return
+    full = reach(scenario, start_s, start_s + duration)
+    found = [x for x in summarise(full, scenario.course) if x.site == room]
+    if not found:
+        st.success(t("all_reachable_term"))
+        return
+    st.dataframe(pd.DataFrame({t("place"): [x.place for x in found],
+                               t("col_summary"): [summary_text(x) for x in found]}),
+                 hide_index=True, width="stretch", key="reach_summary")
+
+
+def helps(scenario) -> None:
+    """For the villages that reach none of the scenario's own rooms: the smallest change."""
+    st.subheader(t("what_helps"))
+    if not st.toggle(t("show_what_helps"), key="reach_help"):
+        return
+    report = unreachable_help(scenario)
+    if report.empty:
+        st.success(t("all_reach_a_room"))
+        return
+    st.dataframe(report_table(report), hide_index=True, width="stretch", key="reach_help_table")
 
 
 guarded(main)

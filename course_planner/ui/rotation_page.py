@@ -10,7 +10,7 @@ import streamlit as st
 
 from course_planner.errors import NoPlanError
 from course_planner.rotation.plan import Plan
-from course_planner.ui.state import current_scenario, guarded, plan, t
+from course_planner.ui.state import current_scenario, guarded, header, plan, t
 
 PALETTE = ["#cfe8cf", "#cfdff5", "#f5e3c8", "#ead0f0", "#f6d0d0", "#d9f0ee"]
 
@@ -19,13 +19,16 @@ def calendar(p: Plan) -> pd.io.formats.style.Styler:
     """Weeks as rows, weekdays as columns, the in-person room in each cell."""
     ses = p.sessions
     week = ses["date"].map(lambda d: d - dt.timedelta(days=d.weekday()))
-    cell = ses["teacher_site"].replace("", "online")
+    cell = ses["teacher_site"].replace("", t("online_all"))
     if ses["slot"].max() > 1:
         cell = cell.where(ses["slot"] == 1, "+ " + cell)
     grid = (pd.DataFrame({"week": week, "day": ses["weekday"], "cell": cell})
             .groupby(["week", "day"], sort=False)["cell"].agg(" / ".join).unstack())
     order = [d for d in ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So") if d in grid.columns]
     grid = grid[order]
+    names = dict(zip(("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+                     ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), strict=True))
+    grid.columns = [t("wd_" + names[d]) for d in order]
     grid.index = [f"{t('week')} {w:%d.%m.%Y}" for w in grid.index]
     colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(p.sites)}
 
@@ -38,13 +41,40 @@ def calendar(p: Plan) -> pd.io.formats.style.Styler:
     return grid.fillna("").style.map(colour)
 
 
+def print_html(p: Plan, grid) -> str:
+    """The plan as an HTML page for printing on A4 (landscape; nothing cut: the table
+    wraps and shrinks to the page width)."""
+    from html import escape
+
+    weeks = [escape(str(w)) for w in grid.index]
+    body = grid.data if hasattr(grid, "data") else grid
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in body.columns)
+    rows = "".join(f"<tr><th>{w}</th>" + "".join(f"<td>{escape(str(v))}</td>" for v in r)
+                   + "</tr>" for w, r in zip(weeks, body.itertuples(index=False), strict=True))
+    name = escape(p.inp.scenario.name)
+    return f"""<!doctype html><html lang="de"><meta charset="utf-8">
+<title>{t('page_rotation')} — {name}</title>
+<style>@page {{ size: A4 landscape; margin: 12mm; }}
+body {{ font-family: 'Noto Sans', sans-serif; font-size: 9pt; }}
+table {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
+th, td {{ border: 1px solid #999; padding: 2px 4px; overflow-wrap: anywhere; }}
+tr {{ page-break-inside: avoid; }} thead {{ display: table-header-group; }}</style>
+<h1>{t('page_rotation')}: {name}</h1>
+<table><thead><tr><th>{t('week')}</th>{head}</tr></thead><tbody>{rows}</tbody></table>
+</html>"""
+
+
 def show(p: Plan) -> None:
     k = p.kpis()
-    st.success(f"{k.sessions} Sitzungen / sessions, {k.ue} UE, "
-               f"{k.first_session} … {k.last_session} — "
-               f"{t('optimal') if p.optimal else t('not_optimal')}")
+    first, last = (dt.date.fromisoformat(x) for x in (k.first_session, k.last_session))
+    st.success(t("plan_summary").format(n=k.sessions, ue=k.ue, first=f"{first:%d.%m.%Y}",
+                                        last=f"{last:%d.%m.%Y}") + " — "
+               + (t("optimal") if p.optimal else t("not_optimal")))
     st.subheader(t("calendar"))
-    st.dataframe(calendar(p), width="stretch", key="rotation_calendar")
+    grid = calendar(p)
+    rows = len(grid.index)
+    # the whole term at once: 35 px per week, no scroll box
+    st.dataframe(grid, width="stretch", height=38 + 35 * rows, key="rotation_calendar")
     st.subheader(t("kpis"))
     cols = st.columns(len(k.rooms) + 1)
     for col, (room, values) in zip(cols, k.rooms.items(), strict=False):
@@ -54,20 +84,27 @@ def show(p: Plan) -> None:
                     f"{values.longest_wait}")
     cols[-1].metric(t("teacher"), f"{k.teacher_km:.0f} km")
     cols[-1].caption(f"{k.teacher_hours:.1f} h {t('travel_time')}")
-    st.caption(f"Teilnehmenden-Sitzungen in Präsenz / participant-sessions in person: "
+    st.caption(f"{t('kpi_participant_sessions')}: "
                f"{k.participant_sessions_in_person} / {k.participant_sessions_total}")
     st.subheader(t("penalties"))
-    st.dataframe(p.penalties, hide_index=True, width="stretch")
-    with st.expander("plan.csv"):
-        st.dataframe(p.table(), hide_index=True, width="stretch")
+    pen = p.penalties
+    st.dataframe(pd.DataFrame({
+        t("penalty"): [t("pen_" + n) for n in pen["name"]],
+        t("pen_value"): [f"{v:g} {t('unit_' + n)}" for n, v in zip(pen["name"], pen["value"],
+                                                                     strict=True)],
+        t("pen_weight"): [f"{w:g}" for w in pen["weight"]],
+        t("pen_cost"): [f"{c:g}" for c in pen["cost"]],
+    }), hide_index=True, width="stretch")
+    st.download_button(t("print_plan"), print_html(p, grid), file_name="rotationsplan.html",
+                       mime="text/html", key="print_plan")
+    st.caption(t("print_note"))
 
 
 def main() -> None:
-    st.title(t("page_rotation"))
+    header("page_rotation")
     scenario = current_scenario()
     if scenario.teacher is None:
-        st.info("Dieses Szenario hat keine Lehrkraft (`teacher:`); ohne sie gibt es keinen "
-                "Rotationsplan. / This scenario has no `teacher:`.")
+        st.info(t("no_teacher"))
         return
     key = scenario.model_dump_json()
     if st.button(t("solve"), key="solve", type="primary"):
@@ -75,7 +112,8 @@ def main() -> None:
     if st.session_state.get("solved") != key:
         return
     try:
-        with st.status(t("solving"), expanded=False) as status:
+        with st.status(t("solving_for").format(name=scenario.name),
+                       expanded=False) as status:
             p = plan(scenario)
             status.update(label=t("optimal") if p.optimal else t("not_optimal"),
                           state="complete")

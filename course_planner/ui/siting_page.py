@@ -9,13 +9,13 @@ import pydeck as pdk
 import streamlit as st
 
 from course_planner.transit.reachability import clock
-from course_planner.ui.state import current_scenario, guarded, siting, t
+from course_planner.ui.state import current_scenario, guarded, header, report_table, siting, t
 
 CHOSEN, OTHER = [30, 80, 200, 230], [150, 150, 150, 160]
 
 
 def main() -> None:
-    st.title(t("page_siting"))
+    header("page_siting")
     scenario = current_scenario()
     st.caption(t("siting_intro"))
     p = st.number_input(t("how_many_rooms"), min_value=1, max_value=10,
@@ -24,7 +24,7 @@ def main() -> None:
         st.session_state.siting_for = (scenario.model_dump_json(), int(p))
     if st.session_state.get("siting_for") != (scenario.model_dump_json(), int(p)):
         return
-    with st.status(t("solving"), expanded=False) as status:
+    with st.status(t("siting_running"), expanded=False) as status:
         choice, cand, times, starts, report = siting(scenario, int(p))
         status.update(label=t("optimal") if choice.optimal else
                       f"{t('not_optimal')} (gap {choice.gap:.1%})", state="complete")
@@ -44,7 +44,12 @@ def main() -> None:
                                          longitude=float(rooms["lon"].mean()), zoom=9),
         map_style=None, tooltip={"text": "{name}"})
     st.pydeck_chart(deck, key="siting_map")
-    st.dataframe(choice.assignment, hide_index=True, width="stretch")
+    a = choice.assignment
+    st.dataframe(pd.DataFrame({
+        t("place"): a["place"], t("col_participants"): a["participants"],
+        t("col_room"): a["site"].map(lambda x: x if isinstance(x, str) and x else
+                                     t("no_room_reachable")),
+    }), hide_index=True, width="stretch")
     st.subheader(t("start_times"))
     best = sorted(set(starts.values()))
     st.write(f"{t('best_start')}: " + ", ".join(clock(b) for b in best))
@@ -54,7 +59,7 @@ def main() -> None:
         color=alt.condition("datum.chosen", alt.value("#1e50c8"), alt.value("#9aa5b1")))
     st.altair_chart(chart, width="stretch")
     st.subheader(t("unreachable"))
-    st.dataframe(pd.DataFrame(report), hide_index=True, width="stretch")
+    st.dataframe(report_table(report), hide_index=True, width="stretch")
 
 
 guarded(main)

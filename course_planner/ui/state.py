@@ -1,4 +1,9 @@
-"""Shared state of the pages: the current scenario, cached computations, error display.
+"""Shared state of the pages: the active scenario, cached computations, error display.
+
+One source of truth: ``st.session_state.scenario_data`` (the scenario as a dict, paths as
+written, relative to ``scenario_base``) and ``scenario_rev``, a counter that every load or
+applied edit increases. Form widgets are keyed by the revision, so after a load or an edit
+every widget shows the scenario as it now is, never a value left over from before.
 
 Computations are cached by a hash of their inputs (the scenario as JSON, the feed's file
 sizes and times), so that switching pages never recomputes and no page freezes silently.
@@ -7,7 +12,11 @@ sizes and times), so that switching pages never recomputes and no page freezes s
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +26,7 @@ import streamlit as st
 from course_planner.errors import CoursePlannerError
 from course_planner.scenario import Scenario, scenario_data, scenario_from_dict
 from course_planner.ui.texts import text
+from course_planner.workspace import SavedScenario, Workspace
 
 if TYPE_CHECKING:  # the heavy modules (gtfs-kit, OR-Tools) load when a page needs them,
     # so that the first page shows quickly
@@ -27,7 +37,19 @@ if TYPE_CHECKING:  # the heavy modules (gtfs-kit, OR-Tools) load when a page nee
     from course_planner.transit.reachability import Study
 
 REPO = Path(__file__).resolve().parents[2]
-SCENARIOS = REPO / "scenarios"
+
+
+def _scenarios_dir() -> Path:
+    """The shipped scenarios: ``$COURSE_PLANNER_SCENARIOS``, else ``scenarios/`` in the
+    current folder (where ``streamlit run app.py`` starts), else next to the package."""
+    env = os.environ.get("COURSE_PLANNER_SCENARIOS")
+    if env:
+        return Path(env).expanduser().resolve()
+    here = Path.cwd() / "scenarios"
+    return here.resolve() if here.is_dir() else REPO / "scenarios"
+
+
+SCENARIOS = _scenarios_dir()
 DEFAULT = "lippe-2026.yaml"
 
 
@@ -39,38 +61,177 @@ def shipped_scenarios() -> list[str]:
     return sorted(p.name for p in SCENARIOS.glob("*.yaml"))
 
 
+def workspace() -> Workspace:
+    """The folder of saved scenarios: ``--workspace DIR`` after ``streamlit run app.py --``,
+    else ``$COURSE_PLANNER_WORKSPACE``, else ``~/Kursplaner``."""
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg == "--workspace" and i + 1 < len(args):
+            return Workspace(args[i + 1])
+        if arg.startswith("--workspace="):
+            return Workspace(arg.split("=", 1)[1])
+    return Workspace()
+
+
+# ---------------------------------------------------------------------- the active scenario
+
+def _first_load() -> None:
+    """On a new browser session: the scenario named in the address (so a reload keeps it),
+    else the default."""
+    saved = st.query_params.get("szenario")
+    if saved:
+        try:
+            data, version = workspace().open(saved)
+        except CoursePlannerError:
+            pass
+        else:
+            set_data(data, version.folder, saved, saved=version)
+            return
+    shipped = st.query_params.get("vorlage")
+    name = shipped if shipped in shipped_scenarios() else DEFAULT
+    set_data(scenario_data(SCENARIOS / name), SCENARIOS, name)
+
+
 def current_data() -> dict:
-    """The scenario being edited, as a dict (the default scenario on first use)."""
+    """The active scenario as a dict (the default scenario on first use)."""
     if "scenario_data" not in st.session_state:
-        st.session_state.scenario_data = scenario_data(SCENARIOS / DEFAULT)
-        st.session_state.scenario_base = str(SCENARIOS)
-        st.session_state.scenario_file = DEFAULT
+        _first_load()
     return st.session_state.scenario_data
 
 
-def set_data(data: dict, base: Path, name: str) -> None:
+def revision() -> int:
+    current_data()
+    return int(st.session_state.scenario_rev)
+
+
+def wkey(name: str) -> str:
+    """A widget key that is new for every revision of the active scenario."""
+    return f"{name}_{revision()}"
+
+
+def set_data(data: dict, base: Path, label: str, saved: SavedScenario | None = None) -> None:
+    """Make ``data`` the active scenario (loaded from ``label``; saved in the workspace as
+    ``saved``, or not saved)."""
     st.session_state.scenario_data = data
     st.session_state.scenario_base = str(base)
-    st.session_state.scenario_file = name
+    st.session_state.scenario_file = label
+    st.session_state.scenario_saved = (saved.name, saved.version) if saved else None
+    st.session_state.scenario_rev = st.session_state.get("scenario_rev", 0) + 1
+    st.session_state.form_error = None
+    params = {"szenario": saved.name} if saved else (
+        {"vorlage": label} if Path(base) == SCENARIOS else {})
+    st.query_params.from_dict(params)
+
+
+def apply_edit(data: dict) -> None:
+    """An edit of the active scenario (already validated)."""
+    st.session_state.scenario_data = data
+    st.session_state.scenario_rev = revision() + 1
+    st.session_state.form_error = None
+
+
+def base() -> Path:
+    current_data()
+    return Path(st.session_state.scenario_base)
 
 
 def build(data: dict) -> Scenario:
-    """Validate a scenario dict (relative paths against the current base folder)."""
-    base = Path(st.session_state.get("scenario_base", SCENARIOS))
-    return scenario_from_dict(data, source=base / st.session_state.get("scenario_file",
-                                                                         DEFAULT))
+    """Validate a scenario dict (relative paths against the active scenario's folder)."""
+    return scenario_from_dict(data, source=base() / "scenario.yaml")
 
 
 def current_scenario() -> Scenario:
     return build(current_data())
 
 
+def active_label() -> str:
+    """The active scenario in words: its name and where it comes from."""
+    data = current_data()
+    name = data.get("name") or "?"
+    saved = st.session_state.get("scenario_saved")
+    if saved:
+        return f"{name} — {t('saved_as')} „{saved[0]}“"
+    return f"{name} ({st.session_state.get('scenario_file')})"
+
+
+def header(page: str) -> None:
+    """The page title and the active scenario (every page names it)."""
+    st.title(t(page))
+    st.caption(f"{t('active_scenario')}: {active_label()}")
+
+
 def upload_dir() -> Path:
-    """A folder of this browser session for uploaded files (never the shipped data)."""
+    """A fresh folder for one batch of uploaded files of this browser session, so that a
+    new upload never overwrites a file the active scenario still uses."""
     if "upload_dir" not in st.session_state:
         st.session_state.upload_dir = tempfile.mkdtemp(prefix="kursplaner-")
-    return Path(st.session_state.upload_dir)
+    root = Path(st.session_state.upload_dir)
+    return Path(tempfile.mkdtemp(dir=root, prefix="upload-"))
 
+
+def upload_root() -> Path | None:
+    value = st.session_state.get("upload_dir")
+    return Path(value) if value else None
+
+
+# ---------------------------------------------------------------------- messages
+
+_PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:)?[/\\](?:[^\s/\\:,;'\"„“]+[/\\])+")
+
+
+def public(message: str) -> str:
+    """A message for the screen: server folders removed, file names kept."""
+    return _PATH.sub("", message)
+
+
+def show_error(exc: BaseException, file_name: str | None = None) -> None:
+    """An error in words: ours as they are (file names only), others with the file named."""
+    if isinstance(exc, CoursePlannerError):
+        st.error(public(str(exc)))
+    else:
+        where = f"{file_name}: " if file_name else ""
+        st.error(where + t("error_unexpected") + public(f"{type(exc).__name__}: {exc}"))
+
+
+def guarded(body: Callable[[], None]) -> None:
+    """Run a page; errors become messages, never a traceback."""
+    try:
+        body()
+    except CoursePlannerError as exc:
+        show_error(exc)
+    except Exception as exc:  # the last line of defence: no traceback for the user
+        show_error(exc)
+
+
+# ---------------------------------------------------------------------- words for codes
+
+def reason_text(code: str) -> str:
+    key = f"reason_{code}"
+    try:
+        return t(key)
+    except KeyError:  # a reason this catalogue does not know yet: say so in words
+        return t("reason_other")
+
+
+def report_table(report: pd.DataFrame) -> pd.DataFrame:
+    """The unreachable places and what would help, in words."""
+    import pandas as pd
+    if report.empty:
+        return pd.DataFrame({t("place"): [], t("col_help"): []})
+    out = pd.DataFrame({
+        t("place"): report["place"],
+        t("col_participants"): report["participants"],
+        t("col_reason"): report["reason"].map(reason_text),
+        t("col_by_start"): report["by_start_time"],
+        t("col_by_limit"): report["by_travel_limit_min"],
+        t("col_by_room"): report["by_other_room"],
+        t("col_help"): report["smallest_change"],
+    })
+    return out.astype(object).where(out.notna(), "–").replace("", "–")
+
+
+
+# ---------------------------------------------------------------------- cached computations
 
 def _stamp(path: Path) -> str:
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
@@ -100,6 +261,32 @@ def _study(scenario_json: str, stamp: str) -> Study:
     return prepare(scenario, feed(scenario.feed))
 
 
+_PREFETCHED: set[str] = set()
+_PREFETCH_LOCK = threading.Lock()
+
+
+def prefetch(scenario: Scenario) -> None:
+    """Start reading the timetable of the active scenario in the background, so that
+    Erreichbarkeit opens quickly (switch off: COURSE_PLANNER_PREFETCH=0)."""
+    if os.environ.get("COURSE_PLANNER_PREFETCH", "1") == "0":
+        return
+    key = scenario.model_dump_json()
+    with _PREFETCH_LOCK:
+        if key in _PREFETCHED:
+            return
+        _PREFETCHED.add(key)
+    stamp = _stamp(scenario.feed)
+
+    def work() -> None:
+        try:
+            _study(key, stamp)
+        except Exception:  # the page that needs it reports the error in words
+            with _PREFETCH_LOCK:
+                _PREFETCHED.discard(key)
+
+    threading.Thread(target=work, name="kursplaner-prefetch", daemon=True).start()
+
+
 def study(scenario: Scenario) -> Study:
     with st.spinner(t("loading_feed")):
         return _study(scenario.model_dump_json(), _stamp(scenario.feed))
@@ -120,7 +307,9 @@ def _reach(scenario_json: str, stamp: str, start_s: int | None, end_s: int | Non
 def reach(scenario: Scenario, start_s: int | None = None, end_s: int | None = None,
           date: str | None = None) -> pd.DataFrame:
     study(scenario)
-    return _reach(scenario.model_dump_json(), _stamp(scenario.feed), start_s, end_s, date)
+    with st.spinner(t("computing_reach")):
+        return _reach(scenario.model_dump_json(), _stamp(scenario.feed), start_s, end_s,
+                      date)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -134,16 +323,6 @@ def _plan(scenario_json: str, stamp: str) -> Plan:
 def plan(scenario: Scenario) -> Plan:
     study(scenario)
     return _plan(scenario.model_dump_json(), _stamp(scenario.feed))
-
-
-def guarded(body: Callable[[], None]) -> None:
-    """Run a page; errors become messages, never a traceback."""
-    try:
-        body()
-    except CoursePlannerError as exc:
-        st.error(str(exc))
-    except Exception as exc:  # the last line of defence: no traceback for the user
-        st.error(t("error_unexpected") + f"{type(exc).__name__}: {exc}")
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -166,3 +345,17 @@ def siting(scenario: Scenario, p: int):
     """Rooms chosen among the scenario's places, start times for them, and the report."""
     study(scenario)
     return _siting(scenario.model_dump_json(), _stamp(scenario.feed), p)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _help(scenario_json: str, stamp: str) -> pd.DataFrame:
+    from course_planner.siting import unreachable_report
+
+    return unreachable_report(_study(scenario_json, stamp))
+
+
+def unreachable_help(scenario: Scenario) -> pd.DataFrame:
+    """For each place that reaches none of the scenario's rooms: why, and what would help."""
+    study(scenario)
+    with st.spinner(t("computing_help")):
+        return _help(scenario.model_dump_json(), _stamp(scenario.feed))
