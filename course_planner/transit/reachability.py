@@ -177,12 +177,15 @@ def reachability_table(study: Study, start_s: int | None = None, end_s: int | No
     direct = np.zeros((n_sites, 1, n_places), dtype=bool)
     for k in range(n_sites):
         direct[k, 0, walks.place_site.loc[walks.place_site["site"] == k, "place"].unique()] = True
+        # once a room's horizon scan fell short, its other dates scan the whole day at once
+        # (the answers are the same either way; this only saves the scan that would not do)
+        short = {"in": False, "out": False}
         for b, date in enumerate(first_date):
             service[b, 0] = study.timetable(date).has_service
             inbound = _within(lambda nb, k=k, d=date: study.arrive_by(k, d, arrive_by, nb),
-                              start - limit, -math.inf, has_stop)
+                              start - limit, -math.inf, has_stop, short, "in")
             outbound = _within(lambda na, k=k, d=date: study.leave_at(k, d, leave_at, na),
-                               end + limit, math.inf, has_stop)
+                               end + limit, math.inf, has_stop, short, "out")
             depart[k, b], arrive_site[k, b] = inbound.place_depart, inbound.place_arrive_site
             rides_out[k, b] = inbound.place_rides
             home[k, b], rides_back[k, b] = outbound.place_arrive, outbound.place_rides
@@ -227,11 +230,16 @@ def reachability_table(study: Study, start_s: int | None = None, end_s: int | No
     return table[REACH_COLUMNS]
 
 
-def _within(scan, horizon: float, unbounded: float, has_stop: np.ndarray):
+def _within(scan, horizon: float, unbounded: float, has_stop: np.ndarray,
+            short: dict[str, bool], direction: str):
     """The scan within the travel limit's horizon; the whole day only where a place with a
-    stop has no journey inside it (to tell "too long" from "none at all")."""
+    stop has no journey inside it (to tell "too long" from "none at all"), or at once when
+    ``short[direction]`` says the horizon fell short before."""
+    if short[direction]:
+        return scan(unbounded)
     result = scan(horizon)
     if ((result.place_rides < 0) & has_stop).any():
+        short[direction] = True
         result = scan(unbounded)
     return result
 

@@ -29,7 +29,7 @@ class ScanOrder:
     ``run``: the vehicle run (trip index; the D−1 copy of trip t is run ``t + n_trips``, a
     different vehicle). ``dep``/``arr``: seconds after 00:00 of the course date.
     ``service``: index into a date's service mask (the D−1 copies point to the second half).
-    ``trip``: trip index (for names). ``connection``: index into ``feed.connections``.
+    ``connection``: index into ``feed.connections`` (the trip is ``run % n_trips``).
     """
 
     run: np.ndarray
