@@ -338,11 +338,12 @@ def _sites(data: dict, edited: pd.DataFrame) -> list[dict]:
 
 
 def advanced(data: dict) -> None:
-    with st.expander(t("advanced_yaml")):
+    with st.expander(t("advanced_yaml"), expanded=bool(st.session_state.get("yaml_open"))):
         st.caption(t("yaml_note"))
         text_value = st.text_area("YAML", value=scenario_yaml(data), height=400,
                                   key=wkey("f_yaml"))
         if st.button(t("apply"), key="apply_yaml"):
+            st.session_state.yaml_open = True  # stay open after the rerun
             try:
                 new = yaml.safe_load(text_value)
             except yaml.YAMLError as exc:
