@@ -291,3 +291,14 @@ def test_messages_show_file_names_not_server_paths(raw, shown):
     from course_planner.ui.state import public
 
     assert public(raw) == shown
+
+
+def test_the_workspace_flag_wins_over_the_environment(monkeypatch, tmp_path):
+    from course_planner.ui.state import workspace
+
+    monkeypatch.setattr("sys.argv", ["app.py", "--workspace", str(tmp_path / "flag")])
+    assert workspace().root == tmp_path / "flag"
+    monkeypatch.setattr("sys.argv", ["app.py", f"--workspace={tmp_path / 'eq'}"])
+    assert workspace().root == tmp_path / "eq"
+    monkeypatch.setattr("sys.argv", ["app.py"])
+    assert workspace().root == tmp_path / "workspace"  # COURSE_PLANNER_WORKSPACE (fixture)
