@@ -17,7 +17,7 @@ from course_planner.exports import slug
 from course_planner.exports.handout import LANGUAGES, handout_pdf
 from course_planner.exports.ics import room_calendar, village_calendar
 from course_planner.exports.tables import german_csv, xlsx
-from course_planner.rotation.plan import kpi_row, solve_rotation
+from course_planner.rotation.plan import solve_rotation
 from course_planner.scenario import load_scenario
 from course_planner.siting import (
     best_sites,
@@ -74,18 +74,18 @@ def _plan(args: argparse.Namespace) -> int:
     write_csv_atomic(plan.table(), args.out)
     kpis = plan.kpis()
     if args.kpis:
-        write_atomic(args.kpis, lambda fh: json.dump(kpis, fh, ensure_ascii=False, indent=2))
+        write_atomic(args.kpis, lambda fh: json.dump(kpis.as_dict(), fh, ensure_ascii=False,
+                                                     indent=2))
     quality = "proven optimal" if plan.optimal else "best found within the time limit"
-    print(f"{scenario.name}: {kpis['sessions']} sessions ({kpis['ue']} UE, "
-          f"{kpis['first_session']} … {kpis['last_session']}), plan {quality} -> {args.out}")
-    for room, values in kpis["rooms"].items():
-        print(f"  {room}: {values['in_person_sessions']} sessions in person "
-              f"(share {values['share']:.0%}, target {values['target_share']:.0%}), "
-              f"longest wait {values['longest_wait']}")
-    print(f"  teacher: {kpis['teacher_km']:.0f} km, {kpis['teacher_hours']:.1f} h of travel")
+    print(f"{scenario.name}: {kpis.sessions} sessions ({kpis.ue} UE, "
+          f"{kpis.first_session} … {kpis.last_session}), plan {quality} -> {args.out}")
+    for room, values in kpis.rooms.items():
+        print(f"  {room}: {values.in_person_sessions} sessions in person "
+              f"(share {values.share:.0%}, target {values.target_share:.0%}), "
+              f"longest wait {values.longest_wait}")
+    print(f"  teacher: {kpis.teacher_km:.0f} km, {kpis.teacher_hours:.1f} h of travel")
     print("  penalties paid: " + ", ".join(
-        f"{name} {p['value']:g} {p['unit']} × {p['weight']:g}"
-        for name, p in kpis["penalties"].items()))
+        f"{name} {p.value:g} {p.unit} × {p.weight:g}" for name, p in kpis.penalties.items()))
     return 0
 
 
@@ -94,7 +94,7 @@ def _compare(args: argparse.Namespace) -> int:
     for path in args.scenarios:
         scenario = load_scenario(path)
         try:
-            rows[Path(path).stem] = kpi_row(solve_rotation(scenario).kpis())
+            rows[Path(path).stem] = solve_rotation(scenario).kpis().row()
         except NoPlanError as exc:
             rows[Path(path).stem] = {"scenario": scenario.name, "no_plan": exc.problem}
     table = pd.DataFrame(rows)

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from course_planner.errors import InputFileNotFoundError, ScenarioError
+from course_planner.transit.booking import BookingRule, BookingType
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_STOPS = "all_stops"
@@ -319,6 +320,132 @@ class Area(_Strict):
         )
 
 
+class OnDemandBooking(_Strict):
+    """How a ride of an on-demand service is booked: ``minutes_ahead`` of the ride, or by
+    ``by`` (HH:MM) ``days_before`` days before; rides before ``early_before`` by
+    ``early_by`` the day before (Lippe's AST: 60 minutes ahead, by 22:00 the evening before
+    for rides before 08:00). ``phone``: the number to call."""
+
+    minutes_ahead: Annotated[int, Field(ge=0, le=7 * 24 * 60)] | None = None
+    days_before: Annotated[int, Field(ge=1, le=14)] | None = None
+    by: str | None = None
+    early_before: str | None = None
+    early_by: str | None = None
+    phone: str | None = None
+
+    @field_validator("by", "early_before", "early_by")
+    @classmethod
+    def _clock(cls, value: str | None) -> str | None:
+        if value is not None:
+            clock_to_seconds(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> OnDemandBooking:
+        if (self.minutes_ahead is None) == (self.by is None):
+            raise ValueError("give either minutes_ahead, or by (HH:MM) with days_before")
+        if (self.early_before is None) != (self.early_by is None):
+            raise ValueError("early_before and early_by go together")
+        return self
+
+    def rule(self) -> BookingRule:
+        early = None if self.early_by is None else BookingRule(
+            BookingType.PRIOR_DAYS, days_before=1, last_time=clock_to_seconds(self.early_by),
+            phone=self.phone)
+        early_before = None if self.early_before is None else clock_to_seconds(
+            self.early_before)
+        if self.minutes_ahead is not None:
+            return BookingRule(BookingType.SAME_DAY, minutes_ahead=self.minutes_ahead,
+                               phone=self.phone, early_before=early_before, early_rule=early)
+        assert self.by is not None
+        return BookingRule(BookingType.PRIOR_DAYS, days_before=self.days_before or 1,
+                           last_time=clock_to_seconds(self.by), phone=self.phone,
+                           early_before=early_before, early_rule=early)
+
+
+class OnDemandZoneArea(_Strict):
+    """Where an on-demand service runs: a GeoJSON polygon file (relative to the scenario),
+    or a list of the scenario's places, or a list of stop ids of the feed."""
+
+    geojson: Path | None = None
+    places: list[str] | None = None
+    stops: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> OnDemandZoneArea:
+        given = [k for k in ("geojson", "places", "stops") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of geojson, places or stops")
+        return self
+
+
+class RideRule(_Strict):
+    """Ride time of an on-demand service: road km (straight line × ``road_factor``) at
+    ``speed_kmh``, times ``factor``, plus ``offset_min``."""
+
+    speed_kmh: Annotated[float, Field(gt=0, le=130)] = 40
+    road_factor: Annotated[float, Field(ge=1, le=5)] = 1.3
+    factor: Annotated[float, Field(ge=1, le=5)] = 1.0
+    offset_min: Annotated[float, Field(ge=0, le=120)] = 5
+
+
+class OnDemandService(_Strict):
+    """An on-demand service the feed lacks (Rufbus, AST, a zone service like Lippe's Limo).
+
+    ``hours``: per weekday, windows "HH:MM-HH:MM" in which rides start.
+    ``not_within_min_of_bus``: no ride where a scheduled bus leaves the same stop within
+    this many minutes (Limo: 15). ``cost_weight``: how much one booked ride costs the
+    county, relative to a participant reached (for site and start-time choice).
+    ``illustrative``: the service is an example, not a real one (say so wherever it shows).
+    """
+
+    name: Annotated[str, Field(min_length=1)]
+    zone: OnDemandZoneArea
+    hours: dict[Weekday, list[str]]
+    booking: OnDemandBooking
+    not_within_min_of_bus: Annotated[int, Field(ge=0, le=240)] | None = None
+    ride: RideRule = RideRule()
+    cost_weight: Annotated[float, Field(ge=0)] = 0.1
+    illustrative: bool = False
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _lower_weekdays(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            full = dict(zip(("monday", "tuesday", "wednesday", "thursday", "friday",
+                             "saturday", "sunday"), WEEKDAYS, strict=True))
+            return {full.get(k.strip().lower(), k.strip().lower()) if isinstance(k, str)
+                    else k: v for k, v in value.items()}
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _windows(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for day, windows in value.items():
+            for window in windows:
+                start, sep, end = window.partition("-")
+                if not sep or clock_to_seconds(end) <= clock_to_seconds(start):
+                    raise ValueError(f"hours.{day}: '{window}' is not a window HH:MM-HH:MM "
+                                     "that ends after it starts")
+        return value
+
+    def windows_on(self, day: dt.date) -> list[tuple[int, int]]:
+        """(start, end) in seconds of the service's hours on ``day``."""
+        out = []
+        for window in self.hours.get(WEEKDAYS[day.weekday()], []):
+            start, _, end = window.partition("-")
+            out.append((clock_to_seconds(start), clock_to_seconds(end)))
+        return out
+
+
+class OnDemandRoutes(_Strict):
+    """The scenario's word on routes of the feed that may have to be booked (see the
+    ``on_demand`` report): ``confirm`` route ids as booked, ``reject`` those that are not."""
+
+    confirm: list[str] = Field(default_factory=list)
+    reject: list[str] = Field(default_factory=list)
+
+
 class Scenario(_Strict):
     """A validated scenario. Paths are absolute (resolved against the scenario file)."""
 
@@ -336,6 +463,8 @@ class Scenario(_Strict):
     teacher: Teacher | None = None
     rotation: Rotation = Rotation()
     siting: Siting = Siting()
+    on_demand: list[OnDemandService] = Field(default_factory=list)
+    on_demand_routes: OnDemandRoutes = OnDemandRoutes()
     source_file: Path | None = None
 
     @field_validator("places", mode="before")
@@ -438,6 +567,7 @@ def scenario_from_dict(data: Any, source: Path | None = None, yaml_root: Any = N
         if isinstance(value, str) and (key != "places" or value.strip().lower().replace(
             " ", "_") != ALL_STOPS):
             data[key] = (base / value).resolve()
+    data["on_demand"] = [_with_zone_path(item, base) for item in data.get("on_demand") or []]
     data["source_file"] = source
     try:
         scenario = Scenario.model_validate(data)
@@ -463,6 +593,14 @@ def scenario_from_dict(data: Any, source: Path | None = None, yaml_root: Any = N
     return scenario
 
 
+def _with_zone_path(item: Any, base: Path) -> Any:
+    """An on-demand service's GeoJSON zone path, resolved against the scenario's folder."""
+    zone = item.get("zone") if isinstance(item, dict) else None
+    if isinstance(zone, dict) and isinstance(zone.get("geojson"), str):
+        return {**item, "zone": {**zone, "geojson": (base / zone["geojson"]).resolve()}}
+    return item
+
+
 def _check_paths(scenario: Scenario, label: str) -> None:
     if not scenario.feed.exists():
         raise InputFileNotFoundError(
@@ -471,6 +609,14 @@ def _check_paths(scenario: Scenario, label: str) -> None:
             field="feed",
             hint="Give the path of a GTFS zip or folder, relative to the scenario file.",
         )
+    for i, service in enumerate(scenario.on_demand):
+        zone_file = service.zone.geojson
+        if zone_file is not None and not zone_file.is_file():
+            raise InputFileNotFoundError(
+                f"the zone file {zone_file.name} of „{service.name}“ does not exist.",
+                file=label, field=f"on_demand.{i}.zone.geojson",
+                hint="Give a GeoJSON file with the zone's polygon, relative to the scenario "
+                     "file, or list the zone's places or stops instead.")
     if not scenario.uses_all_stops and not Path(scenario.places).exists():
         raise InputFileNotFoundError(
             f"the places file {scenario.places} does not exist.",

@@ -298,7 +298,7 @@ def unreachable_report(study: Study, start_s: int | None = None,
                     .dropna())
         limit = int(per_room.min()) if len(per_room) else None
         room = None
-        if other_rooms is not None and place in other_rooms.index:
+        if candidates is not None and other_rooms is not None and place in other_rooms.index:
             options = [r for r in other_rooms.columns
                        if other_rooms.at[place, r] and r not in study.network.site_names]
             if options:  # the nearest one beyond walking distance (a room in the village

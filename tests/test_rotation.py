@@ -97,7 +97,7 @@ def test_max_wait_is_never_broken():
     plan = solve_rotation(scenario(rotation={"max_wait": {"sessions": 3}}))
     for room in ("Nord", "Mitte", "Süd"):
         assert max(runs_without(plan, room)) <= 3
-    assert plan.kpis()["rooms"]["Süd"]["longest_wait"] <= 3
+    assert plan.kpis().rooms["Süd"].longest_wait <= 3
 
 
 def test_room_availability_weekdays_and_dates():
@@ -119,7 +119,7 @@ def test_teacher_unavailable_means_online_only():
     assert len(away) == 2 and (away["teacher_site"] == "").all()
     table = plan.table()
     assert (table.loc[away.index, ["Nord", "Mitte", "Süd"]] == "online").all().all()
-    assert plan.kpis()["sessions_online_only"] == 2
+    assert plan.kpis().sessions_online_only == 2
 
 
 def test_pins_and_opening_round():
@@ -222,10 +222,43 @@ def test_penalties_and_kpis_match_the_plan():
     n = len(ses)
     expected_share = sum(abs(counts.get(r, 0) - plan.inp.target[r] * n)
                          for r in plan.sites)
-    assert kpis["penalties"]["share"]["value"] == pytest.approx(expected_share, abs=0.02)
-    assert kpis["participant_sessions_in_person"] == sum(
+    assert kpis.penalties["share"].value == pytest.approx(expected_share, abs=0.02)
+    assert kpis.participant_sessions_in_person == sum(
         {"Nord": 10, "Mitte": 6, "Süd": 0}[r] for r in ses["teacher_site"])
-    assert kpis["participant_sessions_total"] == 16 * n
-    assert kpis["teacher_km"] > 0 and kpis["teacher_hours"] > 0
+    assert kpis.participant_sessions_total == 16 * n
+    assert kpis.teacher_km > 0 and kpis.teacher_hours > 0
     assert set(plan.table().columns) == {"date", "weekday", "start", "end", "ue",
                                          "teacher_site", "Nord", "Mitte", "Süd"}
+
+
+# --------------------------------------------------------------------------- soft rules
+
+
+def test_every_soft_rule_has_a_weight_field_and_is_reported():
+    from course_planner.rotation.model import SOFT_RULES
+    from course_planner.scenario import Weights
+
+    assert {r.weight_field for r in SOFT_RULES} <= set(Weights.model_fields)
+    plan = solve_rotation(scenario())
+    assert list(plan.penalties["name"]) == [r.name for r in SOFT_RULES]
+
+
+@pytest.mark.parametrize("tiny", [0.04, 0.001])
+def test_a_tiny_weight_still_counts(tiny):
+    """Only `share` weighs, and only a little: the plan must still follow the target shares
+    as closely as with a large weight (the integer objective must not round it away)."""
+    off = {"travel": 0, "distance": 0, "streak": 0}
+    small = solve_rotation(scenario(rotation={"weights": {"share": tiny, **off}}))
+    large = solve_rotation(scenario(rotation={"weights": {"share": 10, **off}}))
+    none = solve_rotation(scenario(rotation={"weights": {"share": 0, **off}}))
+    share = [p.penalties.set_index("name").at["share", "value"] for p in (small, large, none)]
+    assert share[0] == share[1] < share[2]
+
+
+def test_teacher_by_bus_without_any_connection_names_the_transit_rule():
+    """The teacher lives where no bus runs: no room can be reached, and the explanation
+    says so in words."""
+    far = {"base": {"name": "Einöde", "lat": 51.50, "lon": 9.50}, "travel_mode": "transit"}
+    with pytest.raises(NoPlanError) as err:
+        solve_rotation(scenario(teacher=far))
+    assert err.value.rules == ("Lehrkraft fährt mit Bus und Bahn (hin und zurück rechtzeitig)",)

@@ -47,6 +47,6 @@ def test_rotation(path):
     kpis = plan.kpis()
     away = sum(1 for d in plan.sessions["date"]
                if any(r.contains(d) for r in sc.teacher.unavailable))
-    assert kpis["sessions_online_only"] == away
-    assert sum(r["in_person_sessions"] for r in kpis["rooms"].values()) == \
-        kpis["sessions"] - away
+    assert kpis.sessions_online_only == away
+    assert sum(r.in_person_sessions for r in kpis.rooms.values()) == \
+        kpis.sessions - away

@@ -144,3 +144,35 @@ def test_table_is_deterministic():
     again = best_sites(sc, study=study)[0].assignment
     assert first.equals(again)
     assert reachability_table(study).equals(reachability_table(study))
+
+
+FERNRAUM = {"name": "Fernraum", "lat": 52.100, "lon": 9.200}  # at Fernhof, no bus there
+
+
+def test_per_room_start_times_choose_each_rooms_own_best():
+    """Kursraum is reached by bus from Dorf only for starts from 08:07; Fernhof walks to
+    Fernraum at any time. Per room, each room gets its own best (earliest of ties)."""
+    from conftest import LINE_ROOM
+
+    sc = make_scenario("line", sites=[LINE_ROOM, FERNRAUM],
+                       siting={"earliest_start": "07:30", "latest_start": "09:00",
+                               "per_room_times": True})
+    table, chosen = best_start_times(prepare(sc))
+    assert chosen == {"Kursraum": 8 * 3600 + 15 * 60, "Fernraum": 7 * 3600 + 30 * 60}
+    assert list(table.loc[table["chosen"], "start"]) == ["07:30", "08:15"]
+    by_start = table.set_index("start")
+    assert by_start.at["08:15", "participants Kursraum"] == 5
+    assert by_start.at["07:30", "participants Fernraum"] == 2
+
+
+def test_per_room_start_times_refuse_an_explosion_of_combinations():
+    from conftest import LINE_ROOM
+
+    rooms = [LINE_ROOM] + [{"name": f"Raum {i}", "lat": 52.0 + i / 100, "lon": 9.0}
+                           for i in range(4)]
+    sc = make_scenario("line", sites=rooms,
+                       siting={"earliest_start": "07:30", "latest_start": "09:00",
+                               "step_min": 5, "per_room_times": True})
+    with pytest.raises(ScenarioError, match="too many combinations") as err:
+        best_start_times(prepare(sc))
+    assert err.value.field == "siting.per_room_times"

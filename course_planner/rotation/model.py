@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -31,17 +32,12 @@ from ortools.sat.python import cp_model
 from course_planner.calendar import term_sessions
 from course_planner.errors import ScenarioError
 from course_planner.rotation.travel import TeacherTravel, participants_per_site, teacher_travel
-from course_planner.scenario import Scenario
+from course_planner.scenario import Scenario, Weights
 from course_planner.transit.reachability import Study
 
-SCALE = 1000  # objective units per unit of weighted penalty
-
-PENALTIES = {  # name -> (unit, explanation)
-    "share": ("Sitzungen", "Abweichung der Präsenzsitzungen je Raum vom Zielanteil"),
-    "travel_time": ("Stunden", "Fahrzeit der Lehrkraft im Kurszeitraum"),
-    "travel_distance": ("km", "Fahrstrecke der Lehrkraft im Kurszeitraum"),
-    "streak": ("Sitzungen", "Präsenz öfter als max_streak-mal hintereinander im selben Raum"),
-}
+SCALE = 1000  # least objective units per unit of weighted penalty
+RESOLUTION = 100  # objective units of the smallest nonzero weighted coefficient, at least
+MAX_COEFFICIENT = 2**40  # objective units of the largest one, at most
 
 
 @dataclass(frozen=True)
@@ -93,6 +89,41 @@ def rotation_input(scenario: Scenario, study: Study | None = None) -> RotationIn
 # --------------------------------------------------------------------------- the model
 
 
+@dataclass(frozen=True)
+class Term:
+    """One term of a soft rule: ``per_unit`` penalty units (sessions, hours, km) when
+    ``var`` is 1 (or per unit of ``var``)."""
+
+    per_unit: float
+    var: cp_model.IntVar
+
+
+@dataclass(frozen=True)
+class PairTravel:
+    """The teacher moves between two rooms within one day: ``var`` is 1 when both sessions
+    are taught in those rooms; ``minutes``/``km`` is the travel between them."""
+
+    var: cp_model.IntVar
+    minutes: float
+    km: float
+
+
+@dataclass(frozen=True)
+class SoftRule:
+    """A soft rule: its penalty's ``name``, the ``rotation.weights`` field that weighs it,
+    its ``unit`` and ``meaning`` (for the report), and ``build``, which adds what it needs to
+    the model and returns its terms."""
+
+    name: str
+    weight_field: str
+    unit: str
+    meaning: str
+    build: Callable[[RotationModel], list[Term]]
+
+    def weight(self, weights: Weights) -> float:
+        return float(getattr(weights, self.weight_field))
+
+
 @dataclass(eq=False)
 class RotationModel:
     """A built CP-SAT model with its variables and the literal of every hard rule."""
@@ -102,14 +133,16 @@ class RotationModel:
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     x: list[list[cp_model.IntVar]] = field(default_factory=list)
     rules: list[tuple[cp_model.IntVar, HardRule]] = field(default_factory=list)
-    penalty_terms: dict[str, list[tuple[float, cp_model.IntVar | int]]] = field(
-        default_factory=dict)
+    penalty_terms: dict[str, list[Term]] = field(default_factory=dict)
     # per (s, r): minutes and km the choice adds to the teacher's travel
     travel_of: dict[tuple[int, int], tuple[float, float]] = field(default_factory=dict)
-    # per (s1, s2, r1, r2): pair variable and its extra minutes / km
-    pair_travel: list[tuple[cp_model.IntVar, float, float, int, int, int, int]] = field(
-        default_factory=list)
+    pair_travel: list[PairTravel] = field(default_factory=list)
     away: set[int] = field(default_factory=set)
+    scale: float = SCALE  # objective units per unit of weighted penalty
+
+    @property
+    def dates(self) -> list[dt.date]:
+        return list(self.inp.sessions["date"])
 
     def rule(self, key: str, label: str) -> cp_model.IntVar | None:
         """A new rule: its enforcement literal in explain mode, else None (always on)."""
@@ -119,28 +152,39 @@ class RotationModel:
         self.rules.append((lit, HardRule(key, label)))
         return lit
 
-    def add(self, constraint, lit) -> None:
+    def add(self, constraint: cp_model.BoundedLinearExpression | bool,
+            lit: cp_model.IntVar | None) -> None:
         ct = self.model.add(constraint)
         if lit is not None:
             ct.only_enforce_if(lit)
 
 
 def build_model(inp: RotationInput, explain: bool = False) -> RotationModel:
-    """Build the rotation model; with ``explain`` every hard rule gets an enforcement
-    literal and there is no objective (for finding the rules in conflict)."""
-    rm = RotationModel(inp, explain)
-    m = rm.model
-    sc = inp.scenario
-    ses = inp.sessions
-    S, R = len(ses), len(inp.sites)
-    dates = list(ses["date"])
-    rm.x = [[m.new_bool_var(f"x[{s},{r}]") for r in range(R)] for s in range(S)]
-    x = rm.x
+    """Build the rotation model: the variables, then every hard rule of :data:`HARD_RULES`
+    in turn, then (unless ``explain``) the objective from :data:`SOFT_RULES`.
 
-    # teacher away: those sessions are online only
-    teacher = sc.teacher
+    With ``explain`` every hard rule gets an enforcement literal and there is no objective
+    (for finding the rules in conflict)."""
+    rm = RotationModel(inp, explain)
+    S, R = len(inp.sessions), len(inp.sites)
+    rm.x = [[rm.model.new_bool_var(f"x[{s},{r}]") for r in range(R)] for s in range(S)]
+    for add_rule in HARD_RULES:
+        add_rule(rm)
+    if not explain:
+        add_objective(rm, SOFT_RULES)
+    return rm
+
+
+# --------------------------------------------------------------------------- hard rules
+# Each builder adds one kind of hard rule, each instance under its own label (the author's
+# words from the scenario, else a German default), so that :mod:`.explain` can name it.
+
+
+def teacher_away(rm: RotationModel) -> None:
+    """The teacher's absences: those sessions are online only."""
+    teacher, x = rm.inp.scenario.teacher, rm.x
     for i, rng in enumerate(teacher.unavailable if teacher else []):
-        hit = [s for s in range(S) if rng.contains(dates[s])]
+        hit = [s for s, day in enumerate(rm.dates) if rng.contains(day)]
         if not hit:
             continue
         lit = rm.rule(f"teacher_away:{i}", rng.label or
@@ -148,32 +192,47 @@ def build_model(inp: RotationInput, explain: bool = False) -> RotationModel:
         for s in hit:
             rm.away.add(s)
             rm.add(sum(x[s]) == 0, lit)
-    for s in range(S):
-        if s in rm.away and explain:
-            m.add(sum(x[s]) <= 1)
-        elif s not in rm.away:
-            m.add(sum(x[s]) == 1)
 
-    # room availability
-    for r, site in enumerate(sc.sites):
-        if site.available_weekdays is not None:
-            closed = [s for s in range(S) if not site.available_on(dates[s])]
-            if closed:
-                lit = rm.rule(f"site_weekdays:{site.name}", site.label or (
-                    f"Raum {site.name} nur {', '.join(site.available_weekdays)}"))
-                for s in closed:
-                    rm.add(x[s][r] == 0, lit)
+
+def one_room_per_session(rm: RotationModel) -> None:
+    """Exactly one room in person per session (at most one where the teacher is away: in
+    explain mode the absence itself is a rule that may be dropped)."""
+    for s, rooms in enumerate(rm.x):
+        if s not in rm.away:
+            rm.model.add(sum(rooms) == 1)
+        elif rm.explain:
+            rm.model.add(sum(rooms) <= 1)
+
+
+def room_weekdays(rm: RotationModel) -> None:
+    """A room hosts the teacher only on its ``available_weekdays``."""
+    for r, site in enumerate(rm.inp.scenario.sites):
+        if site.available_weekdays is None:
+            continue
+        closed = [s for s, day in enumerate(rm.dates) if not site.available_on(day)]
+        if closed:
+            lit = rm.rule(f"site_weekdays:{site.name}", site.label or (
+                f"Raum {site.name} nur {', '.join(site.available_weekdays)}"))
+            for s in closed:
+                rm.add(rm.x[s][r] == 0, lit)
+
+
+def room_dates(rm: RotationModel) -> None:
+    """A room is not available on its ``unavailable`` dates."""
+    for r, site in enumerate(rm.inp.scenario.sites):
         for i, rng in enumerate(site.unavailable):
-            closed = [s for s in range(S) if rng.contains(dates[s])]
+            closed = [s for s, day in enumerate(rm.dates) if rng.contains(day)]
             if closed:
                 lit = rm.rule(f"site_unavailable:{site.name}:{i}", rng.label or
                               f"Raum {site.name} nicht verfügbar: {rng.describe()}")
                 for s in closed:
-                    rm.add(x[s][r] == 0, lit)
+                    rm.add(rm.x[s][r] == 0, lit)
 
-    rot = sc.rotation
-    # pinned sessions
-    for i, pin in enumerate(rot.pins):
+
+def pins(rm: RotationModel) -> None:
+    """Pinned sessions: the teacher is in the named room on that date and slot."""
+    sc, ses = rm.inp.scenario, rm.inp.sessions
+    for i, pin in enumerate(sc.rotation.pins):
         match = ses[(ses["date"] == pin.date) & (ses["slot"] == pin.slot)]
         if match.empty:
             raise ScenarioError(
@@ -183,38 +242,42 @@ def build_model(inp: RotationInput, explain: bool = False) -> RotationModel:
                 hint="Pick a date from the plan's session list.")
         s = int(match["session"].iloc[0])
         lit = rm.rule(f"pin:{i}", pin.label or f"{pin.date}: Lehrkraft in {pin.site}")
-        rm.add(x[s][inp.sites.index(pin.site)] == 1, lit)
+        rm.add(rm.x[s][rm.inp.sites.index(pin.site)] == 1, lit)
 
-    # opening round: every room once in person in the first R sessions
-    if rot.opening_round is not None and S >= 1:
-        lit = rm.rule("opening_round", rot.opening_round.label or
-                      f"jeder Raum in den ersten {R} Sitzungen einmal in Präsenz")
-        first = range(min(R, S))
-        for r in range(R):
-            rm.add(sum(x[s][r] for s in first) >= 1, lit)
 
-    # the longest wait
-    if rot.max_wait is not None:
-        k = rot.max_wait.sessions
-        lit = rm.rule("max_wait", rot.max_wait.label or
-                      f"jeder Raum spätestens nach {k} Sitzungen ohne Lehrkraft wieder in "
-                      "Präsenz")
-        for r in range(R):
-            for start in range(S - k):
-                rm.add(sum(x[s][r] for s in range(start, start + k + 1)) >= 1, lit)
+def opening_round(rm: RotationModel) -> None:
+    """Every room in person once in the first R sessions."""
+    rule, x = rm.inp.scenario.rotation.opening_round, rm.x
+    S, R = len(x), len(rm.inp.sites)
+    if rule is None or S == 0:
+        return
+    lit = rm.rule("opening_round", rule.label or
+                  f"jeder Raum in den ersten {R} Sitzungen einmal in Präsenz")
+    for r in range(R):
+        rm.add(sum(x[s][r] for s in range(min(R, S))) >= 1, lit)
 
-    _travel_rules(rm)
-    if not explain:
-        _soft_rules(rm)
-    return rm
+
+def max_wait(rm: RotationModel) -> None:
+    """No room more than k sessions in a row without the teacher."""
+    rule, x = rm.inp.scenario.rotation.max_wait, rm.x
+    if rule is None:
+        return
+    k, S = rule.sessions, len(x)
+    lit = rm.rule("max_wait", rule.label or
+                  f"jeder Raum spätestens nach {k} Sitzungen ohne Lehrkraft wieder in Präsenz")
+    for r in range(len(rm.inp.sites)):
+        for start in range(S - k):
+            rm.add(sum(x[s][r] for s in range(start, start + k + 1)) >= 1, lit)
 
 
 def _day_groups(ses: pd.DataFrame) -> list[list[int]]:
     return [list(g["session"]) for _, g in ses.groupby("date", sort=True)]
 
 
-def _travel_rules(rm: RotationModel) -> None:
-    """Travel between sessions of one day must fit; by transit the teacher must get there."""
+def teacher_travel_fits(rm: RotationModel) -> None:
+    """By transit the teacher must get there and home; two sessions of one day in different
+    rooms only when the travel fits the break. Records the travel each choice adds (for the
+    soft rules ``travel_time`` and ``travel_distance``)."""
     inp, x = rm.inp, rm.x
     travel = inp.travel
     if travel is None:
@@ -223,7 +286,7 @@ def _travel_rules(rm: RotationModel) -> None:
     R = len(inp.sites)
     lits: dict[str, cp_model.IntVar | None] = {}
 
-    def rule_once(key: str, label: str):
+    def rule_once(key: str, label: str) -> cp_model.IntVar | None:
         if key not in lits:
             lits[key] = rm.rule(key, label)
         return lits[key]
@@ -234,77 +297,125 @@ def _travel_rules(rm: RotationModel) -> None:
         day: dt.date = ses.at[first, "date"]
         for s in day_sessions:
             for r in range(R):
-                legs = []  # (minutes or None, km): from home to the day's first session,
-                # and from its last session home
+                minutes: list[float | None] = []  # from home to the day's first session,
+                km = 0.0  # and from its last session home
                 if s == first:
-                    legs.append((travel.to_room(day, r, int(ses.at[s, "start_s"])),
-                                 travel.km[0, r + 1]))
+                    minutes.append(travel.to_room(day, r, int(ses.at[s, "start_s"])))
+                    km += float(travel.km[0, r + 1])
                 if s == last:
-                    legs.append((travel.home_from(day, r, int(ses.at[s, "end_s"])),
-                                 travel.km[r + 1, 0]))
-                if any(minutes is None for minutes, _ in legs):
+                    minutes.append(travel.home_from(day, r, int(ses.at[s, "end_s"])))
+                    km += float(travel.km[r + 1, 0])
+                known = [m for m in minutes if m is not None]
+                if len(known) < len(minutes):
                     rm.add(x[s][r] == 0, rule_once("transit", transit_label))
                     continue
-                rm.travel_of[(s, r)] = (sum(m for m, _ in legs), sum(k for _, k in legs))
+                rm.travel_of[(s, r)] = (sum(known), km)
         for s1, s2 in itertools.pairwise(day_sessions):
             gap_min = (int(ses.at[s2, "start_s"]) - int(ses.at[s1, "end_s"])) / 60
-            for r1 in range(R):
-                for r2 in range(R):
-                    if r1 == r2:
-                        continue
-                    between = travel.between(day, r1, int(ses.at[s1, "end_s"]), r2)
-                    if between is None or between > gap_min:
-                        rm.add(x[s1][r1] + x[s2][r2] <= 1, rule_once(
-                            "travel_fits", "Fahrzeit zwischen zwei Sitzungen am selben Tag "
-                            "passt in die Pause"))
-                    elif not rm.explain:
-                        z = rm.model.new_bool_var(f"move[{s1},{r1},{r2}]")
-                        rm.model.add(z >= x[s1][r1] + x[s2][r2] - 1)
-                        rm.pair_travel.append((z, between, travel.km[r1 + 1, r2 + 1],
-                                               s1, s2, r1, r2))
+            for r1, r2 in itertools.permutations(range(R), 2):
+                between = travel.between(day, r1, int(ses.at[s1, "end_s"]), r2)
+                if between is None or between > gap_min:
+                    rm.add(x[s1][r1] + x[s2][r2] <= 1, rule_once(
+                        "travel_fits", "Fahrzeit zwischen zwei Sitzungen am selben Tag "
+                        "passt in die Pause"))
+                elif not rm.explain:
+                    z = rm.model.new_bool_var(f"move[{s1},{r1},{r2}]")
+                    rm.model.add(z >= x[s1][r1] + x[s2][r2] - 1)
+                    rm.pair_travel.append(PairTravel(z, between, float(
+                        travel.km[r1 + 1, r2 + 1])))
 
 
-def _soft_rules(rm: RotationModel) -> None:
+#: The hard rules, in the order they are added (``one_room_per_session`` needs the
+#: teacher's absences first).
+HARD_RULES: tuple[Callable[[RotationModel], None], ...] = (
+    teacher_away, one_room_per_session, room_weekdays, room_dates, pins, opening_round,
+    max_wait, teacher_travel_fits,
+)
+
+
+# --------------------------------------------------------------------------- soft rules
+
+
+def share_terms(rm: RotationModel) -> list[Term]:
+    """|sessions in person − target share × sessions taught| per room, in sessions."""
     inp, m, x = rm.inp, rm.model, rm.x
-    rot = inp.scenario.rotation
-    w = rot.weights
-    S, R = len(inp.sessions), len(inp.sites)
-    objective = []
-    # share: |100·count_r − 100·target_r·N| in hundredths of a session
+    S = len(x)
     n_taught = S - len(rm.away)
-    share_terms = []
+    terms = []
     for r, name in enumerate(inp.sites):
         count = sum(x[s][r] for s in range(S))
-        target = round(100 * inp.target[name] * n_taught)
+        target = round(100 * inp.target[name] * n_taught)  # hundredths of a session
         dev = m.new_int_var(0, 100 * S, f"share_dev[{name}]")
         m.add(dev >= 100 * count - target)
         m.add(dev >= target - 100 * count)
-        share_terms.append((0.01, dev))
-        objective.append(round(SCALE * w.share / 100) * dev)
-    rm.penalty_terms["share"] = share_terms
-    # travel: minutes and km of each choice
-    time_terms, km_terms = [], []
-    for (s, r), (minutes, km) in rm.travel_of.items():
-        time_terms.append((minutes / 60, x[s][r]))
-        km_terms.append((km, x[s][r]))
-        objective.append(round(SCALE * (w.travel * minutes / 60 + w.distance * km)) * x[s][r])
-    for z, minutes, km, *_ in rm.pair_travel:
-        time_terms.append((minutes / 60, z))
-        km_terms.append((km, z))
-        objective.append(round(SCALE * (w.travel * minutes / 60 + w.distance * km)) * z)
-    rm.penalty_terms["travel_time"] = time_terms
-    rm.penalty_terms["travel_distance"] = km_terms
-    # streaks longer than max_streak in one room
-    L = rot.max_streak
-    streak_terms = []
-    for r in range(R):
-        for s in range(L, S):
+        terms.append(Term(0.01, dev))
+    return terms
+
+
+def travel_time_terms(rm: RotationModel) -> list[Term]:
+    """The teacher's hours of travel that each choice adds."""
+    return ([Term(minutes / 60, rm.x[s][r]) for (s, r), (minutes, _) in rm.travel_of.items()]
+            + [Term(p.minutes / 60, p.var) for p in rm.pair_travel])
+
+
+def travel_distance_terms(rm: RotationModel) -> list[Term]:
+    """The teacher's km of travel that each choice adds."""
+    return ([Term(km, rm.x[s][r]) for (s, r), (_, km) in rm.travel_of.items()]
+            + [Term(p.km, p.var) for p in rm.pair_travel])
+
+
+def streak_terms(rm: RotationModel) -> list[Term]:
+    """Sessions beyond ``max_streak`` in a row in the same room."""
+    m, x = rm.model, rm.x
+    L = rm.inp.scenario.rotation.max_streak
+    terms = []
+    for r in range(len(rm.inp.sites)):
+        for s in range(L, len(x)):
             e = m.new_bool_var(f"streak[{s},{r}]")
             m.add(e >= sum(x[i][r] for i in range(s - L, s + 1)) - L)
-            streak_terms.append((1.0, e))
-            objective.append(round(SCALE * w.streak) * e)
-    rm.penalty_terms["streak"] = streak_terms
-    m.minimize(sum(objective))
+            terms.append(Term(1.0, e))
+    return terms
+
+
+#: The soft rules: each is a named penalty (reported as paid), weighted by its field of
+#: ``rotation.weights``. A new soft rule is one record here plus its weight field.
+SOFT_RULES: tuple[SoftRule, ...] = (
+    SoftRule("share", "share", "Sitzungen",
+             "Abweichung der Präsenzsitzungen je Raum vom Zielanteil", share_terms),
+    SoftRule("travel_time", "travel", "Stunden", "Fahrzeit der Lehrkraft im Kurszeitraum",
+             travel_time_terms),
+    SoftRule("travel_distance", "distance", "km", "Fahrstrecke der Lehrkraft im Kurszeitraum",
+             travel_distance_terms),
+    SoftRule("streak", "streak", "Sitzungen",
+             "Präsenz öfter als max_streak-mal hintereinander im selben Raum", streak_terms),
+)
+
+
+def objective_scale(coefficients: list[float]) -> float:
+    """Objective units per unit of weighted penalty: CP-SAT needs integer coefficients, so
+    every weighted coefficient is multiplied by this and rounded. The scale is chosen so that
+    the smallest nonzero one keeps at least :data:`RESOLUTION` units (a weight of 0.001 still
+    counts), and is at least :data:`SCALE`."""
+    nonzero = [abs(c) for c in coefficients if c]
+    if not nonzero:
+        return float(SCALE)
+    scale = max(float(SCALE), RESOLUTION / min(nonzero))
+    # keep the largest coefficient far below CP-SAT's integer range
+    return min(scale, MAX_COEFFICIENT / max(nonzero))
+
+
+def add_objective(rm: RotationModel, rules: tuple[SoftRule, ...]) -> None:
+    """Minimise the weighted sum of every soft rule's terms (exact up to 1/RESOLUTION of the
+    smallest weighted coefficient)."""
+    weights = rm.inp.scenario.rotation.weights
+    weighted: list[tuple[float, cp_model.IntVar]] = []
+    for rule in rules:
+        terms = rule.build(rm)
+        rm.penalty_terms[rule.name] = terms
+        w = rule.weight(weights)
+        weighted.extend((w * t.per_unit, t.var) for t in terms if w * t.per_unit)
+    rm.scale = objective_scale([c for c, _ in weighted])
+    rm.model.minimize(sum(round(rm.scale * c) * var for c, var in weighted))
 
 
 def solver_for(inp: RotationInput, workers: int = 1) -> cp_model.CpSolver:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 from ortools.sat.python import cp_model
@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 from course_planner.errors import NoPlanError
 from course_planner.rotation.explain import conflicting_rules
 from course_planner.rotation.model import (
-    PENALTIES,
+    SOFT_RULES,
     RotationInput,
     build_model,
     rotation_input,
@@ -38,7 +38,6 @@ class Plan:
     optimal: bool
     objective: float
     bound: float
-    wall_s: float = field(compare=False)
 
     @property
     def sites(self) -> list[str]:
@@ -60,7 +59,7 @@ class Plan:
             out[name] = (ses["teacher_site"] == name).map({True: PRESENT, False: ONLINE})
         return out
 
-    def kpis(self) -> dict:
+    def kpis(self) -> Kpis:
         return plan_kpis(self)
 
 
@@ -72,9 +71,7 @@ def solve_rotation(scenario: Scenario, study: Study | None = None) -> Plan:
     inp = rotation_input(scenario, study)
     rm = build_model(inp)
     solver = solver_for(inp)
-    t0 = time.perf_counter()
     status = solver.solve(rm.model)
-    wall = time.perf_counter() - t0
     label = str(scenario.source_file or scenario.name)
     if status == cp_model.INFEASIBLE:
         rules = conflicting_rules(inp)
@@ -101,17 +98,16 @@ def solve_rotation(scenario: Scenario, study: Study | None = None) -> Plan:
     ses["teacher_site"] = chosen
     rows = []
     weights = scenario.rotation.weights
-    weight_of = {"share": weights.share, "travel_time": weights.travel,
-                 "travel_distance": weights.distance, "streak": weights.streak}
-    for name, terms in rm.penalty_terms.items():
-        value = sum(coef * solver.value(var) for coef, var in terms)
-        rows.append({"name": name, "value": round(value, 2), "unit": PENALTIES[name][0],
-                     "weight": weight_of[name], "cost": round(weight_of[name] * value, 2),
-                     "meaning": PENALTIES[name][1]})
+    for rule in SOFT_RULES:
+        value = sum(t.per_unit * solver.value(t.var) for t in rm.penalty_terms[rule.name])
+        weight = rule.weight(weights)
+        rows.append({"name": rule.name, "value": round(value, 2), "unit": rule.unit,
+                     "weight": weight, "cost": round(weight * value, 2),
+                     "meaning": rule.meaning})
     penalties = pd.DataFrame(rows, columns=["name", "value", "unit", "weight", "cost",
                                             "meaning"])
     return Plan(inp, ses, penalties, status == cp_model.OPTIMAL,
-                solver.objective_value / 1000, solver.best_objective_bound / 1000, wall)
+                solver.objective_value / rm.scale, solver.best_objective_bound / rm.scale)
 
 
 def _longest_wait(present: list[bool]) -> int:
@@ -123,7 +119,62 @@ def _longest_wait(present: list[bool]) -> int:
     return longest
 
 
-def plan_kpis(plan: Plan) -> dict:
+@dataclass(frozen=True)
+class RoomKpis:
+    """One room over the term."""
+
+    participants: int
+    in_person_sessions: int
+    share: float  # of all sessions, in person here
+    target_share: float
+    longest_wait: int  # most sessions in a row without the teacher
+
+
+@dataclass(frozen=True)
+class PenaltyPaid:
+    """A soft rule's penalty in the plan: ``value`` in ``unit``, ``cost`` = weight × value."""
+
+    value: float
+    unit: str
+    weight: float
+    cost: float
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The plan's key figures (``plan --kpis``, the Rotationsplan and Vergleich pages)."""
+
+    scenario: str
+    sessions: int
+    ue: int
+    sessions_online_only: int
+    first_session: str  # ISO date
+    last_session: str
+    participant_sessions_in_person: int
+    participant_sessions_total: int
+    teacher_hours: float
+    teacher_km: float
+    rooms: dict[str, RoomKpis]
+    penalties: dict[str, PenaltyPaid]
+    proven_optimal: bool
+    objective: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (the ``--kpis`` file)."""
+        return asdict(self)
+
+    def row(self) -> dict[str, Any]:
+        """Flattened to one row (for comparing scenarios side by side)."""
+        row = {k: v for k, v in self.as_dict().items() if k not in ("rooms", "penalties")}
+        for room, values in self.rooms.items():
+            for key, value in asdict(values).items():
+                row[f"{room}: {key}"] = value
+        for name, paid in self.penalties.items():
+            row[f"penalty {name} ({paid.unit})"] = paid.value
+        return row
+
+
+def plan_kpis(plan: Plan) -> Kpis:
     """KPIs: in-person sessions per room, participant-sessions in person, teacher km and
     hours over the term, longest wait per room, penalties paid."""
     inp, ses = plan.inp, plan.sessions
@@ -131,44 +182,31 @@ def plan_kpis(plan: Plan) -> dict:
     rooms = {}
     for name in inp.sites:
         present = list(ses["teacher_site"] == name)
-        rooms[name] = {
-            "participants": participants.get(name, 0),
-            "in_person_sessions": int(sum(present)),
-            "share": round(sum(present) / max(len(ses), 1), 3),
-            "target_share": round(inp.target[name], 3),
-            "longest_wait": _longest_wait(present),
-        }
+        rooms[name] = RoomKpis(
+            participants=participants.get(name, 0),
+            in_person_sessions=int(sum(present)),
+            share=round(sum(present) / max(len(ses), 1), 3),
+            target_share=round(inp.target[name], 3),
+            longest_wait=_longest_wait(present),
+        )
     taught = ses["teacher_site"].map(lambda r: participants.get(r, 0) if r else 0)
-    total = sum(participants.values()) * len(ses)
-    pen = plan.penalties.set_index("name")
-    return {
-        "scenario": inp.scenario.name,
-        "sessions": len(ses),
-        "ue": int(ses["ue"].sum()),
-        "sessions_online_only": int((ses["teacher_site"] == "").sum()),
-        "first_session": ses["date"].iloc[0].isoformat(),
-        "last_session": ses["date"].iloc[-1].isoformat(),
-        "participant_sessions_in_person": int(taught.sum()),
-        "participant_sessions_total": int(total),
-        "teacher_hours": float(pen.at["travel_time", "value"]) if "travel_time" in pen.index
-        else 0.0,
-        "teacher_km": float(pen.at["travel_distance", "value"])
-        if "travel_distance" in pen.index else 0.0,
-        "rooms": rooms,
-        "penalties": {n: {"value": float(r["value"]), "unit": r["unit"],
-                          "weight": float(r["weight"]), "cost": float(r["cost"])}
-                      for n, r in pen.iterrows()},
-        "proven_optimal": plan.optimal,
-        "objective": round(plan.objective, 3),
-    }
-
-
-def kpi_row(kpis: dict) -> dict:
-    """The KPIs flattened to one row (for comparing scenarios side by side)."""
-    row = {k: v for k, v in kpis.items() if k not in ("rooms", "penalties")}
-    for room, values in kpis["rooms"].items():
-        for key, value in values.items():
-            row[f"{room}: {key}"] = value
-    for name, values in kpis["penalties"].items():
-        row[f"penalty {name} ({values['unit']})"] = values["value"]
-    return row
+    penalties = {str(r["name"]): PenaltyPaid(float(r["value"]), str(r["unit"]),
+                                             float(r["weight"]), float(r["cost"]))
+                 for r in plan.penalties.to_dict("records")}
+    return Kpis(
+        scenario=inp.scenario.name,
+        sessions=len(ses),
+        ue=int(ses["ue"].sum()),
+        sessions_online_only=int((ses["teacher_site"] == "").sum()),
+        first_session=ses["date"].iloc[0].isoformat(),
+        last_session=ses["date"].iloc[-1].isoformat(),
+        participant_sessions_in_person=int(taught.sum()),
+        participant_sessions_total=int(sum(participants.values()) * len(ses)),
+        teacher_hours=penalties["travel_time"].value if "travel_time" in penalties else 0.0,
+        teacher_km=penalties["travel_distance"].value
+        if "travel_distance" in penalties else 0.0,
+        rooms=rooms,
+        penalties=penalties,
+        proven_optimal=plan.optimal,
+        objective=round(plan.objective, 3),
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,7 @@ from course_planner.transit.reachability import Study, prepare, reachability_tab
 from course_planner.transit.walking import haversine_m
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class TeacherTravel:
     """Travel of the teacher between node 0 (home base) and nodes 1..R (the rooms).
 
@@ -27,20 +27,26 @@ class TeacherTravel:
     study: Study | None = None  # transit mode: places = [base, room 1, …, room R]
     arrive_before_s: float = 0
     leave_after_s: float = 0
-    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def mode(self) -> str:
         return self.teacher.travel_mode
 
     def minutes_by_car(self, i: int, j: int) -> float:
-        return self.km[i, j] / self.teacher.car_speed_kmh * 60
+        return float(self.km[i, j] / self.teacher.car_speed_kmh * 60)
+
+    @property
+    def transit(self) -> Study:
+        """The study of the teacher's journeys (transit mode only)."""
+        if self.study is None:
+            raise TypeError("the teacher travels by car: there is no transit study")
+        return self.study
 
     def to_room(self, day: dt.date, room: int, start_s: int) -> float | None:
         """Minutes from leaving home to the session start in ``room`` (None: impossible)."""
         if self.mode == "car":
             return self.minutes_by_car(0, room + 1)
-        scan = self.study.arrive_by(room, day, start_s - self.arrive_before_s)
+        scan = self.transit.arrive_by(room, day, start_s - self.arrive_before_s)
         depart = scan.place_depart[0]
         return None if not np.isfinite(depart) else (start_s - depart) / 60
 
@@ -48,7 +54,7 @@ class TeacherTravel:
         """Minutes from the session end in ``room`` to arriving home (None: impossible)."""
         if self.mode == "car":
             return self.minutes_by_car(room + 1, 0)
-        scan = self.study.leave_at(room, day, end_s + self.leave_after_s)
+        scan = self.transit.leave_at(room, day, end_s + self.leave_after_s)
         arrive = scan.place_arrive[0]
         return None if not np.isfinite(arrive) else (arrive - end_s) / 60
 
@@ -58,7 +64,7 @@ class TeacherTravel:
             return 0.0
         if self.mode == "car":
             return self.minutes_by_car(a + 1, b + 1)
-        scan = self.study.leave_at(a, day, end_s + self.leave_after_s)
+        scan = self.transit.leave_at(a, day, end_s + self.leave_after_s)
         arrive = scan.place_arrive[b + 1]
         return None if not np.isfinite(arrive) else (arrive - end_s) / 60
 
@@ -73,18 +79,17 @@ def teacher_travel(scenario: Scenario, study: Study | None = None) -> TeacherTra
     lon = np.array([n[1] for n in nodes])
     km = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :]) / 1000
     km = km * teacher.road_factor
-    travel = TeacherTravel(teacher, km)
-    if teacher.travel_mode == "transit":
-        places = pd.DataFrame({
-            "name": [f"{teacher.base.name} (Lehrkraft)"] + [s.name for s in scenario.sites],
-            "lat": lat, "lon": lon,
-            "participants": pd.array([pd.NA] * len(nodes), dtype="Int64"),
-            "stop_id": [None] * len(nodes)})
-        feed = study.feed if study is not None else None
-        travel.study = prepare(scenario, feed, places=places)
-        travel.arrive_before_s = scenario.travel.arrive_before_min * 60
-        travel.leave_after_s = scenario.travel.leave_after_min * 60
-    return travel
+    if teacher.travel_mode != "transit":
+        return TeacherTravel(teacher, km)
+    places = pd.DataFrame({
+        "name": [f"{teacher.base.name} (Lehrkraft)"] + [s.name for s in scenario.sites],
+        "lat": lat, "lon": lon,
+        "participants": pd.array([pd.NA] * len(nodes), dtype="Int64"),
+        "stop_id": [None] * len(nodes)})
+    feed = study.feed if study is not None else None
+    return TeacherTravel(teacher, km, prepare(scenario, feed, places=places),
+                         scenario.travel.arrive_before_min * 60,
+                         scenario.travel.leave_after_min * 60)
 
 
 def participants_per_site(scenario: Scenario, study: Study | None = None

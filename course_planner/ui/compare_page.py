@@ -30,27 +30,27 @@ def _label(choice: str) -> str:
     return f"{name} ({t('tab_saved') if kind + ':' == SAVED else t('tab_shipped')})"
 
 
-def kpi_row(k: dict) -> dict[str, str]:
+def kpi_row(k) -> dict[str, str]:
     """A plan's key figures in words of the catalogue (no raw keys on screen)."""
     row = {
-        t("kpi_sessions"): str(k["sessions"]),
-        t("kpi_ue"): str(k["ue"]),
-        t("kpi_online_only"): str(k["sessions_online_only"]),
-        t("kpi_first"): _date(k["first_session"]),
-        t("kpi_last"): _date(k["last_session"]),
-        t("kpi_participant_sessions"): f"{k['participant_sessions_in_person']} / "
-                                        f"{k['participant_sessions_total']}",
-        t("kpi_teacher_km"): f"{k['teacher_km']:.0f} km",
-        t("kpi_teacher_hours"): f"{k['teacher_hours']:.1f} h",
+        t("kpi_sessions"): str(k.sessions),
+        t("kpi_ue"): str(k.ue),
+        t("kpi_online_only"): str(k.sessions_online_only),
+        t("kpi_first"): _date(k.first_session),
+        t("kpi_last"): _date(k.last_session),
+        t("kpi_participant_sessions"): f"{k.participant_sessions_in_person} / "
+                                        f"{k.participant_sessions_total}",
+        t("kpi_teacher_km"): f"{k.teacher_km:.0f} km",
+        t("kpi_teacher_hours"): f"{k.teacher_hours:.1f} h",
     }
-    for room, v in k["rooms"].items():
-        row[f"{room}: {t('share')}"] = (f"{v['in_person_sessions']} / {k['sessions']} "
-                                        f"({v['share']:.0%}, {t('target_share')} "
-                                        f"{v['target_share']:.0%})")
-        row[f"{room}: {t('longest_wait')}"] = str(v["longest_wait"])
-    for name, v in k["penalties"].items():
-        row[f"{t('penalty')}: {t('pen_' + name)}"] = f"{v['value']:g} {t('unit_' + name)}"
-    row[t("kpi_optimal")] = t("yes") if k["proven_optimal"] else t("no")
+    for room, v in k.rooms.items():
+        row[f"{room}: {t('share')}"] = (f"{v.in_person_sessions} / {k.sessions} "
+                                        f"({v.share:.0%}, {t('target_share')} "
+                                        f"{v.target_share:.0%})")
+        row[f"{room}: {t('longest_wait')}"] = str(v.longest_wait)
+    for name, v in k.penalties.items():
+        row[f"{t('penalty')}: {t('pen_' + name)}"] = f"{v.value:g} {t('unit_' + name)}"
+    row[t("kpi_optimal")] = t("yes") if k.proven_optimal else t("no")
     return row
 
 

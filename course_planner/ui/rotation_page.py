@@ -66,8 +66,8 @@ tr {{ page-break-inside: avoid; }} thead {{ display: table-header-group; }}</sty
 
 def show(p: Plan) -> None:
     k = p.kpis()
-    first, last = (dt.date.fromisoformat(k[x]) for x in ("first_session", "last_session"))
-    st.success(t("plan_summary").format(n=k["sessions"], ue=k["ue"], first=f"{first:%d.%m.%Y}",
+    first, last = (dt.date.fromisoformat(x) for x in (k.first_session, k.last_session))
+    st.success(t("plan_summary").format(n=k.sessions, ue=k.ue, first=f"{first:%d.%m.%Y}",
                                         last=f"{last:%d.%m.%Y}") + " — "
                + (t("optimal") if p.optimal else t("not_optimal")))
     st.subheader(t("calendar"))
@@ -76,16 +76,16 @@ def show(p: Plan) -> None:
     # the whole term at once: 35 px per week, no scroll box
     st.dataframe(grid, width="stretch", height=38 + 35 * rows, key="rotation_calendar")
     st.subheader(t("kpis"))
-    cols = st.columns(len(k["rooms"]) + 1)
-    for col, (room, values) in zip(cols, k["rooms"].items(), strict=False):
-        col.metric(room, f"{values['in_person_sessions']} / {k['sessions']}")
-        col.caption(f"{t('share')}: {values['share']:.0%} ({t('target_share')} "
-                    f"{values['target_share']:.0%}) · {t('longest_wait')}: "
-                    f"{values['longest_wait']}")
-    cols[-1].metric(t("teacher"), f"{k['teacher_km']:.0f} km")
-    cols[-1].caption(f"{k['teacher_hours']:.1f} h {t('travel_time')}")
+    cols = st.columns(len(k.rooms) + 1)
+    for col, (room, values) in zip(cols, k.rooms.items(), strict=False):
+        col.metric(room, f"{values.in_person_sessions} / {k.sessions}")
+        col.caption(f"{t('share')}: {values.share:.0%} ({t('target_share')} "
+                    f"{values.target_share:.0%}) · {t('longest_wait')}: "
+                    f"{values.longest_wait}")
+    cols[-1].metric(t("teacher"), f"{k.teacher_km:.0f} km")
+    cols[-1].caption(f"{k.teacher_hours:.1f} h {t('travel_time')}")
     st.caption(f"{t('kpi_participant_sessions')}: "
-               f"{k['participant_sessions_in_person']} / {k['participant_sessions_total']}")
+               f"{k.participant_sessions_in_person} / {k.participant_sessions_total}")
     st.subheader(t("penalties"))
     pen = p.penalties
     st.dataframe(pd.DataFrame({

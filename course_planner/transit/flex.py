@@ -1,0 +1,288 @@
+"""GTFS-Flex: zones, stop groups, pickup/drop-off windows and booking rules of a feed.
+
+GTFS-Flex (part of GTFS since 2024) describes on-demand services by
+
+* ``locations.geojson``: zones (polygons) a vehicle serves door to door;
+* ``location_groups.txt`` + ``location_group_stops.txt``: groups of stops served on request;
+* ``stop_times.txt`` rows with ``location_id`` or ``location_group_id`` instead of a
+  ``stop_id``, and a window ``start_pickup_drop_off_window`` … ``end_pickup_drop_off_window``
+  instead of fixed times; ``pickup_booking_rule_id`` / ``drop_off_booking_rule_id``;
+* ``booking_rules.txt``: how far ahead to book, by when, and the phone number;
+* ride times: ``safe_duration_factor`` / ``safe_duration_offset`` (minutes) of a trip — the
+  longest a ride of that trip takes, as factor × driving time + offset; where a feed gives
+  none, the scenario's default :class:`RideTime` applies.
+
+:func:`read_flex` returns a :class:`FlexServices` (``None`` for a feed without Flex files).
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from course_planner.errors import FeedError
+from course_planner.transit.booking import BookingRule, BookingType
+
+FLEX_FILES = ("locations.geojson", "location_groups.txt", "location_group_stops.txt",
+              "booking_rules.txt")
+
+
+class AreaKind(enum.Enum):
+    ZONE = "zone"  # a polygon of locations.geojson: door to door inside it
+    STOP_GROUP = "stop_group"  # any stop of a location group, on request
+
+
+@dataclass(frozen=True)
+class RideTime:
+    """How long an on-demand ride takes at most: road distance (straight line ×
+    ``road_factor``) at ``speed_kmh``, times ``factor``, plus ``offset_s``."""
+
+    speed_kmh: float = 40.0
+    road_factor: float = 1.3
+    factor: float = 1.0
+    offset_s: float = 300.0
+
+    def seconds(self, distance_m: Any) -> Any:
+        """Straight-line metres -> ride seconds (numbers and numpy arrays)."""
+        return distance_m * self.road_factor / (self.speed_kmh / 3.6) * self.factor \
+            + self.offset_s
+
+
+@dataclass(frozen=True)
+class Zone:
+    zone_id: str
+    name: str
+    geometry: BaseGeometry = field(repr=False)
+
+    def contains(self, lat: float, lon: float) -> bool:
+        return bool(self.geometry.covers(shapely.Point(lon, lat)))
+
+
+@dataclass(frozen=True)
+class FlexWindow:
+    """One stop time of a flexible trip: the vehicle serves ``area_id`` between ``start_s``
+    and ``end_s`` (seconds after midnight of the service date; may exceed 24 h)."""
+
+    trip_id: str
+    service_id: str
+    route_id: str
+    area_id: str
+    area_kind: AreaKind
+    start_s: int
+    end_s: int
+    pickup: bool
+    drop_off: bool
+    pickup_rule: BookingRule | None
+    drop_off_rule: BookingRule | None
+    ride: RideTime | None  # from the trip's safe_duration_*, else None (scenario default)
+
+
+@dataclass(frozen=True)
+class FlexServices:
+    zones: dict[str, Zone]
+    stop_groups: dict[str, tuple[str, ...]]
+    booking_rules: dict[str, BookingRule]
+    windows: tuple[FlexWindow, ...]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@contextmanager
+def _opener(path: Path) -> Iterator[Any]:
+    """A function name -> binary file (or None when absent), for a zip or a folder."""
+    if path.is_file():
+        with zipfile.ZipFile(path) as zf:
+            names = {Path(n).name: n for n in zf.namelist() if not n.endswith("/")}
+
+            def open_zip(name: str) -> IO[bytes] | None:
+                return io.BytesIO(zf.read(names[name])) if name in names else None
+
+            yield open_zip
+    else:
+        def open_dir(name: str) -> IO[bytes] | None:
+            p = path / name
+            return p.open("rb") if p.is_file() else None
+
+        yield open_dir
+
+
+def _csv(fh: IO[bytes] | None) -> pd.DataFrame | None:
+    if fh is None:
+        return None
+    with fh:
+        frame = pd.read_csv(fh, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    frame.columns = [c.strip() for c in frame.columns]
+    return frame
+
+
+def _seconds(text: str, file: str, row: int, column: str) -> int:
+    parts = text.strip().split(":")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise FeedError(f"'{text}' is not a time; write HH:MM:SS (hours may exceed 24).",
+                        file=file, row=row, field=column)
+    h, m, s = (int(p) for p in parts)
+    return h * 3600 + m * 60 + s
+
+
+def _int(value: str) -> int | None:
+    value = value.strip()
+    return int(float(value)) if value else None
+
+
+def _booking_rules(frame: pd.DataFrame | None, label: str) -> dict[str, BookingRule]:
+    rules: dict[str, BookingRule] = {}
+    if frame is None:
+        return rules
+    file = f"{label}/booking_rules.txt"
+    for i, rec in enumerate(frame.to_dict("records")):
+        row = i + 2
+
+        def get(column: str, rec: dict[str, str] = rec) -> str:
+            return str(rec.get(column, "")).strip()
+
+        try:
+            kind = BookingType(_int(get("booking_type")) or 0)
+        except ValueError:
+            raise FeedError(f"'{get('booking_type')}' is not a booking type (0, 1 or 2).",
+                            file=file, row=row, field="booking_type") from None
+        last_time = get("prior_notice_last_time")
+        try:
+            rules[get("booking_rule_id")] = BookingRule(
+                kind,
+                minutes_ahead=_int(get("prior_notice_duration_min")),
+                days_before=_int(get("prior_notice_last_day")),
+                last_time=_seconds(last_time, file, row, "prior_notice_last_time")
+                if last_time else None,
+                phone=get("phone_number") or None,
+                message=get("message") or None,
+                url=get("booking_url") or get("info_url") or None,
+            )
+        except ValueError as exc:
+            raise FeedError(f"the booking rule is incomplete: {exc}.", file=file, row=row,
+                            hint="booking_type 1 needs prior_notice_duration_min; 2 needs "
+                                 "prior_notice_last_day and prior_notice_last_time.") from None
+    return rules
+
+
+def _zones(fh: IO[bytes] | None, label: str) -> dict[str, Zone]:
+    if fh is None:
+        return {}
+    file = f"{label}/locations.geojson"
+    try:
+        with fh:
+            data = json.load(fh)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FeedError(f"not valid GeoJSON ({exc}).", file=file) from None
+    zones = {}
+    for i, feature in enumerate(data.get("features", []) if isinstance(data, dict) else []):
+        zone_id = str(feature.get("id", ""))
+        if not zone_id:
+            raise FeedError("a feature has no id.", file=file, field=f"features[{i}].id")
+        try:
+            geometry = shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise FeedError("a feature has no valid polygon.", file=file,
+                            field=f"features[{i}].geometry") from None
+        props = feature.get("properties") or {}
+        zones[zone_id] = Zone(zone_id, str(props.get("stop_name") or zone_id), geometry)
+    return zones
+
+
+def read_flex(path: str | Path) -> FlexServices | None:
+    """The Flex services of a feed (zip or folder), or ``None`` when it has none."""
+    path = Path(path)
+    label = str(path)
+    with _opener(path) as open_member:
+        zones = _zones(open_member("locations.geojson"), label)
+        groups_frame = _csv(open_member("location_group_stops.txt"))
+        rules = _booking_rules(_csv(open_member("booking_rules.txt")), label)
+        stop_times = _csv(open_member("stop_times.txt"))
+        trips = _csv(open_member("trips.txt"))
+    groups: dict[str, tuple[str, ...]] = {}
+    if groups_frame is not None:
+        for gid, frame in groups_frame.groupby("location_group_id", sort=True):
+            groups[str(gid)] = tuple(sorted(frame["stop_id"].astype(str)))
+    if stop_times is None or trips is None:
+        return None
+    flexible = pd.Series(False, index=stop_times.index)
+    for column in ("location_id", "location_group_id"):
+        if column in stop_times.columns:
+            flexible |= stop_times[column].str.strip() != ""
+    if not flexible.any():
+        return None
+    trip_info = trips.set_index("trip_id")
+    file = f"{label}/stop_times.txt"
+    windows = []
+    for i in stop_times.index[flexible]:
+        rec = stop_times.loc[i]
+        row = int(i) + 2
+
+        def get(column: str, rec: pd.Series = rec) -> str:
+            return str(rec.get(column, "")).strip()
+
+        if get("location_id"):
+            area, kind = get("location_id"), AreaKind.ZONE
+            if area not in zones:
+                raise FeedError(f"'{area}' is not a zone of locations.geojson.", file=file,
+                                row=row, field="location_id")
+        else:
+            area, kind = get("location_group_id"), AreaKind.STOP_GROUP
+            if area not in groups:
+                raise FeedError(f"'{area}' is not a location group.", file=file, row=row,
+                                field="location_group_id")
+        start, end = get("start_pickup_drop_off_window"), get("end_pickup_drop_off_window")
+        if not start or not end:
+            raise FeedError("a flexible stop time needs start_ and end_pickup_drop_off_window.",
+                            file=file, row=row, field="start_pickup_drop_off_window")
+        start_s = _seconds(start, file, row, "start_pickup_drop_off_window")
+        end_s = _seconds(end, file, row, "end_pickup_drop_off_window")
+        if end_s < start_s:
+            raise FeedError("the window ends before it starts.", file=file, row=row,
+                            field="end_pickup_drop_off_window")
+        trip_id = get("trip_id")
+        if trip_id not in trip_info.index:
+            raise FeedError(f"'{trip_id}' is not defined in trips.txt.", file=file, row=row,
+                            field="trip_id")
+        trip = trip_info.loc[trip_id]
+        windows.append(FlexWindow(
+            trip_id=trip_id, service_id=str(trip["service_id"]),
+            route_id=str(trip["route_id"]), area_id=area, area_kind=kind,
+            start_s=start_s, end_s=end_s,
+            pickup=get("pickup_type") != "1", drop_off=get("drop_off_type") != "1",
+            pickup_rule=rules.get(get("pickup_booking_rule_id")),
+            drop_off_rule=rules.get(get("drop_off_booking_rule_id")),
+            ride=_ride_time(trip, get),
+        ))
+    return FlexServices(zones, groups, rules, tuple(windows))
+
+
+def _ride_time(trip: pd.Series, get: Any) -> RideTime | None:
+    """``safe_duration_factor``/``_offset`` of the trip (or, in older feeds, of the stop
+    time); offset in minutes."""
+    factor = str(trip.get("safe_duration_factor", "") or get("safe_duration_factor")).strip()
+    offset = str(trip.get("safe_duration_offset", "") or get("safe_duration_offset")).strip()
+    if not factor and not offset:
+        return None
+    return RideTime(factor=float(factor or 1.0), offset_s=float(offset or 0.0) * 60)
+
+
+def zone_of(flex: FlexServices, lat: float, lon: float) -> list[str]:
+    """Ids of the zones that contain a point."""
+    return sorted(z.zone_id for z in flex.zones.values() if z.contains(lat, lon))
+
+
+__all__ = ["FLEX_FILES", "AreaKind", "FlexServices", "FlexWindow", "RideTime", "Zone",
+           "read_flex", "zone_of"]
