@@ -102,8 +102,10 @@ def open_saved() -> None:
     confirm = st.checkbox(t("confirm_delete").format(name=choice), key="confirm_delete")
     if st.button(t("delete"), key="delete_saved", disabled=not confirm):
         ws.delete(choice)
-        if active == choice:
-            st.session_state.scenario_saved = None
+        if active == choice:  # its files are gone: back to the default template
+            from course_planner.ui.state import DEFAULT
+
+            set_data(scenario_data(SCENARIOS / DEFAULT), SCENARIOS, DEFAULT)
         st.rerun()
 
 
