@@ -31,6 +31,7 @@ from course_planner.ui.state import (
     upload_dir,
     upload_root,
     wkey,
+    words,
     workspace,
 )
 from course_planner.workspace import SCENARIO_FILE, bundle, safe_name, unpack_bundle
@@ -236,7 +237,7 @@ def edit(data: dict) -> None:
         field_error("course.start_date")
         field_error("course.end_date")
         v["weekdays"] = st.multiselect(t("weekdays"), list(WEEKDAYS), default=shown["weekdays"],
-                                       format_func=lambda d: t(f"wd_{d}"),
+                                       format_func=words("wd_"),
                                        key=wkey("f_weekdays"))
         field_error("course.weekdays")
         c3, c4 = st.columns(2)
@@ -267,7 +268,7 @@ def edit(data: dict) -> None:
         options = ["participants", "equal"]
         v["target"] = c6.radio(t("target"), options,
                                index=options.index(shown["target"]) if shown["target"]
-                               else 0, format_func=lambda o: t(f"target_{o}"),
+                               else 0, format_func=words("target_"),
                                key=wkey("f_target"))
         c7, c8, c9 = st.columns(3)
         v["share"] = c7.number_input(t("w_share"), min_value=0.0, value=shown["share"],
