@@ -291,3 +291,36 @@ def test_messages_show_file_names_not_server_paths(raw, shown):
     from course_planner.ui.state import public
 
     assert public(raw) == shown
+
+
+def test_the_workspace_flag_wins_over_the_environment(monkeypatch, tmp_path):
+    from course_planner.ui.state import workspace
+
+    monkeypatch.setattr("sys.argv", ["app.py", "--workspace", str(tmp_path / "flag")])
+    assert workspace().root == tmp_path / "flag"
+    monkeypatch.setattr("sys.argv", ["app.py", f"--workspace={tmp_path / 'eq'}"])
+    assert workspace().root == tmp_path / "eq"
+    monkeypatch.setattr("sys.argv", ["app.py"])
+    assert workspace().root == tmp_path / "workspace"  # COURSE_PLANNER_WORKSPACE (fixture)
+
+
+def test_duplicate_rename_and_delete_saved_scenarios(tmp_path):
+    at = app()
+    at.text_input(key=key(at, "save_name")).set_value("Eins")
+    at.button(key="save_as").click().run()
+    at.text_input(key="saved_new_name").set_value("Zwei")
+    at.button(key="duplicate_saved").click().run()
+    ws = tmp_path / "workspace"
+    assert sorted(p.name for p in ws.iterdir()) == ["Eins", "Zwei"]
+    at.selectbox(key="saved_choice").set_value("Eins")
+    at.text_input(key="saved_new_name").set_value("Drei")
+    at.button(key="rename_saved").click().run()
+    assert sorted(p.name for p in ws.iterdir()) == ["Drei", "Zwei"]
+    assert at.session_state.scenario_saved[0] == "Drei"  # the open one follows its name
+    at.selectbox(key="saved_choice").set_value("Drei")
+    at.checkbox(key="confirm_delete").check().run()
+    at.button(key="delete_saved").click().run()
+    assert sorted(p.name for p in ws.iterdir()) == ["Zwei"]
+    assert not errors(at)
+    assert at.session_state.scenario_saved is None  # back on the default template
+    assert at.session_state.scenario_file == "lippe-2026.yaml"

@@ -130,8 +130,11 @@ def test_plan_and_map_in_a_real_browser(server, tmp_path):
 
 
 def _yaml_editor(page):
-    page.get_by_text("Szenario als YAML bearbeiten").click()
-    return _one(page, "YAML")
+    """The YAML editor, its expander opened (a rerun may draw it closed again)."""
+    box = _one(page, "YAML")
+    if not box.is_visible():
+        page.get_by_text("Szenario als YAML bearbeiten").click()
+    return box
 
 
 def _load(page, name: str, title: str) -> None:
@@ -195,7 +198,7 @@ def test_state_flows_in_a_real_browser(server, workspace):
         _one(page, "Beginn (HH:MM)").fill("09:00")
         _submit_form(page)
         page.wait_for_timeout(500)
-        box = _one(page, "YAML")
+        box = _yaml_editor(page)
         expect(box).to_have_value(re.compile(r"start: '?09:00"))
         text = box.input_value().replace(vpe["name"], "Keltern mit Änderungen")
         box.fill(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -14,10 +15,12 @@ from course_planner.ui.state import (
     current_scenario,
     guarded,
     header,
+    lkey,
     plan,
     public,
     shipped_scenarios,
     t,
+    words,
     workspace,
 )
 
@@ -28,11 +31,12 @@ CURRENT = "current"
 SAVED, SHIPPED = "saved:", "shipped:"
 
 
-def _label(choice: str) -> str:
+def _label(choice: str, tr=None) -> str:
+    tr = tr or t
     if choice == CURRENT:
-        return t("active_scenario")
+        return tr("active_scenario")
     kind, name = choice.split(":", 1)
-    return f"{name} ({t('tab_saved') if kind + ':' == SAVED else t('tab_shipped')})"
+    return f"{name} ({tr('tab_saved') if kind + ':' == SAVED else tr('tab_shipped')})"
 
 
 def kpi_row(k: Kpis) -> dict[str, str]:
@@ -80,7 +84,8 @@ def main() -> None:
                             default=[SHIPPED + n for n in (
                                 "lippe-2026.yaml", "lippe-2026-strict-rotation.yaml")
                                 if SHIPPED + n in names],
-                            format_func=_label, key="compare_pick")
+                            format_func=partial(_label, tr=words("")),
+                            key=lkey("compare_pick"))
     if len(picked) < 2:
         st.info(t("pick_two"))
         return

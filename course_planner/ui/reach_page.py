@@ -4,6 +4,7 @@ all course dates; what would help; the journeys leg by leg."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pandas as pd
 import pydeck as pdk
@@ -16,21 +17,23 @@ from course_planner.ui.state import (
     current_scenario,
     guarded,
     header,
+    lkey,
     reach,
     reason_text,
     report_table,
     study,
     t,
     unreachable_help,
+    words,
 )
 
 GREEN, RED, BLUE = [34, 139, 34, 200], [200, 30, 30, 200], [30, 80, 200, 230]
 
 
-def day_label(iso: str) -> str:
+def day_label(iso: str, weekday=None) -> str:
     d = dt.date.fromisoformat(iso)
     wd = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d.weekday()]
-    return f"{t('wd_' + wd)}, {d:%d.%m.%Y}"
+    return f"{(weekday or words('wd_'))(wd)}, {d:%d.%m.%Y}"
 
 
 def place_map(places: pd.DataFrame, rooms: pd.DataFrame) -> pdk.Deck:
@@ -98,7 +101,7 @@ def unreachable_table(rows: pd.DataFrame) -> pd.DataFrame:
         t("col_arrive_home"): bad["arrive_home"],
         t("col_return_min"): bad["return_min"],
     })
-    return out.astype(object).where(out.notna(), "–")
+    return out.astype(object).where(out.notna(), "–").astype(str)
 
 
 def summary_text(s) -> str:
@@ -121,7 +124,8 @@ def main() -> None:
         return
     c1, c2 = st.columns(2)
     room = c1.selectbox(t("room"), list(s.network.site_names), key="reach_room")
-    date = c2.selectbox(t("date"), dates, key="reach_date", format_func=day_label)
+    date = c2.selectbox(t("date"), dates, key=lkey("reach_date"),
+                        format_func=partial(day_label, weekday=words("wd_")))
     st.caption(t("only_course_dates").format(n=len(dates)))
     course = scenario.course
     duration = course.end_s - course.start_s

@@ -10,7 +10,7 @@ import streamlit as st
 
 from course_planner.errors import NoPlanError
 from course_planner.rotation.plan import Plan
-from course_planner.ui.state import current_scenario, guarded, header, plan, t
+from course_planner.ui.state import current_scenario, guarded, header, plan, public, t
 
 PALETTE = ["#cfe8cf", "#cfdff5", "#f5e3c8", "#ead0f0", "#f6d0d0", "#d9f0ee"]
 
@@ -121,7 +121,7 @@ def main() -> None:
         st.error(f"**{t('no_plan')}**")
         for rule in exc.rules:
             st.markdown(f"- „{rule}“")
-        st.caption(str(exc))
+        st.caption(public(str(exc)))
         return
     show(p)
 

@@ -31,6 +31,7 @@ from course_planner.ui.state import (
     upload_dir,
     upload_root,
     wkey,
+    words,
     workspace,
 )
 from course_planner.workspace import SCENARIO_FILE, bundle, safe_name, unpack_bundle
@@ -102,8 +103,10 @@ def open_saved() -> None:
     confirm = st.checkbox(t("confirm_delete").format(name=choice), key="confirm_delete")
     if st.button(t("delete"), key="delete_saved", disabled=not confirm):
         ws.delete(choice)
-        if active == choice:
-            st.session_state.scenario_saved = None
+        if active == choice:  # its files are gone: back to the default template
+            from course_planner.ui.state import DEFAULT
+
+            set_data(scenario_data(SCENARIOS / DEFAULT), SCENARIOS, DEFAULT)
         st.rerun()
 
 
@@ -234,7 +237,7 @@ def edit(data: dict) -> None:
         field_error("course.start_date")
         field_error("course.end_date")
         v["weekdays"] = st.multiselect(t("weekdays"), list(WEEKDAYS), default=shown["weekdays"],
-                                       format_func=lambda d: t(f"wd_{d}"),
+                                       format_func=words("wd_"),
                                        key=wkey("f_weekdays"))
         field_error("course.weekdays")
         c3, c4 = st.columns(2)
@@ -265,7 +268,7 @@ def edit(data: dict) -> None:
         options = ["participants", "equal"]
         v["target"] = c6.radio(t("target"), options,
                                index=options.index(shown["target"]) if shown["target"]
-                               else 0, format_func=lambda o: t(f"target_{o}"),
+                               else 0, format_func=words("target_"),
                                key=wkey("f_target"))
         c7, c8, c9 = st.columns(3)
         v["share"] = c7.number_input(t("w_share"), min_value=0.0, value=shown["share"],
@@ -338,11 +341,12 @@ def _sites(data: dict, edited: pd.DataFrame) -> list[dict]:
 
 
 def advanced(data: dict) -> None:
-    with st.expander(t("advanced_yaml")):
+    with st.expander(t("advanced_yaml"), expanded=bool(st.session_state.get("yaml_open"))):
         st.caption(t("yaml_note"))
         text_value = st.text_area("YAML", value=scenario_yaml(data), height=400,
                                   key=wkey("f_yaml"))
         if st.button(t("apply"), key="apply_yaml"):
+            st.session_state.yaml_open = True  # stay open after the rerun
             try:
                 new = yaml.safe_load(text_value)
             except yaml.YAMLError as exc:

@@ -27,7 +27,7 @@ def main() -> None:
     with st.status(t("siting_running"), expanded=False) as status:
         choice, cand, times, starts, report = siting(scenario, int(p))
         status.update(label=t("optimal") if choice.optimal else
-                      f"{t('not_optimal')} (gap {choice.gap:.1%})", state="complete")
+                      f"{t('not_optimal')} ({t('gap')} {choice.gap:.1%})", state="complete")
     unit = t("participants") if choice.real_counts else t("places_unit")
     st.success(f"{', '.join(choice.sites)}: {choice.covered} / {choice.total} {unit}")
     rooms = cand.sites[["name", "lat", "lon"]].copy()

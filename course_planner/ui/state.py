@@ -57,6 +57,12 @@ def t(key: str) -> str:
     return text(key, st.session_state.get("lang", "de"))
 
 
+def words(prefix: str) -> Callable[[object], str]:
+    """A format function for codes (``wd_`` + ``mon`` …) in the language of this run."""
+    lang = st.session_state.get("lang", "de")
+    return lambda code: text(f"{prefix}{code}", lang)
+
+
 def shipped_scenarios() -> list[str]:
     return sorted(p.name for p in SCENARIOS.glob("*.yaml"))
 
@@ -105,8 +111,15 @@ def revision() -> int:
 
 
 def wkey(name: str) -> str:
-    """A widget key that is new for every revision of the active scenario."""
-    return f"{name}_{revision()}"
+    """A widget key that is new for every revision of the active scenario (and language:
+    options shown in words change with it)."""
+    return f"{name}_{revision()}{lkey('')}"
+
+
+def lkey(name: str) -> str:
+    """A widget key per language, for widgets whose options are shown in words."""
+    lang = st.session_state.get("lang", "de")
+    return name if lang == "de" else f"{name}_{lang}"
 
 
 def set_data(data: dict, base: Path, label: str, saved: SavedScenario | None = None) -> None:
@@ -227,7 +240,7 @@ def report_table(report: pd.DataFrame) -> pd.DataFrame:
         t("col_by_room"): report["by_other_room"],
         t("col_help"): report["smallest_change"],
     })
-    return out.astype(object).where(out.notna(), "–").replace("", "–")
+    return out.astype(object).where(out.notna(), "–").astype(str).replace("", "–")
 
 
 

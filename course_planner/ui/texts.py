@@ -255,6 +255,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "print_unreachable": ("Druckansicht: nicht erreichbare Orte (HTML, A4)",
                           "Print view: places not reachable (HTML, A4)"),
     # --- siting
+    "gap": ("Abstand zur Schranke", "gap to the bound"),
     "siting_running": ("Wähle die Kursräume und den besten Kursbeginn …",
                        "Choosing the rooms and the best start time …"),
     "no_room_reachable": ("kein Raum erreichbar", "no room reachable"),
