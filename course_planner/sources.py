@@ -385,7 +385,7 @@ def open_source(path: str | Path, tables: Iterable[str], *, what: str = "GTFS fe
                            file=label, hint="Download the feed again, or give the unpacked "
                                             "folder.") from None
     try:
-        members = _check_archive(zf, wanted, label, limits)
+        members = check_archive(zf, wanted, label, limits)
     except BaseException:
         zf.close()
         raise
@@ -393,8 +393,11 @@ def open_source(path: str | Path, tables: Iterable[str], *, what: str = "GTFS fe
     return Source(path, f"{label}/{folder}" if folder else label, members, zf)
 
 
-def _check_archive(zf: zipfile.ZipFile, wanted: set[str], label: str,
-                   limits: ArchiveLimits) -> dict[str, Member]:
+def check_archive(zf: zipfile.ZipFile, wanted: set[str], label: str,
+                  limits: ArchiveLimits) -> dict[str, Member]:
+    """Check an open archive from its directory, before anything is unpacked: entry count,
+    unpacked size, member names (no traversal, no links), and for the ``wanted`` tables
+    encryption, compression method and compression ratio. Returns the wanted members."""
     infos = zf.infolist()
     if len(infos) > limits.max_members:
         raise ArchiveLimitError(

@@ -456,3 +456,20 @@ def test_frequencies_and_attributions_follow_their_trips(tmp_path):
     assert any(line.startswith("booking_rules.txt: GTFS-Flex") for line in report.left_out)
     assert list(member(out, "frequencies.txt")["trip_id"]) == ["T2"]
     assert list(member(out, "attributions.txt")["attribution_id"]) == ["a1", "a3"]
+
+
+@pytest.mark.parametrize(("extra", "words"), [
+    ({"../../evil.txt": "x"}, "evil.txt"),  # a member that would land outside the folder
+    ({"stop_times.txt": "trip_id,stop_id\n" + "a,b\n" * 1_000_000}, "ratio"),  # zip bomb
+])
+def test_the_clip_checks_the_archive_like_every_feed_read(tmp_path, extra, words):
+    from course_planner.errors import ArchiveError
+
+    src = tmp_path / "bad.zip"
+    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in {**FEED, **extra}.items():
+            zf.writestr(name, text)
+    out = tmp_path / "lippe.zip"
+    with pytest.raises(ArchiveError, match=words):
+        clip_feed(src, out, COUNTY)
+    assert not out.exists()

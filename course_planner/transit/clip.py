@@ -22,6 +22,7 @@ file that replaces ``out`` only when complete.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -29,7 +30,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -38,6 +39,7 @@ import numpy as np
 
 from course_planner.cache import cache_dir, feed_digest, write_text_atomic
 from course_planner.errors import ClipError, InputFileNotFoundError
+from course_planner.sources import ArchiveLimits, check_archive
 
 _DHID = re.compile(r"^[a-z]{2}:\d{5}(:|$)")
 _AGS = re.compile(r"^\d{5}$")
@@ -45,6 +47,7 @@ _BLOCK = 16 << 20  # bytes of CSV text per batch: bounded memory, few batches
 _KM_PER_DEG_LAT = 110.574
 _KM_PER_DEG_LON_EQUATOR = 111.320
 # the members we copy (filtered); everything else is left out with a reason
+STREAMING_FACTOR = 16  # the clip may stream 16 × the archive limit of a feed read whole
 _CLIPPED = ("agency", "stops", "routes", "trips", "stop_times", "calendar", "calendar_dates",
             "transfers", "shapes", "frequencies", "feed_info", "levels", "attributions")
 _WHY_DROPPED = {
@@ -165,8 +168,8 @@ class _Source:
             raise InputFileNotFoundError("the GTFS feed does not exist.", file=path,
                                          hint="Give the path of a GTFS zip file or folder.")
         if path.is_dir():
-            self.members = {p.name: p for p in path.iterdir()
-                            if p.is_file() and p.stat().st_size}
+            self.members: dict[str, str] = {p.name: str(p) for p in path.iterdir()
+                                            if p.is_file() and p.stat().st_size}
         else:
             try:
                 self._zip = zipfile.ZipFile(path)
@@ -174,6 +177,15 @@ class _Source:
                 raise ClipError("this is not a zip file (or the zip is broken).", file=path,
                                 hint="Download the feed again, or give the unpacked folder."
                                 ) from None
+            # the same checks as every feed read (names, links, encryption, zip bombs);
+            # the clip streams, so it may unpack more than a feed that is loaded whole
+            limits = ArchiveLimits.from_env()
+            try:
+                check_archive(self._zip, set(_CLIPPED), str(path), dataclasses.replace(
+                    limits, max_unzipped_mb=limits.max_unzipped_mb * STREAMING_FACTOR))
+            except BaseException:
+                self._zip.close()
+                raise
             # members may sit in a folder inside the zip; GTFS names are unique
             self.members = {Path(i.filename).name: i.filename for i in self._zip.infolist()
                             if not i.is_dir() and i.file_size}
@@ -413,6 +425,7 @@ def _area_stop_ids(stops: Any, area: ClipArea, label: str) -> Any:
     elif area.bbox is not None:
         lat0 = (area.bbox[1] + area.bbox[3]) / 2
     else:
+        assert area.polygon is not None  # a ClipArea has a county, a box or a polygon
         geometry = _read_polygon(Path(area.polygon))
         lat0 = (geometry.bounds[1] + geometry.bounds[3]) / 2
 
@@ -613,7 +626,7 @@ def _write_clip(src: _Source, sink: _Sink, stops: Any, kept_trips: Any, area: Cl
                      for name in sorted(src.members)
                      if Path(name).stem not in _CLIPPED or not name.endswith(".txt"))
     first, last = _date_range(dates)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if "levels" in {Path(n).stem for n in src.members}:
         notes = ("levels.txt is copied whole (it is only a lookup table).",)
     return ClipReport(source=src.path, out=sink.out, area=area.describe(),
@@ -655,7 +668,7 @@ def _write_table(sink: _Sink, table: str, data: Any, rows_in: int) -> FileCount:
     return FileCount(f"{table}.txt", rows_in, data.num_rows)
 
 
-def _date_range(values: list[str | None]) -> tuple[dt.date | None, dt.date | None]:
+def _date_range(values: Sequence[str | None]) -> tuple[dt.date | None, dt.date | None]:
     days = []
     for value in values:
         try:
@@ -686,10 +699,10 @@ def cached_clip(source: str | Path, area: ClipArea) -> Path:
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
     """'8.5,51.7,9.4,52.2' -> (min_lon, min_lat, max_lon, max_lat)."""
     try:
-        values = tuple(float(v) for v in text.split(","))
+        values = [float(v) for v in text.split(",")]
     except ValueError:
-        values = ()
+        values = []
     if len(values) != 4:
         raise ClipError(f"'{text}' is not a box.", field="bbox",
                         hint="Write min_lon,min_lat,max_lon,max_lat, e.g. 8.5,51.7,9.4,52.2.")
-    return values  # type: ignore[return-value]
+    return values[0], values[1], values[2], values[3]
