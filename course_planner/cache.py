@@ -55,7 +55,7 @@ def feed_digest(path: str | Path) -> str:
         if path.is_dir():
             digest.update(p.name.encode() + b"\0")
         with open(p, "rb") as fh:
-            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+            while chunk := fh.read(1 << 20):
                 digest.update(chunk)
     value = digest.hexdigest()
     with contextlib.suppress(OSError):  # a read-only cache only costs the next call the

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import holidays as holidays_lib
 import pandas as pd
@@ -77,7 +78,8 @@ def term_sessions(course: Course, source: str | Path | None = None
     """
     closed = closed_days(course)
     slots = course.slot_times
-    rows, skipped = [], []
+    rows: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
     ue_done = 0
     for day in course_dates(course):
         if course.ue_total is not None and ue_done >= course.ue_total:

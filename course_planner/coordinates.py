@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import Enum
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 #: a generous box around Europe (decimal degrees)
 EUROPE = {"min_lat": 34.0, "max_lat": 72.0, "min_lon": -25.0, "max_lon": 45.0}
@@ -28,12 +29,12 @@ class CoordinateProblem(Enum):
         return self is not CoordinateProblem.OUTSIDE_EUROPE
 
 
-def _in_europe(lat, lon):
+def _in_europe(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return ((lat >= EUROPE["min_lat"]) & (lat <= EUROPE["max_lat"])
             & (lon >= EUROPE["min_lon"]) & (lon <= EUROPE["max_lon"]))
 
 
-def coordinate_problems(lat, lon) -> np.ndarray:
+def coordinate_problems(lat: ArrayLike, lon: ArrayLike) -> np.ndarray:
     """One :class:`CoordinateProblem` or None per coordinate (arrays or scalars; missing
     values are not judged)."""
     lat = np.atleast_1d(np.asarray(lat, dtype=float))

@@ -8,6 +8,7 @@ so callers that only know the builtins still catch it. The CLI and the app print
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class CoursePlannerError(Exception):
@@ -70,7 +71,7 @@ class InputFileNotFoundError(CoursePlannerError, FileNotFoundError):
 class NoPlanError(CoursePlannerError, ValueError):
     """No rotation satisfies the hard rules; ``rules`` names those in conflict."""
 
-    def __init__(self, problem: str, *, rules: tuple[str, ...] = (), **kwargs) -> None:
+    def __init__(self, problem: str, *, rules: tuple[str, ...] = (), **kwargs: Any) -> None:
         self.rules = rules
         super().__init__(problem, **kwargs)
 

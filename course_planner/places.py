@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -12,6 +13,9 @@ from course_planner.coordinates import coordinate_problem
 from course_planner.errors import PlacesError
 from course_planner.logs import get_logger
 from course_planner.sources import check_delimiter, first_line, read_text, safe_path
+
+if TYPE_CHECKING:
+    from course_planner.scenario import Area
 
 log = get_logger(__name__)
 
@@ -132,7 +136,7 @@ def _with_participants(places: pd.DataFrame, counts: dict[str, int], label: str)
     return places
 
 
-def stops_as_places(stations: pd.DataFrame, area=None) -> pd.DataFrame:
+def stops_as_places(stations: pd.DataFrame, area: Area | None = None) -> pd.DataFrame:
     """Every station of a feed as an origin place (one row per parent station or lone stop).
 
     ``stations`` has ``station_id, station_name, lat, lon`` (see ``Feed.stations``).

@@ -7,7 +7,7 @@ import difflib
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -24,6 +24,9 @@ from course_planner.coordinates import coordinate_problem
 from course_planner.errors import InputFileNotFoundError, ScenarioError
 from course_planner.sources import ArchiveLimits, read_text, safe_path
 from course_planner.transit.booking import BookingRule, BookingType
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_STOPS = "all_stops"
@@ -531,7 +534,8 @@ class OnDemandService(_Strict):
     def windows_on(self, day: dt.date) -> list[tuple[int, int]]:
         """(start, end) in seconds of the service's hours on ``day``."""
         out = []
-        for window in self.hours.get(WEEKDAYS[day.weekday()], []):
+        hours: dict[str, list[str]] = {str(k): v for k, v in self.hours.items()}
+        for window in hours.get(WEEKDAYS[day.weekday()], []):
             start, _, end = window.partition("-")
             out.append((clock_to_seconds(start), clock_to_seconds(end)))
         return out
@@ -673,7 +677,7 @@ def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(getattr(current, "model_fields", {}))
 
 
-def _describe(err: dict[str, Any]) -> tuple[str, str | None]:
+def _describe(err: ErrorDetails) -> tuple[str, str | None]:
     loc = tuple(err["loc"])
     if err["type"] == "extra_forbidden":
         known = [f for f in _known_fields(Scenario, loc)
@@ -754,6 +758,7 @@ def _clipped(scenario: Scenario, label: str) -> Scenario:
     from course_planner.transit.clip import ClipArea, cached_clip
 
     clip = scenario.feed_clip
+    assert clip is not None
     try:
         area = ClipArea(county=clip.county, bbox=clip.bbox, polygon=clip.polygon,
                         buffer_km=clip.buffer_km)

@@ -128,7 +128,8 @@ class Feed:
 
     def check_dates(self, dates: list[dt.date]) -> None:
         """Raise :class:`FeedError` when a date lies outside the feed's validity."""
-        outside = [d for d in dates if not (self.first_date <= d <= self.last_date)]
+        first, last = self.first_date or dt.date.max, self.last_date or dt.date.min
+        outside = [d for d in dates if not (first <= d <= last)]
         if outside:
             more = f" and {len(outside) - 1} more" if len(outside) > 1 else ""
             raise FeedError(

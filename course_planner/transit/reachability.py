@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -19,11 +22,14 @@ from course_planner.transit.router import (
     Journey,
     LeaveAtResult,
     Network,
+    ScanResult,
     earliest_arrivals,
     latest_departures,
 )
 from course_planner.transit.timetable import Timetable, service_signature, timetable_for
 from course_planner.transit.walking import build_walks
+
+ScanT = TypeVar("ScanT", bound=ScanResult)
 
 REACH_COLUMNS = [
     "place", "site", "date", "depart_home", "arrive_site", "outbound_min",
@@ -182,9 +188,9 @@ def reachability_table(study: Study, start_s: int | None = None, end_s: int | No
         short = {"in": False, "out": False}
         for b, date in enumerate(first_date):
             service[b, 0] = study.timetable(date).has_service
-            inbound = _within(lambda nb, k=k, d=date: study.arrive_by(k, d, arrive_by, nb),
+            inbound = _within(partial(study.arrive_by, k, date, arrive_by),
                               start - limit, -math.inf, has_stop, short, "in")
-            outbound = _within(lambda na, k=k, d=date: study.leave_at(k, d, leave_at, na),
+            outbound = _within(partial(study.leave_at, k, date, leave_at),
                                end + limit, math.inf, has_stop, short, "out")
             depart[k, b], arrive_site[k, b] = inbound.place_depart, inbound.place_arrive_site
             rides_out[k, b] = inbound.place_rides
@@ -230,8 +236,8 @@ def reachability_table(study: Study, start_s: int | None = None, end_s: int | No
     return table[REACH_COLUMNS]
 
 
-def _within(scan, horizon: float, unbounded: float, has_stop: np.ndarray,
-            short: dict[str, bool], direction: str):
+def _within(scan: Callable[[float], ScanT], horizon: float, unbounded: float,
+            has_stop: np.ndarray, short: dict[str, bool], direction: str) -> ScanT:
     """The scan within the travel limit's horizon; the whole day only where a place with a
     stop has no journey inside it (to tell "too long" from "none at all"), or at once when
     ``short[direction]`` says the horizon fell short before."""

@@ -7,17 +7,19 @@ Distance limits apply to the straight-line distance and are inclusive.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from course_planner.scenario import Travel
 
 EARTH_RADIUS_M = 6_371_008.8
 
 
-def haversine_m(lat1, lon1, lat2, lon2):
+def haversine_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> Any:
     """Great-circle distance in metres (numpy-friendly)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dphi = p2 - p1
@@ -26,7 +28,8 @@ def haversine_m(lat1, lon1, lat2, lon2):
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
-def pairs_within(lat_a, lon_a, lat_b, lon_b, radius_m: float) -> pd.DataFrame:
+def pairs_within(lat_a: ArrayLike, lon_a: ArrayLike, lat_b: ArrayLike, lon_b: ArrayLike,
+                 radius_m: float) -> pd.DataFrame:
     """All pairs (a, b) with distance ≤ radius_m, as columns ``a, b, dist_m`` (sorted).
 
     A grid of cells at least ``radius_m`` wide keeps this linear in the number of points,
@@ -45,7 +48,7 @@ def pairs_within(lat_a, lon_a, lat_b, lon_b, radius_m: float) -> pd.DataFrame:
     ky = 110_574.0
     cell = max(radius_m, 1.0) * 1.01
 
-    def cells(lat, lon):
+    def cells(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x = np.floor(lon * kx / cell).astype(np.int64)
         return x, np.floor(lat * ky / cell).astype(np.int64)
 
