@@ -319,6 +319,19 @@ class Area(_Strict):
         )
 
 
+class Contact(_Strict):
+    """Who participants call and where they join online; printed on handouts and calendars.
+
+    ``booking_phone``: the on-demand bus (Rufbus, AST) to book where no bus runs;
+    ``online_link``: the video session (also carried by the handout's QR code)."""
+
+    organiser: str | None = None
+    organiser_phone: str | None = None
+    organiser_email: str | None = None
+    booking_phone: str | None = None
+    online_link: str | None = None
+
+
 class Scenario(_Strict):
     """A validated scenario. Paths are absolute (resolved against the scenario file)."""
 
@@ -332,6 +345,7 @@ class Scenario(_Strict):
     course: Course
     travel: Travel = Travel()
     teacher: Teacher | None = None
+    contact: Contact = Contact()
     rotation: Rotation = Rotation()
     siting: Siting = Siting()
     source_file: Path | None = None

@@ -20,14 +20,22 @@ def neutralise(value):
     return value
 
 
-def german_csv(frame: pd.DataFrame) -> bytes:
-    """CSV for German Excel/LibreOffice: `;` separator, UTF-8 with BOM, decimal comma."""
+def guard_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with :func:`neutralise` applied to every text cell and header."""
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(neutralise)
     safe.columns = [neutralise(str(c)) for c in safe.columns]
-    return safe.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+    if safe.index.name is not None:
+        safe.index = safe.index.map(neutralise)
+        safe.index.name = neutralise(str(safe.index.name))
+    return safe
+
+
+def german_csv(frame: pd.DataFrame) -> bytes:
+    """CSV for German Excel/LibreOffice: `;` separator, UTF-8 with BOM, decimal comma."""
+    return guard_frame(frame).to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
 
 
 def xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
