@@ -464,3 +464,50 @@ def _contact(pdf: _Page) -> None:
         segno.make(qr_data, error="m").save(buffer, kind="png", scale=6, border=1)
         pdf.image(buffer, x=pdf.w - pdf.r_margin - size, y=top, w=size, h=size)
         pdf.set_y(max(pdf.get_y(), top + size + 1))
+
+
+def room_poster_pdf(plan: Plan | None, scenario, site: str) -> bytes:
+    """A poster for the room's door (German): the course dates and times, the days the
+    teacher is in the room, and the room's address."""
+    sessions = course_sessions(plan, scenario)
+    address = next((s.address for s in scenario.sites if s.name == site), None)
+    pdf = _Page("de", (f"{_('Kurs im Raum', 'de')} {site}", scenario.name),
+                f"{scenario.name} · {site} · {_('Seite', 'de')}")
+    pdf.set_title(f"{scenario.name} – {site}")
+    pdf.contact = scenario.contact  # type: ignore[attr-defined]
+    pdf.add_page()
+    pdf.german(24, bold=True)
+    pdf.multi_cell(0, 11, f"{_('Kurs im Raum', 'de')} {site}", new_x="LMARGIN", new_y="NEXT")
+    if address:
+        pdf.german(14)
+        pdf.multi_cell(0, 7, address, new_x="LMARGIN", new_y="NEXT")
+    has_teacher = plan is not None
+    if has_teacher:
+        y = pdf.get_y() + 2
+        _icon(pdf, "teacher", pdf.l_margin, y, 9)
+        pdf.set_xy(pdf.l_margin + 11, y + 1)
+        pdf.german(12, bold=True)
+        present = int((sessions["teacher_site"] == site).sum())
+        pdf.multi_cell(0, 6, f"{_('Lehrkraft vor Ort', 'de')}: {present} von "
+                       f"{len(sessions)} Terminen (●)", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(max(pdf.get_y(), y + 10))
+    pdf.ln(2)
+    head = FontFace(family="sans", emphasis="B", size_pt=11, fill_color=LIGHT)
+    pdf.german(12)
+    widths = (70, 40, 76) if has_teacher else (90, 96)
+    with pdf.table(col_widths=widths, line_height=6, text_align="LEFT", headings_style=head,
+                   repeat_headings=1, borders_layout="HORIZONTAL_LINES") as table:
+        row = table.row()
+        for key in ("Datum", "Zeit", "Lehrkraft")[:len(widths)]:
+            row.cell(_(key, "de"))
+        for rec in sessions.itertuples(index=False):
+            here = has_teacher and rec.teacher_site == site
+            bold = FontFace(emphasis="B" if here else "")
+            row = table.row()
+            row.cell(_fmt_date(rec.date, "de"), style=bold)
+            row.cell(f"{clock(rec.start_s)}–{clock(rec.end_s)}", style=bold)
+            if has_teacher:
+                row.cell(("● " + _("Lehrkraft vor Ort", "de")) if here else
+                         ("○ " + _("Lehrkraft per Video", "de")), style=bold)
+    _contact(pdf)
+    return bytes(pdf.output())

@@ -87,3 +87,21 @@ def grouped(days: list[DayConnection]) -> tuple[list[ConnectionGroup], list[dt.d
     ordered = sorted(groups.values(), key=lambda g: (-len(g), g[0].date))
     return [ConnectionGroup(tuple(d.date for d in g), g[0].there, g[0].back)
             for g in ordered], missing  # type: ignore[arg-type]
+
+
+def home_rooms(study: Study, table: pd.DataFrame) -> dict[str, str | None]:
+    """Every place's room for its handout and calendar: the room it reaches on the most
+    course dates (then the shorter way there, then the scenario's order of rooms), the same
+    rule as the rotation's assignment; None where no room is reachable on any date."""
+    order = {name: i for i, name in enumerate(study.network.site_names)}
+    summary = (table.assign(out=pd.to_numeric(table["outbound_min"], errors="coerce"))
+               .groupby(["place", "site"], sort=False)
+               .agg(dates=("reachable", "sum"), out=("out", "median")).reset_index())
+    summary["order"] = summary["site"].map(order)
+    best = (summary.sort_values(["place", "dates", "out", "order"],
+                                ascending=[True, False, True, True], na_position="last",
+                                kind="stable")
+            .drop_duplicates("place"))
+    chosen = {rec.place: (rec.site if rec.dates > 0 else None)
+              for rec in best.itertuples(index=False)}
+    return {place: chosen.get(place) for place in study.network.place_names}
