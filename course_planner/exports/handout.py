@@ -169,7 +169,7 @@ class _Page(FPDF):
              h: float | None = None, fill: bool = False, width: float | None = None) -> None:
         """German on the left half, the participant's language on the right; both wrap, and
         the next line starts below the taller half (never on top of it)."""
-        h = h or size * 0.5
+        h = h or size * (0.6 if self.lang in RTL else 0.5)  # Naskh sets taller lines
         half = self.half
         if width is not None:
             self.half = width / 2
@@ -181,7 +181,8 @@ class _Page(FPDF):
     def _pair(self, german: str, other: str, size: float, bold: bool, h: float,
               fill: bool) -> None:
         self.german(size, bold)
-        left = self.multi_cell(self.half - 2, h, german, dry_run=True, output="HEIGHT")
+        left = self.multi_cell(self.half - 2, h, german, dry_run=True, output="HEIGHT",
+                               align="L")
         self.other(size, bold)
         right = self.multi_cell(self.half - 2, h, other, dry_run=True, output="HEIGHT",
                                 align=self.other_align)
@@ -195,7 +196,7 @@ class _Page(FPDF):
                       style="F")
         self.german(size, bold)
         self.set_xy(self.l_margin, y)
-        self.multi_cell(self.half - 2, h, german)
+        self.multi_cell(self.half - 2, h, german, align="L")
         self.other(size, bold)
         self.set_xy(self.l_margin + self.half + 2, y)
         self.multi_cell(self.half - 2, h, other, align=self.other_align)
@@ -295,7 +296,8 @@ def _essentials(pdf: _Page, group: ConnectionGroup, label: tuple[str, str]) -> N
             pdf.multi_cell(width, 3.8, _(key, "de"), new_x="LEFT", new_y="NEXT")
             if pdf.lang != "de":
                 pdf.other(8)
-                pdf.multi_cell(width, 3.8, _(key, pdf.lang), new_x="LEFT", new_y="NEXT")
+                pdf.multi_cell(width, 4.6 if pdf.lang in RTL else 3.8, _(key, pdf.lang),
+                               new_x="LEFT", new_y="NEXT")
             pdf.german(15, bold=True)
             pdf.multi_cell(width, 7, value, new_x="LEFT", new_y="NEXT")
             bottom = max(bottom, pdf.get_y())
@@ -306,6 +308,7 @@ def _journey_table(pdf: _Page, journey: Journey, heading: str) -> None:
     lang = pdf.lang
     pdf.pair(_(heading, "de"), _(heading, lang), size=10, bold=True)
     head_de = FontFace(family="sans", emphasis="B", size_pt=8, fill_color=LIGHT)
+    pdf.german(9)
     with pdf.table(col_widths=(56, 18, 56, 18, 38), text_align="LEFT", line_height=4.4,
                    first_row_as_headings=True, headings_style=head_de,
                    repeat_headings=1, borders_layout="SINGLE_TOP_LINE") as table:
@@ -404,7 +407,7 @@ def _dates_table(pdf: _Page, sessions, site: str | None) -> None:
     head = FontFace(family="sans", emphasis="B", size_pt=8, fill_color=LIGHT)
     widths = (40, 46, 26, 74) if has_teacher else (60, 66, 60)
     pdf.german(9)
-    with pdf.table(col_widths=widths, line_height=4.0, text_align="LEFT",
+    with pdf.table(col_widths=widths, line_height=4.2, text_align="LEFT", padding=0.6,
                    headings_style=head, repeat_headings=1,
                    borders_layout="HORIZONTAL_LINES") as table:
         row = table.row()
