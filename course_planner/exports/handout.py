@@ -79,7 +79,8 @@ def font_file(name: str) -> Path:
 def _printable() -> frozenset[int]:
     chars: set[int] = set()
     for name in ("sans", "arab", "sym"):
-        chars |= set(TTFont(str(font_file(name)), lazy=True).getBestCmap())
+        with TTFont(str(font_file(name)), lazy=True) as font:
+            chars |= set(font.getBestCmap())
     return frozenset(chars)
 
 
