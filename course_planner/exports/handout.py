@@ -310,7 +310,7 @@ def _journey_table(pdf: _Page, journey: Journey, heading: str) -> None:
     pdf.pair(_(heading, "de"), _(heading, lang), size=10, bold=True)
     head_de = FontFace(family="sans", emphasis="B", size_pt=8, fill_color=LIGHT)
     pdf.german(9)
-    with pdf.table(col_widths=(56, 18, 56, 18, 38), text_align="LEFT", line_height=4.4,
+    with pdf.table(col_widths=(52, 24, 52, 24, 34), text_align="LEFT", line_height=4.4,
                    first_row_as_headings=True, headings_style=head_de,
                    repeat_headings=1, borders_layout="SINGLE_TOP_LINE") as table:
         head = table.row()
@@ -351,7 +351,9 @@ def handout_pdf(plan: Plan | None, study: Study, place: str, site: str | None, l
         pdf.ln(2)
         pdf.translated("Von Ihrem Wohnort erreicht man keinen Kursraum mit Bus und Bahn.",
                        size=13, bold=True)
-        groups, missing = [], all_dates
+        groups, missing = [], []
+        pdf.heading("Ohne Verbindung")
+        _instead(pdf)
     else:
         address = next((s.address for s in scenario.sites if s.name == site), None)
         where = f"{site}, {address}" if address else site
@@ -392,9 +394,14 @@ def _instead(pdf: _Page) -> None:
     pdf.translated("Bitte nehmen Sie dann online teil.", bold=True)
     if contact.booking_phone:
         pdf.translated("Oder bestellen Sie den Rufbus (AST): Telefon {phone}",
-                       phone=contact.booking_phone)
+                       phone=_unbroken(contact.booking_phone))
     else:
         pdf.translated("Oder fragen Sie nach einem Rufbus (AST) in Ihrem Ort.")
+
+
+def _unbroken(phone: str) -> str:
+    """A phone number that never wraps inside (no-break spaces)."""
+    return phone.replace(" ", "\u00a0")
 
 
 def pdf_contact(pdf: _Page):
@@ -431,8 +438,9 @@ def _dates_table(pdf: _Page, sessions, site: str | None) -> None:
                 row.cell(f"{mark}{_(key, 'de')}\n{_(key, lang)}",
                          style=FontFace(emphasis="B" if here else "",
                                         family=pdf.other_family if lang in RTL else "sans"))
-    pdf.translated("● = Lehrkraft vor Ort im Kursraum; ○ = Lehrkraft per Video, Sie kommen "
-                   "trotzdem in den Kursraum.", size=8)
+    if has_teacher:
+        pdf.translated("● = Lehrkraft vor Ort im Kursraum; ○ = Lehrkraft per Video, Sie "
+                       "kommen trotzdem in den Kursraum.", size=8)
 
 
 def _contact(pdf: _Page) -> None:
@@ -441,11 +449,11 @@ def _contact(pdf: _Page) -> None:
     if contact.organiser:
         lines.append(("Veranstalter", contact.organiser))
     if contact.organiser_phone:
-        lines.append(("Telefon", contact.organiser_phone))
+        lines.append(("Telefon", _unbroken(contact.organiser_phone)))
     if contact.organiser_email:
         lines.append(("E-Mail", contact.organiser_email))
     if contact.booking_phone:
-        lines.append(("Rufbus (AST)", contact.booking_phone))
+        lines.append(("Rufbus (AST)", _unbroken(contact.booking_phone)))
     if contact.online_link:
         lines.append(("Online teilnehmen", contact.online_link))
     if not lines:
