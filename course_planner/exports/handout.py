@@ -89,6 +89,12 @@ def unprintable(name: str) -> str:
     return "".join(sorted({c for c in name if not c.isspace() and ord(c) not in _printable()}))
 
 
+def needs_shaping(text: str) -> bool:
+    """Text in a script that HarfBuzz must shape (Arabic, Hebrew, Indic, …): anything beyond
+    Latin, Greek and Cyrillic, punctuation and symbols excepted."""
+    return any(0x0590 <= ord(c) <= 0x1FFF or 0xFB1D <= ord(c) <= 0xFEFF for c in text)
+
+
 def _fmt_date(day: dt.date, lang: str, pattern: str = "EEE d. MMM y") -> str:
     return format_date(day, pattern if lang == "de" else "EEE d MMM y", locale=lang)
 
@@ -122,9 +128,18 @@ class _Page(FPDF):
         self.add_font("arab", style="B", fname=str(font_file("arab-bold")))
         self.add_font("sym", fname=str(font_file("sym")))
         self.set_fallback_fonts(["sans", "arab", "sym"], exact_match=False)
-        self.set_text_shaping(True)
+        self._shaping: bool | None = None
+        self.shape(lang in RTL)
         self.alias_nb_pages()
         self.half = (self.w - self.l_margin - self.r_margin) / 2
+
+    def shape(self, on: bool) -> None:
+        """HarfBuzz shaping, needed for Arabic script only: on for Arabic and Farsi handouts
+        and for text in a script that needs it; off otherwise (it is the slow part)."""
+        on = on or self.lang in RTL
+        if on != self._shaping:
+            self.set_text_shaping(on)
+            self._shaping = on
 
     # fonts: German in Noto Sans, the other language in its own script; each falls back
     def german(self, size: float = 10, bold: bool = False) -> None:
@@ -175,9 +190,11 @@ class _Page(FPDF):
         if width is not None:
             self.half = width / 2
         try:
+            self.shape(needs_shaping(german) or needs_shaping(other))
             self._pair(german, other, size, bold, h, fill)
         finally:
             self.half = half
+            self.shape(False)
 
     def _pair(self, german: str, other: str, size: float, bold: bool, h: float,
               fill: bool) -> None:
@@ -300,7 +317,9 @@ def _essentials(pdf: _Page, group: ConnectionGroup, label: tuple[str, str]) -> N
                 pdf.multi_cell(width, 4.6 if pdf.lang in RTL else 3.8, _(key, pdf.lang),
                                new_x="LEFT", new_y="NEXT")
             pdf.german(15, bold=True)
+            pdf.shape(needs_shaping(value))
             pdf.multi_cell(width, 7, value, new_x="LEFT", new_y="NEXT")
+            pdf.shape(False)
             bottom = max(bottom, pdf.get_y())
         pdf.set_xy(pdf.l_margin, bottom + 1)
 
@@ -310,6 +329,8 @@ def _journey_table(pdf: _Page, journey: Journey, heading: str) -> None:
     pdf.pair(_(heading, "de"), _(heading, lang), size=10, bold=True)
     head_de = FontFace(family="sans", emphasis="B", size_pt=8, fill_color=LIGHT)
     pdf.german(9)
+    pdf.shape(any(needs_shaping(f"{leg.from_name} {leg.to_name} {leg.headsign or ''}")
+                  for leg in journey.legs))
     with pdf.table(col_widths=(52, 24, 52, 24, 34), text_align="LEFT", line_height=4.4,
                    first_row_as_headings=True, headings_style=head_de,
                    repeat_headings=1, borders_layout="SINGLE_TOP_LINE") as table:
@@ -326,6 +347,7 @@ def _journey_table(pdf: _Page, journey: Journey, heading: str) -> None:
             row.cell(clock(leg.arrive, up=True), style=FontFace(emphasis="B"))
             row.cell(_("zu Fuß", "de") if is_walk(leg) else
                      f"{leg.route or ''} » {leg.headsign or ''}")
+    pdf.shape(False)
 
 
 def handout_pdf(plan: Plan | None, study: Study, place: str, site: str | None, lang: str,
