@@ -44,10 +44,11 @@ def _reach(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     plan = solve_rotation(scenario)
-    write_csv_atomic(plan.table(), args.out)
     kpis = plan.kpis()
+    kpi_text = json.dumps(kpis, ensure_ascii=False, indent=2)  # fails before anything is written
+    write_csv_atomic(plan.table(), args.out)
     if args.kpis:
-        write_atomic(args.kpis, lambda fh: json.dump(kpis, fh, ensure_ascii=False, indent=2))
+        write_atomic(args.kpis, None, binary=kpi_text.encode("utf-8"))
     quality = "proven optimal" if plan.optimal else "best found within the time limit"
     print(f"{scenario.name}: {kpis['sessions']} sessions ({kpis['ue']} UE, "
           f"{kpis['first_session']} … {kpis['last_session']}), plan {quality} -> {args.out}")
