@@ -164,10 +164,11 @@ class _Page(FPDF):
         self.set_text_color(*GREY)
         self.german(9, bold=True)
         y = self.get_y()
-        self.multi_cell(self.half, 5, self.title_pair[0], new_x="RIGHT", new_y="TOP")
+        self.multi_cell(self.half - 2, 4.5, self.title_pair[0], align="L", new_x="RIGHT",
+                        new_y="TOP")
         self.other(9, bold=True)
         self.set_xy(self.l_margin + self.half, y)
-        self.multi_cell(self.half, 5, self.title_pair[1], align="R", new_x="LMARGIN",
+        self.multi_cell(self.half, 4.5, self.title_pair[1], align="R", new_x="LMARGIN",
                         new_y="NEXT")
         self.set_draw_color(*GREY)
         self.line(self.l_margin, 19, self.w - self.r_margin, 19)
