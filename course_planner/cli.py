@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,14 +13,11 @@ import pandas as pd
 from course_planner.errors import (
     CoursePlannerError,
     NoPlanError,
-    NoTeacherError,
-    ScenarioError,
     UsageError,
 )
-from course_planner.exports import slug
-from course_planner.exports.handout import LANGUAGES, handout_pdf
-from course_planner.exports.ics import room_calendar, village_calendar
-from course_planner.exports.tables import german_csv, xlsx
+from course_planner.exports.bundle import export_bundle, participants
+from course_planner.exports.files import write_atomic, write_csv_atomic
+from course_planner.exports.handout import LANGUAGES
 from course_planner.logs import setup_cli_logging
 from course_planner.rotation.plan import solve_rotation
 from course_planner.scenario import load_scenario
@@ -35,30 +30,6 @@ from course_planner.siting import (
 )
 from course_planner.sources import read_text
 from course_planner.transit.reachability import clock, prepare, reachability_table
-
-
-def write_atomic(path: str | Path, write, binary: bytes | None = None) -> Path:
-    """Write a file through ``write(fh)`` (text) or as ``binary`` bytes, so that a crash
-    never leaves a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        if binary is not None:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(binary)
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
-    return write_atomic(path, lambda fh: frame.to_csv(fh, index=False))
 
 
 def _reach(args: argparse.Namespace) -> int:
@@ -79,11 +50,11 @@ def _reach(args: argparse.Namespace) -> int:
 def _plan(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     plan = solve_rotation(scenario)
-    write_csv_atomic(plan.table(), args.out)
     kpis = plan.kpis()
+    kpi_text = json.dumps(kpis.as_dict(), ensure_ascii=False, indent=2)  # before any writing
+    write_csv_atomic(plan.table(), args.out)
     if args.kpis:
-        write_atomic(args.kpis, lambda fh: json.dump(kpis.as_dict(), fh, ensure_ascii=False,
-                                                     indent=2))
+        write_atomic(args.kpis, None, binary=kpi_text.encode("utf-8"))
     quality = "proven optimal" if plan.optimal else "best found within the time limit"
     print(f"{scenario.name}: {kpis.sessions} sessions ({kpis.ue} UE, "
           f"{kpis.first_session} … {kpis.last_session}), plan {quality} -> {args.out}")
@@ -109,7 +80,7 @@ def _compare(args: argparse.Namespace) -> int:
     table.index.name = "kpi"
     print(table.to_string())
     if args.out:
-        write_atomic(args.out, lambda fh: table.to_csv(fh))
+        write_csv_atomic(table, args.out, index=True)
     return 0
 
 
@@ -160,58 +131,13 @@ def _write_report(report: pd.DataFrame, path: str) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
-    if scenario.teacher is None and {"ics", "handouts"} & set(args.what.split(",")):
-        raise NoTeacherError(file=args.scenario)
-    study = prepare(scenario)
-    out = Path(args.out)
-    written = []
-    what = set(args.what.split(","))
-    unknown = what - {"ics", "tables", "handouts"}
-    if unknown:
-        raise ScenarioError(f"--what: unknown export(s) {', '.join(sorted(unknown))}.",
-                            hint="Use handouts, ics, tables, or several with commas.")
-    table = reachability_table(study)
-    plan = solve_rotation(scenario, study) if scenario.teacher else None
-    if "tables" in what:
-        sheets = {"Erreichbarkeit": table, "Nicht erreichbar": table[~table["reachable"]]}
-        if plan is not None:
-            sheets = {"Plan": plan.table(), **sheets}
-        written.append(write_atomic(out / "tabellen.xlsx", None, binary=xlsx(sheets)))
-        for name, frame in sheets.items():
-            written.append(write_atomic(out / f"{slug(name)}.csv", None,
-                                        binary=german_csv(frame)))
-    if "ics" in what:
-        if plan is None:
-            raise ScenarioError("calendar files need a plan: the scenario has no teacher.",
-                                field="teacher")
-        for site in plan.sites:
-            written.append(write_atomic(out / "ics" / f"raum-{slug(site)}.ics", None,
-                                        binary=room_calendar(plan, site)))
-        assignment = plan.inp.assignment
-        for rec in assignment.itertuples(index=False):
-            if isinstance(rec.site, str) and rec.site:
-                written.append(write_atomic(
-                    out / "ics" / f"ort-{slug(rec.place)}.ics", None,
-                    binary=village_calendar(plan, study, rec.place, rec.site)))
-    if "handouts" in what:
-        if plan is None:
-            raise ScenarioError("handouts need a plan: the scenario has no teacher.",
-                                field="teacher")
-        langs = [code.strip() for code in args.lang.split(",") if code.strip()]
-        # names are read for printing only; they are never stored
-        names = args.names_list or [None]
-        for rec in plan.inp.assignment.itertuples(index=False):
-            if not (isinstance(rec.site, str) and rec.site):
-                continue
-            for lang in langs:
-                for i, person in enumerate(names, start=1):
-                    suffix = f"-{i:03d}" if person else ""
-                    written.append(write_atomic(
-                        out / "handouts" / f"{slug(rec.place)}-{slug(rec.site)}-{lang}"
-                                           f"{suffix}.pdf", None,
-                        binary=handout_pdf(plan, study, rec.place, rec.site, lang, person)))
-    print(f"{scenario.name}: {len(written)} files -> {out}")
+    what = {w.strip() for w in args.what.split(",") if w.strip()}
+    langs = [code.strip() for code in args.lang.split(",") if code.strip()]
+    result = export_bundle(load_scenario(args.scenario), Path(args.out), what, langs,
+                           args.names_list or None)
+    for warning in result.warnings:
+        print(f"course-planner: warning: {warning}", file=sys.stderr)
+    print(f"{result.scenario}: {len(result.files)} files -> {args.out}")
     return 0
 
 
@@ -265,8 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--lang", default="en",
                         help="participant languages of the handouts: " + ",".join(LANGUAGES)
                         + " (comma-separated; German is always included)")
-    export.add_argument("--names", help="text file with one participant name per line: one "
-                        "handout each (names are printed, never stored)")
+    export.add_argument("--names", help="text file with one participant per line, 'name' or "
+                        "'name;village': a handout each, for that village or else for every "
+                        "village (names are printed, never stored)")
     clip = sub.add_parser("clip", help="cut a county (or an area) out of a large GTFS feed")
     clip.add_argument("feed", help="GTFS zip (or folder), e.g. the NWL, NRW or DELFI feed")
     where = clip.add_mutually_exclusive_group(required=True)
@@ -295,7 +222,7 @@ def _check_options(args: argparse.Namespace) -> None:
                 field="--lang", hint="Available: " + ", ".join(LANGUAGES) + " (comma-separated;"
                 " German is always included).")
     if getattr(args, "names", None):
-        args.names_list = read_names(args.names)
+        args.names_list = participants(read_names(args.names))
     elif hasattr(args, "names"):
         args.names_list = []
 

@@ -580,6 +580,17 @@ class FeedClip(_Strict):
         if sum(x is not None for x in (self.county, self.bbox, self.polygon)) != 1:
             raise ValueError("give exactly one of county, bbox or polygon")
         return self
+class Contact(_Strict):
+    """Who participants call and where they join online; printed on handouts and calendars.
+
+    ``booking_phone``: the on-demand bus (Rufbus, AST) to book where no bus runs;
+    ``online_link``: the video session (also carried by the handout's QR code)."""
+
+    organiser: str | None = None
+    organiser_phone: str | None = None
+    organiser_email: str | None = None
+    booking_phone: str | None = None
+    online_link: str | None = None
 
 
 class Scenario(_Strict):
@@ -597,6 +608,7 @@ class Scenario(_Strict):
     course: Course
     travel: Travel = Travel()
     teacher: Teacher | None = None
+    contact: Contact = Contact()
     rotation: Rotation = Rotation()
     siting: Siting = Siting()
     on_demand: list[OnDemandService] = Field(default_factory=list)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
+import subprocess
 import unicodedata
 from functools import cache
+from html.parser import HTMLParser
 
 import pytest
-from babel.dates import format_date
 from conftest import LINE_ROOM, make_scenario
 from pypdf import PdfReader
 from test_exports import TEACHER, plan_and_study
@@ -16,10 +18,10 @@ from test_exports import TEACHER, plan_and_study
 from course_planner.cli import main
 from course_planner.errors import CoursePlannerError
 from course_planner.exports import handout
-from course_planner.exports.handout import LANGUAGES, handout_pdf
+from course_planner.exports.handout import LANGUAGES, handout_pdf, room_poster_pdf
+from course_planner.exports.schedule import course_sessions, day_connections, grouped, is_walk
 from course_planner.rotation.plan import solve_rotation
-from course_planner.transit.reachability import clock, journeys, prepare
-from course_planner.transit.router import Mode
+from course_planner.transit.reachability import clock, prepare, reachability_table
 
 FONTS_INSTALLED = any(d.joinpath(handout.FONTS["arab"]).exists() for d in handout.FONT_DIRS)
 if not FONTS_INSTALLED and os.environ.get("CI"):
@@ -39,6 +41,11 @@ def text_of(pdf: bytes) -> str:
     return unicodedata.normalize("NFKC", "\n".join(p.extract_text() for p in pages))
 
 
+def words_of(pdf: bytes) -> str:
+    """The text with all white space as single spaces (wrapped lines joined)."""
+    return " ".join(text_of(pdf).split())
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_language(lang):
     plan, study = setup()
@@ -52,28 +59,173 @@ def test_every_language(lang):
         assert translated in text
 
 
-def test_dates_presence_stops_and_times_match_the_plan():
+def boxes(pdf: bytes, tmp_path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Word boxes per page, from poppler's pdftotext -bbox."""
+    src = tmp_path / "h.pdf"
+    src.write_bytes(pdf)
+    html = subprocess.run(["pdftotext", "-bbox", str(src), "-"], capture_output=True,
+                          check=True, text=True).stdout
+    pages: list[list] = []
+
+    class Parser(HTMLParser):
+        word = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "page":
+                pages.append([])
+            elif tag == "word":
+                self.word = [float(a[k]) for k in ("xmin", "ymin", "xmax", "ymax")]
+
+        def handle_data(self, data):
+            if self.word is not None:
+                pages[-1].append((*self.word, data))
+                self.word = None
+
+    Parser().feed(html)
+    return pages
+
+
+def overlaps(words) -> list[tuple[str, str]]:
+    """Pairs of words printed over each other. The boxes are the fonts' full ascent to
+    descent, which reach into the neighbouring lines of tightly set text by a point or two;
+    text printed over text overlaps by far more than that (a third of a line)."""
+    bad = []
+    for i, (x0, y0, x1, y1, w) in enumerate(words):
+        for a0, b0, a1, b1, v in words[i + 1:]:
+            line = min(y1 - y0, b1 - b0)
+            if min(x1, a1) - max(x0, a0) > 0.6 and min(y1, b1) - max(y0, b0) > line / 3:
+                bad.append((w, v))
+    return bad
+
+
+LONG_ROOM = "Kursraum im Gemeindezentrum der Evangelischen Kirchengemeinde Stadtmitte-Nord"
+
+
+@cache
+def long_names():
+    sc = make_scenario("line", sites=[dict(LINE_ROOM, name=LONG_ROOM, participants=4,
+                                           address="Lange Straße 123, 32657 Lemgo")],
+                       course={"start_date": "2026-02-02", "end_date": "2026-02-27",
+                               "weekdays": ["mon", "wed"], "start": "08:30", "end": "12:00"},
+                       teacher=TEACHER,
+                       contact={"organiser_phone": "05231 123456",
+                                "booking_phone": "05231 977977",
+                                "online_link": "https://meet.example.org/kurs"})
+    study = prepare(sc)
+    return solve_rotation(sc, study), study
+
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                   reason="needs poppler-utils (pdftotext)")
+
+
+@needs_poppler
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_text_overlaps_and_long_stop_names_wrap(lang, tmp_path):
+    plan, study = long_names()
+    pages = boxes(handout_pdf(plan, study, "Dorf", LONG_ROOM, lang, name="Amina محمد"),
+                  tmp_path)
+    assert len(pages) <= 2
+    right = 595 - 12 / 25.4 * 72 + 1
+    for page in pages:
+        assert overlaps(page) == []
+        assert all(x1 <= right for _, _, x1, _, _ in page)  # nothing runs off the page
+    # the long room name (a stop of the walking legs) wraps inside its table cell: its
+    # first and last words sit on different lines
+    first = [w for w in pages[0] if w[4] == "Kursraum"]
+    last = [w for w in pages[0] if w[4] == "Stadtmitte-Nord"]
+    assert any(b[1] > a[1] + 3 for a in first for b in last)
+
+
+def test_every_page_repeats_title_and_number(tmp_path):
+    sc = make_scenario("line", sites=[dict(LINE_ROOM, participants=4)], teacher=TEACHER,
+                       course={"start_date": "2026-02-02", "end_date": "2026-06-26",
+                               "weekdays": ["mon", "wed", "fri"], "start": "08:30",
+                               "end": "12:00"})
+    study = prepare(sc)
+    pdf = handout_pdf(None, study, "Dorf", "Kursraum", "uk")
+    pages = [unicodedata.normalize("NFKC", p.extract_text())
+             for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) > 1
+    for i, page in enumerate(pages, start=1):
+        assert "Ihr Kursplan" in page and "Ваш розклад курсу" in page
+        assert f"{i}/{len(pages)}" in page
+        assert "Datum" in page  # the dates table's header repeats
+
+
+def test_connection_per_date_matches_the_reachability_table():
     plan, study = setup()
-    text = text_of(handout_pdf(plan, study, "Dorf", "Kursraum", "uk"))
-    lines = text.splitlines()
-    for rec in plan.sessions.itertuples():
-        german = format_date(rec.date, "EEE, d. MMM y", locale="de")
-        row = next(line for line in lines if line.startswith(german))
-        assert f"{clock(rec.start_s)}–{clock(rec.end_s)}" in row
-        assert ("vor Ort" in row) == (rec.teacher_site == "Kursraum")
-    first = plan.sessions.iloc[0]
-    there, back = journeys(study, "Dorf", "Kursraum", first["date"])
-    for leg in [*there.legs, *back.legs]:
-        assert leg.from_name in text and clock(leg.depart) in text
-    ride = next(leg for leg in there.legs if leg.mode is Mode.RIDE)
-    assert ride.route in text
+    table = reachability_table(study)
+    rows = table[(table["place"] == "Dorf") & (table["site"] == "Kursraum")]
+    sessions = course_sessions(plan, study.scenario)
+    groups, _ = grouped(day_connections(study, sessions, "Dorf", "Kursraum"))
+    by_date = {d: g for g in groups for d in g.dates}
+    for rec in rows.itertuples():
+        day = next(d for d in by_date if d.isoformat() == rec.date) if rec.reachable else None
+        if day is None:
+            continue
+        assert clock(by_date[day].there.depart) == rec.depart_home
+        assert clock(by_date[day].back.arrive, up=True) == rec.arrive_home
+    text = text_of(handout_pdf(plan, study, "Dorf", "Kursraum", "en"))
+    for group in groups:
+        assert clock(group.there.depart) in text and clock(group.back.arrive, up=True) in text
+        ride = next(leg for leg in group.there.legs if not is_walk(leg))
+        assert ride.route in text and ride.from_name in text
+    assert "Jeden: Montag und Mittwoch" in text  # one connection for every course date
+    assert "Every: Monday and Wednesday" in text
+
+
+def test_two_sessions_a_day_way_back_after_the_last():
+    sc = make_scenario("line", sites=[dict(LINE_ROOM, participants=4)], teacher=TEACHER,
+                       course={"start_date": "2026-02-02", "end_date": "2026-02-13",
+                               "weekdays": ["mon"], "start": "08:30", "end": "12:00",
+                               "slots": [{"start": "08:30", "end": "10:00"},
+                                         {"start": "10:30", "end": "12:00"}]})
+    study = prepare(sc)
+    plan = solve_rotation(sc, study)
+    assert len(plan.sessions) == 4
+    days = day_connections(study, plan.sessions, "Dorf", "Kursraum")
+    assert len(days) == 2
+    leave = (12 * 60 + sc.travel.leave_after_min) * 60
+    arrive = (8 * 60 + 30 - sc.travel.arrive_before_min) * 60
+    for day in days:
+        assert day.back.depart >= leave  # after the last session, not after 10:00
+        assert day.there.arrive <= arrive
+    text = text_of(handout_pdf(plan, study, "Dorf", "Kursraum", "tr"))
+    assert clock(days[0].back.legs[0].depart) in text
 
 
 def test_a_village_without_connection_is_told_what_to_do():
     plan, study = setup()
-    text = text_of(handout_pdf(plan, study, "Fernhof", "Kursraum", "en"))
-    assert "Keine Verbindung mit Bus und Bahn." in text
-    assert "online" in text and "Rufbus" in text
+    text = words_of(handout_pdf(plan, study, "Fernhof", None, "en"))
+    for words in ("erreicht man keinen Kursraum", "no course room can be reached",
+                  "please join online", "Bitte nehmen Sie dann online teil", "Rufbus"):
+        assert words in text
+    text = words_of(handout_pdf(plan, study, "Fernhof", "Kursraum", "en"))
+    assert "keine passende Verbindung" in text and "no connection" in text.lower()
+
+
+def test_contact_and_qr_code_are_printed():
+    plan, study = long_names()
+    pdf = handout_pdf(plan, study, "Dorf", LONG_ROOM, "en")
+    text = text_of(pdf)
+    assert "05231 123456" in text and "05231 977977" in text
+    assert "https://meet.example.org/kurs" in text
+    images = [img for page in PdfReader(io.BytesIO(pdf)).pages for img in page.images]
+    assert len(images) == 1  # the QR code
+
+
+def test_name_in_arabic_script_prints_in_both_halves():
+    plan, study = setup()
+    name = "محمد"
+    for lang in ("en", "uk", "ar"):
+        text = text_of(handout_pdf(plan, study, "Dorf", "Kursraum", lang, name=name))
+        line = next(li for li in text.splitlines() if "Für" in li)
+        # both halves carry the name's letters (shaped forms normalised by NFKC)
+        assert sum(line.count(c) for c in "محمد") >= 2 * len(name) - 1, line
+    assert handout.unprintable("Amina محمد Олена") == ""
+    assert handout.unprintable("Ahmed \U00013000") == "\U00013000"
 
 
 def test_name_is_printed_and_errors_are_clear(monkeypatch, tmp_path):
@@ -87,26 +239,90 @@ def test_name_is_printed_and_errors_are_clear(monkeypatch, tmp_path):
         handout_pdf(plan, study, "Dorf", "Kursraum", "ar")
 
 
-def test_cli_handouts_per_name(tmp_path, capsys):
+def test_every_text_is_translated():
+    """Every German text the handout prints has a translation in every catalogue."""
+    source = (handout.LOCALES.parent / "handout.py").read_text(encoding="utf-8")
+    keys = set(handout.catalogue("en"))
+    for lang in LANGUAGES:
+        assert set(handout.catalogue(lang)) == keys, lang
+    for key in ("Fahrplandaten: Rekonstruktion aus NWL-Daten 2019 (CC BY), kein amtlicher "
+                "Fahrplan. Angaben ohne Gewähr.", "Übersetzung: noch nicht von "
+                "Muttersprachlern geprüft.", "Lehrkraft vor Ort", "Lehrkraft per Video",
+                "Von zu Hause losgehen um", "Wieder zu Hause um"):
+        assert key in keys
+        assert key.split(" ")[0] in source
+
+
+def scenario_file(tmp_path, teacher=True, places=None):
     path = plan_and_study()[0].inp.scenario.source_file
     sc = tmp_path / "s.yaml"
-    sc.write_text(f"name: H\nfeed: {path.parent}\nplaces: {path.parent / 'places.csv'}\n"
+    sc.write_text(f"name: H\nfeed: {path.parent}\nplaces: {places or path.parent / 'places.csv'}\n"
                   "sites: [{name: Kursraum, lat: 52.0549, lon: 8.8}]\n"
-                  "teacher: {base: {name: Zentrale, lat: 52.03, lon: 8.8}}\n"
-                  "course: {start_date: 2026-02-02, end_date: 2026-02-13, weekdays: [mon],"
+                  + ("teacher: {base: {name: Zentrale, lat: 52.03, lon: 8.8}}\n" if teacher
+                     else "")
+                  + "course: {start_date: 2026-02-02, end_date: 2026-02-13, weekdays: [mon],"
                   " start: '08:30', end: '12:00'}\n")
+    return sc
+
+
+def test_cli_handouts_for_every_village_and_class_sets(tmp_path, capsys):
+    sc = scenario_file(tmp_path)
     names = tmp_path / "names.txt"
-    names.write_text("Amina\nOleksandr\n")
+    names.write_text("Amina;Dorf\nOleksandr;Dorf\nمحمد;Fernhof\nEva\n")
     out = tmp_path / "out"
     assert main(["export", str(sc), "--what", "handouts", "--lang", "ar,tr", "--names",
                  str(names), "--out", str(out)]) == 0
     files = sorted(p.name for p in (out / "handouts").iterdir())
-    # Dorf's and Stadtrand's participants come to Kursraum (Fernhof has none)
-    assert files == [f"{place}-kursraum-{lang}-{i:03d}.pdf" for place in ("dorf", "stadtrand")
-                     for lang in ("ar", "tr") for i in (1, 2)]
-    assert "Oleksandr" in text_of((out / "handouts" / files[1]).read_bytes())
-    assert main(["export", str(sc), "--what", "handouts", "--lang", "xx",
+    # Dorf: Amina, Oleksandr, Eva; Fernhof (no room reachable): محمد and Eva; Stadtrand: Eva
+    expected = sorted([f"dorf-kursraum-{lang}-{i:03d}.pdf" for lang in ("ar", "tr")
+                       for i in (1, 2, 3)]
+                      + [f"fernhof-kein-raum-{lang}-{i:03d}.pdf" for lang in ("ar", "tr")
+                         for i in (1, 2)]
+                      + [f"stadtrand-kursraum-{lang}-001.pdf" for lang in ("ar", "tr")])
+    assert files == expected
+    assert "Oleksandr" in text_of((out / "handouts" / "dorf-kursraum-tr-002.pdf").read_bytes())
+    fernhof = text_of((out / "handouts" / "fernhof-kein-raum-ar-001.pdf").read_bytes())
+    assert "keinen Kursraum" in fernhof and set("محمد") <= set(fernhof)
+    # class set: every handout of the room and language, page for page
+    pages = sum(len(PdfReader(out / "handouts" / f).pages) for f in files
+                if f.startswith(("dorf", "stadtrand")) and "-tr-" in f)
+    assert len(PdfReader(out / "klassensaetze" / "klassensatz-kursraum-tr.pdf").pages) == pages
+    poster = text_of((out / "klassensaetze" / "aushang-kursraum.pdf").read_bytes())
+    assert "Kurs im Raum Kursraum" in poster and "Lehrkraft vor Ort" in poster
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert path.stat().st_mode & 0o777 == 0o644, path
+
+
+def test_cli_refuses_tens_of_thousands_of_handouts(tmp_path, capsys):
+    sc = scenario_file(tmp_path)
+    names = tmp_path / "names.txt"
+    names.write_text("\n".join(f"Person {i}" for i in range(10_000)))
+    out = tmp_path / "out"
+    assert main(["export", str(sc), "--lang", "ar,tr", "--names", str(names),
                  "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "60000 handouts" in err and "10000 names × 3 villages × 2 languages" in err
+    assert "name;village" in err
+    assert not out.exists() and list(tmp_path.glob(".out*")) == []
+
+
+def test_unprintable_name_is_reported(tmp_path, capsys):
+    sc = scenario_file(tmp_path)
+    names = tmp_path / "names.txt"
+    names.write_text("Ahmed \U00013000;Dorf\n")
+    out = tmp_path / "out"
+    assert main(["export", str(sc), "--what", "handouts", "--names", str(names),
+                 "--out", str(out)]) == 0
+    assert "the name 'Ahmed \U00013000' has characters" in capsys.readouterr().err
+    assert "\U00013000" not in text_of((out / "handouts" / "dorf-kursraum-en-001.pdf")
+                                        .read_bytes())
+
+
+def test_poster_without_teacher():
+    _, study = setup()
+    text = text_of(room_poster_pdf(None, study.scenario, "Kursraum"))
+    assert "Kurs im Raum Kursraum" in text and "Lehrkraft" not in text
 
 
 def test_dates_without_connection_are_listed():
@@ -119,7 +335,7 @@ def test_dates_without_connection_are_listed():
     study = prepare(sc)
     plan = solve_rotation(sc, study)
     assert len(plan.sessions) == 3
-    text = text_of(handout_pdf(plan, study, "Dorf", "Kursraum", "en"))
-    assert "Verbindung am 30.03.2026" in text
-    assert "An diesen Tagen gibt es keine passende Verbindung:" in text
+    text = words_of(handout_pdf(plan, study, "Dorf", "Kursraum", "en"))
+    assert "30.3., 13.4." in text  # the dates of the usual connection
+    assert "keine passende Verbindung" in text
     assert "Mo. 6.4." in text and "Mo. 13.4." not in text

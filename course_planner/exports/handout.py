@@ -1,26 +1,42 @@
-"""The participant handout: one printable A4 PDF, German and the participant's language side
-by side — course dates with the teacher's presence, and the connection there and back.
+"""The participant handout: printable A4 PDF, German and the participant's language side by
+side — when to leave home, which bus from which stop, when back home (large type, icons), the
+connection for every course date (dates grouped by identical connection), the course dates
+with the teacher's presence, what to do where no bus runs, and whom to call.
 
-Texts come from the gettext catalogues in ``locales/`` (read with babel), dates are written
-per language with babel, and fpdf2 shapes the text with HarfBuzz (Arabic and Farsi joined,
-right to left). Fonts: Noto Sans and Noto Naskh Arabic (SIL OFL 1.1) from the system
-(Debian: ``fonts-noto-core``); the PDF embeds the subsets it uses.
+Texts come from the gettext catalogues in ``locales/`` (read with babel; our own translations,
+still to be reviewed by native speakers), dates are written per language with babel, and fpdf2
+shapes the text with HarfBuzz (Arabic and Farsi joined, right to left). Text wraps in table
+cells and boxes measured before printing, so nothing overlaps; a handout that does not fit
+one page repeats title, column headers and the page number on every page. Fonts: Noto Sans
+and Noto Naskh Arabic (SIL OFL 1.1) from the system (Debian: ``fonts-noto-core``), each the
+other's fallback, so a participant name prints in its own script in both halves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from functools import cache
 from pathlib import Path
 
+import segno
 from babel.dates import format_date
 from babel.messages.pofile import read_po
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from course_planner.errors import CoursePlannerError
+from course_planner.exports.schedule import (
+    ConnectionGroup,
+    course_sessions,
+    day_connections,
+    grouped,
+    is_walk,
+)
 from course_planner.rotation.plan import Plan
-from course_planner.transit.reachability import Study, clock, journeys
-from course_planner.transit.router import Mode
+from course_planner.transit.reachability import Study, clock
+from course_planner.transit.router import Journey
 
 LANGUAGES = ("en", "ar", "uk", "fa", "tr")
 RTL = {"ar": "ara", "fa": "fas"}
@@ -28,7 +44,9 @@ LOCALES = Path(__file__).parent / "locales"
 FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/noto"),
              Path("/usr/local/share/fonts/noto"))
 FONTS = {"sans": "NotoSans-Regular.ttf", "sans-bold": "NotoSans-Bold.ttf",
-         "arab": "NotoNaskhArabic-Regular.ttf"}
+         "arab": "NotoNaskhArabic-Regular.ttf", "arab-bold": "NotoNaskhArabic-Bold.ttf",
+         "sym": "NotoSansSymbols2-Regular.ttf"}
+INK, GREY, LIGHT = (0, 0, 0), (90, 90, 90), (235, 235, 235)
 
 
 class HandoutError(CoursePlannerError, RuntimeError):
@@ -57,157 +75,474 @@ def font_file(name: str) -> Path:
                        hint="Install the Noto fonts (Debian: apt-get install fonts-noto-core).")
 
 
+@cache
+def _printable() -> frozenset[int]:
+    chars: set[int] = set()
+    for name in ("sans", "arab", "sym"):
+        with TTFont(str(font_file(name)), lazy=True) as font:
+            chars |= set(font.getBestCmap())
+    return frozenset(chars)
+
+
+def unprintable(name: str) -> str:
+    """The characters of ``name`` that no handout font has ('' if it prints)."""
+    return "".join(sorted({c for c in name if not c.isspace() and ord(c) not in _printable()}))
+
+
+def needs_shaping(text: str) -> bool:
+    """Text in a script that HarfBuzz must shape (Arabic, Hebrew, Indic, …): anything beyond
+    Latin, Greek and Cyrillic, punctuation and symbols excepted."""
+    return any(0x0590 <= ord(c) <= 0x1FFF or 0xFB1D <= ord(c) <= 0xFEFF for c in text)
+
+
+def _fmt_date(day: dt.date, lang: str, pattern: str = "EEE d. MMM y") -> str:
+    return format_date(day, pattern if lang == "de" else "EEE d MMM y", locale=lang)
+
+
+def _dates_label(dates: tuple[dt.date, ...], all_dates: list[dt.date], lang: str) -> str:
+    """'Montags und mittwochs' where the group holds every course date of those weekdays,
+    else the dates themselves."""
+    weekdays = sorted({d.weekday() for d in dates})
+    every = [d for d in all_dates if d.weekday() in weekdays]
+    if len(dates) > 1 and list(dates) == every:
+        names = [format_date(next(d for d in dates if d.weekday() == w), "EEEE", locale=lang)
+                 for w in weekdays]
+        joined = (", ".join(names[:-1]) + f" {_('und', lang)} " + names[-1]
+                  if len(names) > 1 else names[0])
+        return f"{_('Jeden', lang)}: {joined}"
+    return ", ".join(format_date(d, "d.M." if lang == "de" else "d MMM", locale=lang)
+                     for d in dates)
+
+
 class _Page(FPDF):
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, title: tuple[str, str], footer: str) -> None:
         super().__init__(format="A4")
         self.lang = lang
-        self.set_auto_page_break(True, margin=15)
-        self.set_margins(12, 12, 12)
+        self.title_pair = title
+        self.footer_text = footer
+        self.set_auto_page_break(True, margin=16)
+        self.set_margins(12, 24, 12)
         self.add_font("sans", fname=str(font_file("sans")))
         self.add_font("sans", style="B", fname=str(font_file("sans-bold")))
-        if lang in RTL:
-            self.add_font("arab", fname=str(font_file("arab")))
-        self.set_fallback_fonts(["sans"])  # Latin names and digits inside Arabic script
+        self.add_font("arab", fname=str(font_file("arab")))
+        self.add_font("arab", style="B", fname=str(font_file("arab-bold")))
+        self.add_font("sym", fname=str(font_file("sym")))
+        self.set_fallback_fonts(["sans", "arab", "sym"], exact_match=False)
+        self._shaping: bool | None = None
+        self.shape(lang in RTL)
+        self.alias_nb_pages()
+        self.half = (self.w - self.l_margin - self.r_margin) / 2
 
+    def shape(self, on: bool) -> None:
+        """HarfBuzz shaping, needed for Arabic script only: on for Arabic and Farsi handouts
+        and for text in a script that needs it; off otherwise (it is the slow part)."""
+        on = on or self.lang in RTL
+        if on != self._shaping:
+            self.set_text_shaping(on)
+            self._shaping = on
+
+    # fonts: German in Noto Sans, the other language in its own script; each falls back
     def german(self, size: float = 10, bold: bool = False) -> None:
         self.set_font("sans", style="B" if bold else "", size=size)
-        self.set_text_shaping(True, direction="ltr")
 
     def other(self, size: float = 10, bold: bool = False) -> None:
         if self.lang in RTL:
-            self.set_font("arab", size=size + 1)
-            # no forced direction: the Unicode bidi algorithm orders Arabic words right to
-            # left and keeps dates, times and German stop names left to right inside them
-            self.set_text_shaping(True, script="arab", language=RTL[self.lang])
+            self.set_font("arab", style="B" if bold else "", size=size + 1)
         else:
             self.german(size, bold)
 
+    @property
+    def other_family(self) -> str:
+        return "arab" if self.lang in RTL else "sans"
+
+    @property
+    def other_align(self) -> str:
+        return "R" if self.lang in RTL else "L"
+
+    def header(self) -> None:
+        self.set_y(8)
+        self.set_text_color(*GREY)
+        self.german(9, bold=True)
+        y = self.get_y()
+        self.multi_cell(self.half - 2, 4.5, self.title_pair[0], align="L", new_x="RIGHT",
+                        new_y="TOP")
+        self.other(9, bold=True)
+        self.set_xy(self.l_margin + self.half, y)
+        self.multi_cell(self.half, 4.5, self.title_pair[1], align="R", new_x="LMARGIN",
+                        new_y="NEXT")
+        self.set_draw_color(*GREY)
+        self.line(self.l_margin, 19, self.w - self.r_margin, 19)
+        self.set_text_color(*INK)
+        self.set_y(self.t_margin)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.german(8)
+        self.set_text_color(*GREY)
+        self.cell(0, 5, f"{self.footer_text} {self.page_no()}/{{nb}}", align="C")
+        self.set_text_color(*INK)
+
     def pair(self, german: str, other: str, size: float = 10, bold: bool = False,
-             h: float = 6) -> None:
-        """German on the left half, the participant's language on the right half."""
-        half = (self.w - self.l_margin - self.r_margin) / 2
+             h: float | None = None, fill: bool = False, width: float | None = None) -> None:
+        """German on the left half, the participant's language on the right; both wrap, and
+        the next line starts below the taller half (never on top of it)."""
+        h = h or size * (0.6 if self.lang in RTL else 0.5)  # Naskh sets taller lines
+        half = self.half
+        if width is not None:
+            self.half = width / 2
+        try:
+            self.shape(needs_shaping(german) or needs_shaping(other))
+            self._pair(german, other, size, bold, h, fill)
+        finally:
+            self.half = half
+            self.shape(False)
+
+    def _pair(self, german: str, other: str, size: float, bold: bool, h: float,
+              fill: bool) -> None:
         self.german(size, bold)
-        self.cell(half, h, german)
+        left = self.multi_cell(self.half - 2, h, german, dry_run=True, output="HEIGHT",
+                               align="L")
         self.other(size, bold)
-        self.cell(half, h, other, align="R" if self.lang in RTL else "L",
-                  new_x="LMARGIN", new_y="NEXT")
+        right = self.multi_cell(self.half - 2, h, other, dry_run=True, output="HEIGHT",
+                                align=self.other_align)
+        height = max(left, right)
+        if self.will_page_break(height):
+            self.add_page()
+        y = self.get_y()
+        if fill:
+            self.set_fill_color(*LIGHT)
+            self.rect(self.l_margin, y, self.w - self.l_margin - self.r_margin, height,
+                      style="F")
+        self.german(size, bold)
+        self.set_xy(self.l_margin, y)
+        self.multi_cell(self.half - 2, h, german, align="L")
+        self.other(size, bold)
+        self.set_xy(self.l_margin + self.half + 2, y)
+        self.multi_cell(self.half - 2, h, other, align=self.other_align)
+        self.set_xy(self.l_margin, y + height)
+
+    def heading(self, key: str, size: float = 12, keep: float = 30) -> None:
+        """A section title, kept on one page with the first ``keep`` mm of its section."""
+        if self.will_page_break(keep + 10):
+            self.add_page()
+        self.ln(2)
+        self.pair(_(key, "de"), _(key, self.lang), size=size, bold=True)
+        self.set_draw_color(*INK)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(1.5)
+
+    def translated(self, key: str, size: float = 10, bold: bool = False, **fmt: str) -> None:
+        self.pair(_(key, "de").format(**fmt), _(key, self.lang).format(**fmt), size, bold)
 
 
-def handout_pdf(plan: Plan, study: Study, place: str, site: str, lang: str,
-                name: str | None = None) -> bytes:
-    """The handout for people from ``place`` attending ``site`` (``name``: printed only)."""
-    catalogue(lang)
-    scenario = plan.inp.scenario
-    pdf = _Page(lang)
-    pdf.add_page()
-    pdf.set_title(f"{scenario.name} – {place}")
-    pdf.pair(_("Ihr Kursplan", "de"), _("Ihr Kursplan", lang), size=16, bold=True, h=9)
-    pdf.german(12, bold=True)
-    pdf.cell(0, 7, scenario.name, new_x="LMARGIN", new_y="NEXT")
-    if name:
-        pdf.pair(f"{_('Für', 'de')}: {name}", f"{_('Für', lang)}: {name}")
-    address = next((s.address for s in scenario.sites if s.name == site), None)
-    pdf.pair(f"{_('Kursort', 'de')}: {site}", f"{_('Kursort', lang)}: {site}")
-    if address:
-        pdf.german()
-        pdf.cell(0, 6, address, new_x="LMARGIN", new_y="NEXT")
-    pdf.pair(f"{_('Ihr Wohnort', 'de')}: {place}", f"{_('Ihr Wohnort', lang)}: {place}")
-    pdf.ln(3)
+# ------------------------------------------------------------------ icons (vector, no font)
 
-    # the sessions
-    pdf.pair(_("Kurstermine", "de"), _("Kurstermine", lang), size=12, bold=True, h=8)
-    widths = (44, 52, 26, 30, 34)
-    headers = (_("Datum", "de"), _("Datum", lang), _("Zeit", "de"),
-               _("Lehrkraft", "de"), _("Lehrkraft", lang))
-    for i, (w, text) in enumerate(zip(widths, headers, strict=True)):
-        (pdf.other if i in (1, 4) else pdf.german)(9, bold=True)
-        pdf.cell(w, 6, text, border="B")
-    pdf.ln()
-    for rec in plan.sessions.itertuples(index=False):
-        here = rec.teacher_site == site
-        values = (format_date(rec.date, "EEE, d. MMM y", locale="de"),
-                  format_date(rec.date, "d MMMM y", locale=lang),
-                  f"{clock(rec.start_s)}–{clock(rec.end_s)}",
-                  _("vor Ort" if here else "online", "de"),
-                  _("vor Ort" if here else "online", lang))
-        for i, (w, text) in enumerate(zip(widths, values, strict=True)):
-            (pdf.other if i in (1, 4) else pdf.german)(9, bold=here and i in (3, 4))
-            pdf.cell(w, 5.5, text)
-        pdf.ln()
-    pdf.ln(3)
+def _icon(pdf: _Page, kind: str, x: float, y: float, s: float = 6) -> None:
+    """A simple black-and-white pictogram in an ``s`` mm square at (x, y)."""
+    pdf.set_draw_color(*INK)
+    pdf.set_fill_color(*INK)
+    pdf.set_line_width(0.35)
+    if kind == "walk":  # a walking person
+        pdf.circle(x + s * 0.5, y + s * 0.14, s * 0.12, style="F")
+        pdf.line(x + s * 0.5, y + s * 0.28, x + s * 0.45, y + s * 0.65)
+        pdf.line(x + s * 0.45, y + s * 0.65, x + s * 0.25, y + s * 0.95)
+        pdf.line(x + s * 0.45, y + s * 0.65, x + s * 0.7, y + s * 0.95)
+        pdf.line(x + s * 0.48, y + s * 0.38, x + s * 0.25, y + s * 0.55)
+        pdf.line(x + s * 0.48, y + s * 0.38, x + s * 0.72, y + s * 0.5)
+    elif kind in ("bus", "train"):
+        pdf.rect(x + s * 0.1, y + s * 0.1, s * 0.8, s * 0.68, style="D", round_corners=True,
+                 corner_radius=s * 0.12)
+        pdf.set_fill_color(255, 255, 255)
+        if kind == "bus":
+            pdf.rect(x + s * 0.18, y + s * 0.2, s * 0.64, s * 0.28, style="D")
+            pdf.set_fill_color(*INK)
+            pdf.circle(x + s * 0.3, y + s * 0.85, s * 0.09, style="F")
+            pdf.circle(x + s * 0.7, y + s * 0.85, s * 0.09, style="F")
+        else:
+            pdf.rect(x + s * 0.2, y + s * 0.2, s * 0.25, s * 0.25, style="D")
+            pdf.rect(x + s * 0.55, y + s * 0.2, s * 0.25, s * 0.25, style="D")
+            pdf.line(x + s * 0.05, y + s * 0.97, x + s * 0.95, y + s * 0.97)
+            pdf.line(x + s * 0.3, y + s * 0.78, x + s * 0.2, y + s * 0.97)
+            pdf.line(x + s * 0.7, y + s * 0.78, x + s * 0.8, y + s * 0.97)
+    elif kind == "teacher":  # a person in front of a board
+        pdf.rect(x + s * 0.35, y + s * 0.05, s * 0.6, s * 0.42, style="D")
+        pdf.circle(x + s * 0.22, y + s * 0.35, s * 0.12, style="F")
+        pdf.rect(x + s * 0.1, y + s * 0.5, s * 0.24, s * 0.45, style="F")
+        pdf.line(x + s * 0.3, y + s * 0.55, x + s * 0.45, y + s * 0.35)
+    elif kind == "screen":  # a screen: teacher by video
+        pdf.rect(x + s * 0.1, y + s * 0.15, s * 0.8, s * 0.52, style="D")
+        pdf.line(x + s * 0.5, y + s * 0.67, x + s * 0.5, y + s * 0.82)
+        pdf.line(x + s * 0.3, y + s * 0.85, x + s * 0.7, y + s * 0.85)
+    elif kind == "home":
+        pdf.polygon([(x + s * 0.1, y + s * 0.45), (x + s * 0.5, y + s * 0.08),
+                     (x + s * 0.9, y + s * 0.45)], style="D")
+        pdf.rect(x + s * 0.2, y + s * 0.45, s * 0.6, s * 0.48, style="D")
+    pdf.set_line_width(0.2)
 
-    # the connection, on the first date that has one both ways
-    missing: list[dt.date] = []
-    example = None
-    for rec in plan.sessions.drop_duplicates("date").itertuples(index=False):
-        there, back = journeys(study, place, site, rec.date, int(rec.start_s),
-                               int(rec.end_s))
-        if there is None or back is None:
-            missing.append(rec.date)
-        elif example is None:
-            example = (rec.date, there, back)
-    if example is None:
-        pdf.pair(_("Keine Verbindung mit Bus und Bahn.", "de"),
-                 _("Keine Verbindung mit Bus und Bahn.", lang), bold=True)
-        _note(pdf, lang)
-    else:
-        day, there, back = example
-        pdf.pair(f"{_('Verbindung am', 'de')} {format_date(day, 'medium', locale='de')}",
-                 f"{_('Verbindung am', lang)} {format_date(day, 'd MMMM y', locale=lang)}",
-                 size=12, bold=True, h=8)
-        for title, journey in (("Hinweg", there), ("Rückweg", back)):
-            pdf.pair(_(title, "de"), _(title, lang), bold=True)
-            _journey_table(pdf, journey, lang)
-            pdf.ln(2)
-        pdf.pair(_("An anderen Tagen kann die Verbindung abweichen.", "de"),
-                 _("An anderen Tagen kann die Verbindung abweichen.", lang), size=8)
-    if missing and example is not None:
-        pdf.ln(2)
-        pdf.pair(_("An diesen Tagen gibt es keine passende Verbindung:", "de"),
-                 _("An diesen Tagen gibt es keine passende Verbindung:", lang), bold=True)
+
+def _mode(journey_leg) -> str:
+    if is_walk(journey_leg):
+        return "walk"
+    route = (journey_leg.route or "").upper()
+    return "train" if route.startswith(("RE", "RB", "S", "IC", "ICE")) and any(
+        c.isdigit() for c in route) else "bus"
+
+
+# ------------------------------------------------------------------ the handout
+
+
+def _essentials(pdf: _Page, group: ConnectionGroup, label: tuple[str, str]) -> None:
+    """The four things to know, in large type: leave home, line and stop, back home."""
+    there, back = group.there, group.back
+    first_ride = next((leg for leg in there.legs if not is_walk(leg)), there.legs[0])
+    pdf.pair(label[0], label[1], size=11, bold=True)
+    line = (f"{first_ride.route or ''} » {first_ride.headsign or ''}"
+            if not is_walk(first_ride) else _("zu Fuß", "de"))
+    rows = [(("home", "Von zu Hause losgehen um", clock(there.depart)),
+             ("home", "Wieder zu Hause um", clock(back.arrive, up=True))),
+            ((_mode(first_ride), "Linie", line),
+             ("walk", "Haltestelle", first_ride.from_name))]
+    for row in rows:
+        if pdf.will_page_break(16):
+            pdf.add_page()
+        y, bottom = pdf.get_y(), pdf.get_y() + 12
+        for k, (icon, key, value) in enumerate(row):
+            x = pdf.l_margin + k * pdf.half
+            _icon(pdf, icon, x, y + 1, 8)
+            width = pdf.half - 12
+            pdf.set_xy(x + 10, y)
+            pdf.german(8)
+            pdf.multi_cell(width, 3.8, _(key, "de"), new_x="LEFT", new_y="NEXT")
+            if pdf.lang != "de":
+                pdf.other(8)
+                pdf.multi_cell(width, 4.6 if pdf.lang in RTL else 3.8, _(key, pdf.lang),
+                               new_x="LEFT", new_y="NEXT")
+            pdf.german(15, bold=True)
+            pdf.shape(needs_shaping(value))
+            pdf.multi_cell(width, 7, value, new_x="LEFT", new_y="NEXT")
+            pdf.shape(False)
+            bottom = max(bottom, pdf.get_y())
+        pdf.set_xy(pdf.l_margin, bottom + 1)
+
+
+def _journey_table(pdf: _Page, journey: Journey, heading: str) -> None:
+    lang = pdf.lang
+    pdf.pair(_(heading, "de"), _(heading, lang), size=10, bold=True)
+    head_de = FontFace(family="sans", emphasis="B", size_pt=8, fill_color=LIGHT)
+    pdf.german(9)
+    pdf.shape(any(needs_shaping(f"{leg.from_name} {leg.to_name} {leg.headsign or ''}")
+                  for leg in journey.legs))
+    with pdf.table(col_widths=(52, 24, 52, 24, 34), text_align="LEFT", line_height=4.4,
+                   first_row_as_headings=True, headings_style=head_de,
+                   repeat_headings=1, borders_layout="SINGLE_TOP_LINE") as table:
+        head = table.row()
+        for key in ("von", "ab", "nach", "an", "Linie"):
+            head.cell(f"{key}\n{_(key, lang)}" if lang != "de" else key,
+                      style=FontFace(family=pdf.other_family, emphasis="B"))
         pdf.german(9)
-        pdf.multi_cell(0, 5, ", ".join(format_date(d, "EEE d.M.", locale="de")
-                                       for d in missing), new_x="LMARGIN", new_y="NEXT")
-        _note(pdf, lang)
-    pdf.ln(3)
-    pdf.german(7)
-    source = "Fahrplandaten: " + ("Rekonstruktion aus NWL-Daten 2019 (CC BY), kein amtlicher "
-                                  "Fahrplan" if "reconstructed" in str(scenario.feed) else
-                                  Path(scenario.feed).name) + ". Angaben ohne Gewähr."
-    pdf.multi_cell(0, 4, source, new_x="LMARGIN", new_y="NEXT")
+        for leg in journey.legs:
+            row = table.row()
+            row.cell(leg.from_name)
+            row.cell(clock(leg.depart), style=FontFace(emphasis="B"))
+            row.cell(leg.to_name)
+            row.cell(clock(leg.arrive, up=True), style=FontFace(emphasis="B"))
+            row.cell(_("zu Fuß", "de") if is_walk(leg) else
+                     f"{leg.route or ''} » {leg.headsign or ''}")
+    pdf.shape(False)
+
+
+def handout_pdf(plan: Plan | None, study: Study, place: str, site: str | None, lang: str,
+                name: str | None = None) -> bytes:
+    """The handout for people from ``place`` attending ``site`` (``name``: printed only).
+
+    ``plan`` None (a scenario without a teacher): the course dates without presence marks.
+    ``site`` None: the place reaches no room; the handout says what to do instead."""
+    catalogue(lang)
+    scenario = study.scenario
+    sessions = course_sessions(plan, scenario)
+    all_dates = sorted(set(sessions["date"]))
+    footer = f"{scenario.name} · {place} · {_('Seite', 'de')}/{_('Seite', lang)}"
+    pdf = _Page(lang, (_("Ihr Kursplan", "de") + f" – {scenario.name}",
+                       _("Ihr Kursplan", lang) + f" – {scenario.name}"), footer)
+    pdf.set_title(f"{scenario.name} – {place}")
+    pdf.contact = scenario.contact  # type: ignore[attr-defined]
+    pdf.add_page()
+    if name:
+        pdf.pair(f"{_('Für', 'de')}: {name}", f"{_('Für', lang)}: {name}", size=14, bold=True)
+    pdf.pair(f"{_('Ihr Wohnort', 'de')}: {place}", f"{_('Ihr Wohnort', lang)}: {place}", 11)
+    if site is None:
+        pdf.ln(2)
+        pdf.translated("Von Ihrem Wohnort erreicht man keinen Kursraum mit Bus und Bahn.",
+                       size=13, bold=True)
+        groups, missing = [], []
+        pdf.heading("Ohne Verbindung")
+        _instead(pdf)
+    else:
+        address = next((s.address for s in scenario.sites if s.name == site), None)
+        where = f"{site}, {address}" if address else site
+        pdf.pair(f"{_('Kursort', 'de')}: {where}", f"{_('Kursort', lang)}: {where}", 11,
+                 bold=True)
+        groups, missing = grouped(day_connections(study, sessions, place, site))
+    for i, group in enumerate(groups):
+        label = (_dates_label(group.dates, all_dates, "de"),
+                 _dates_label(group.dates, all_dates, lang))
+        pdf.heading("So kommen Sie hin und zurück" if i == 0 else "An anderen Tagen")
+        _essentials(pdf, group, label)
+        _journey_table(pdf, group.there, "Hinweg")
+        pdf.ln(1)
+        _journey_table(pdf, group.back, "Rückweg")
+    if missing:
+        pdf.heading("Ohne Verbindung")
+        pdf.translated("An diesen Tagen gibt es keine passende Verbindung:", bold=True)
+        pdf.pair(", ".join(format_date(d, "EEE d.M.", locale="de") for d in missing),
+                 ", ".join(format_date(d, "EEE d MMM", locale=lang) for d in missing), 9)
+        _instead(pdf)
+    _dates_table(pdf, sessions, site)
+    _contact(pdf)
+    pdf.ln(2)
+    if "reconstructed" in str(scenario.feed) or "rekonstru" in str(scenario.feed).lower():
+        pdf.translated("Fahrplandaten: Rekonstruktion aus NWL-Daten 2019 (CC BY), kein "
+                       "amtlicher Fahrplan. Angaben ohne Gewähr.", size=7)
+    else:
+        pdf.translated("Fahrplandaten: {feed}. Angaben ohne Gewähr.", size=7,
+                       feed=Path(scenario.feed).name)
+    pdf.translated("Übersetzung: noch nicht von Muttersprachlern geprüft.",
+                   size=6)
     return bytes(pdf.output())
 
 
-def _note(pdf: _Page, lang: str) -> None:
-    """What to do without a connection, in both languages (may wrap)."""
-    note = "Bitte nehmen Sie dann online teil oder rufen Sie den Rufbus (AST)."
+def _instead(pdf: _Page) -> None:
+    """What to do without a connection, in both languages."""
+    contact = pdf_contact(pdf)
+    pdf.translated("Bitte nehmen Sie dann online teil.", bold=True)
+    if contact.booking_phone:
+        pdf.translated("Oder bestellen Sie den Rufbus (AST): Telefon {phone}",
+                       phone=_unbroken(contact.booking_phone))
+    else:
+        pdf.translated("Oder fragen Sie nach einem Rufbus (AST) in Ihrem Ort.")
+
+
+def _unbroken(phone: str) -> str:
+    """A phone number that never wraps inside (no-break spaces)."""
+    return phone.replace(" ", "\u00a0")
+
+
+def pdf_contact(pdf: _Page):
+    return pdf.contact  # type: ignore[attr-defined]
+
+
+def _dates_table(pdf: _Page, sessions, site: str | None) -> None:
+    lang = pdf.lang
+    pdf.heading("Kurstermine")
+    has_teacher = bool((sessions["teacher_site"] != "").any())
+    head = FontFace(family="sans", emphasis="B", size_pt=8, fill_color=LIGHT)
+    widths = (40, 46, 26, 74) if has_teacher else (60, 66, 60)
     pdf.german(9)
-    pdf.multi_cell(0, 5, _(note, "de"), new_x="LMARGIN", new_y="NEXT")
-    pdf.other(9)
-    pdf.multi_cell(0, 5, _(note, lang), align="R" if lang in RTL else "L",
-                   new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(col_widths=widths, line_height=4.2, text_align="LEFT", padding=0.6,
+                   headings_style=head, repeat_headings=1,
+                   borders_layout="HORIZONTAL_LINES") as table:
+        row = table.row()
+        row.cell(_("Datum", "de"))
+        row.cell(_("Datum", lang), style=FontFace(family=pdf.other_family))
+        row.cell(_("Zeit", "de"))
+        if has_teacher:
+            row.cell(f"{_('Lehrkraft', 'de')} / {_('Lehrkraft', lang)}",
+                     style=FontFace(family=pdf.other_family if lang in RTL else "sans"))
+        for rec in sessions.itertuples(index=False):
+            here = site is not None and rec.teacher_site == site
+            row = table.row()
+            row.cell(_fmt_date(rec.date, "de"), style=FontFace(emphasis="B" if here else ""))
+            row.cell(_fmt_date(rec.date, lang), style=FontFace(family=pdf.other_family,
+                                                               emphasis="B" if here else ""))
+            row.cell(f"{clock(rec.start_s)}–{clock(rec.end_s)}")
+            if has_teacher:
+                key = "Lehrkraft vor Ort" if here else "Lehrkraft per Video"
+                mark = "● " if here else "○ "
+                row.cell(f"{mark}{_(key, 'de')}\n{_(key, lang)}",
+                         style=FontFace(emphasis="B" if here else "",
+                                        family=pdf.other_family if lang in RTL else "sans"))
+    if has_teacher:
+        pdf.translated("● = Lehrkraft vor Ort im Kursraum; ○ = Lehrkraft per Video, Sie "
+                       "kommen trotzdem in den Kursraum.", size=8)
 
 
-def _journey_table(pdf: _Page, journey, lang: str) -> None:
-    widths = (30, 44, 22, 44, 22, 24)
-    heads = ("", "von", "ab", "nach", "an", "Linie")
-    for w, head in zip(widths, heads, strict=True):
-        pdf.german(8, bold=True)
-        pdf.cell(w, 4.5, head)
-    pdf.ln()
-    for w, head in zip(widths, heads, strict=True):
-        pdf.other(8)
-        pdf.cell(w, 4.5, _(head, lang) if head else "", border="B")
-    pdf.ln()
-    for leg in journey.legs:
-        mode = "zu Fuß" if leg.mode is Mode.WALK else "Bus/Bahn"
-        values = (f"{_(mode, 'de')}", leg.from_name, clock(leg.depart), leg.to_name,
-                  clock(leg.arrive, up=True),
-                  f"{leg.route} ({leg.headsign})" if leg.route else "")
-        for w, text in zip(widths, values, strict=True):
-            pdf.german(8)
-            pdf.cell(w, 5, text)
-        pdf.ln()
-        if lang != "de":
-            pdf.other(7)
-            pdf.cell(widths[0], 4, _(mode, lang), new_x="LMARGIN", new_y="NEXT")
+def _contact(pdf: _Page) -> None:
+    contact = pdf_contact(pdf)
+    lines = []
+    if contact.organiser:
+        lines.append(("Veranstalter", contact.organiser))
+    if contact.organiser_phone:
+        lines.append(("Telefon", _unbroken(contact.organiser_phone)))
+    if contact.organiser_email:
+        lines.append(("E-Mail", contact.organiser_email))
+    if contact.booking_phone:
+        lines.append(("Rufbus (AST)", _unbroken(contact.booking_phone)))
+    if contact.online_link:
+        lines.append(("Online teilnehmen", contact.online_link))
+    if not lines:
+        return
+    pdf.heading("Kontakt")
+    qr_data = contact.online_link or (f"tel:{contact.organiser_phone}"
+                                      if contact.organiser_phone else
+                                      f"mailto:{contact.organiser_email}"
+                                      if contact.organiser_email else None)
+    size = 28
+    if qr_data and pdf.will_page_break(size + 2):
+        pdf.add_page()
+    top = pdf.get_y()
+    width = pdf.w - pdf.l_margin - pdf.r_margin - (size + 4 if qr_data else 0)
+    for key, value in lines:
+        pdf.pair(f"{_(key, 'de')}: {value}", f"{_(key, pdf.lang)}: {value}", 9.5,
+                 width=width)
+    if qr_data:
+        buffer = io.BytesIO()
+        segno.make(qr_data, error="m").save(buffer, kind="png", scale=6, border=1)
+        pdf.image(buffer, x=pdf.w - pdf.r_margin - size, y=top, w=size, h=size)
+        pdf.set_y(max(pdf.get_y(), top + size + 1))
+
+
+def room_poster_pdf(plan: Plan | None, scenario, site: str) -> bytes:
+    """A poster for the room's door (German): the course dates and times, the days the
+    teacher is in the room, and the room's address."""
+    sessions = course_sessions(plan, scenario)
+    address = next((s.address for s in scenario.sites if s.name == site), None)
+    pdf = _Page("de", (f"{_('Kurs im Raum', 'de')} {site}", scenario.name),
+                f"{scenario.name} · {site} · {_('Seite', 'de')}")
+    pdf.set_title(f"{scenario.name} – {site}")
+    pdf.contact = scenario.contact  # type: ignore[attr-defined]
+    pdf.add_page()
+    pdf.german(24, bold=True)
+    pdf.multi_cell(0, 11, f"{_('Kurs im Raum', 'de')} {site}", new_x="LMARGIN", new_y="NEXT")
+    if address:
+        pdf.german(14)
+        pdf.multi_cell(0, 7, address, new_x="LMARGIN", new_y="NEXT")
+    has_teacher = plan is not None
+    if has_teacher:
+        y = pdf.get_y() + 2
+        _icon(pdf, "teacher", pdf.l_margin, y, 9)
+        pdf.set_xy(pdf.l_margin + 11, y + 1)
+        pdf.german(12, bold=True)
+        present = int((sessions["teacher_site"] == site).sum())
+        pdf.multi_cell(0, 6, f"{_('Lehrkraft vor Ort', 'de')}: {present} von "
+                       f"{len(sessions)} Terminen (●)", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(max(pdf.get_y(), y + 10))
+    pdf.ln(2)
+    head = FontFace(family="sans", emphasis="B", size_pt=11, fill_color=LIGHT)
+    pdf.german(12)
+    widths = (70, 40, 76) if has_teacher else (90, 96)
+    with pdf.table(col_widths=widths, line_height=6, text_align="LEFT", headings_style=head,
+                   repeat_headings=1, borders_layout="HORIZONTAL_LINES") as table:
+        row = table.row()
+        for key in ("Datum", "Zeit", "Lehrkraft")[:len(widths)]:
+            row.cell(_(key, "de"))
+        for rec in sessions.itertuples(index=False):
+            here = has_teacher and rec.teacher_site == site
+            bold = FontFace(emphasis="B" if here else "")
+            row = table.row()
+            row.cell(_fmt_date(rec.date, "de"), style=bold)
+            row.cell(f"{clock(rec.start_s)}–{clock(rec.end_s)}", style=bold)
+            if has_teacher:
+                row.cell(("● " + _("Lehrkraft vor Ort", "de")) if here else
+                         ("○ " + _("Lehrkraft per Video", "de")), style=bold)
+    _contact(pdf)
+    return bytes(pdf.output())

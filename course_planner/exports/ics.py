@@ -1,24 +1,37 @@
 """Calendar files (RFC 5545) of a plan: per room and per village, one event per session.
 
-Each event has the room as location and the presence mark in its description; villages'
-events also carry the connection there and back. UIDs are stable (derived from scenario,
-calendar, date and slot), so a re-export updates the events instead of doubling them;
-DTSTAMP is fixed to the term's first day, so the same plan gives the same file.
+Each event has the room as location, the title "Kurs im Raum X – Lehrkraft vor Ort" (or
+"– Lehrkraft per Video": people still travel to their room), and for villages the connection
+there (before the day's first session) and back (after its last). UIDs are stable (scenario,
+calendar, date, slot), so a re-export updates the events instead of doubling them.
+
+Updates follow RFC 5546: a :class:`CalendarLedger` (kept as ``calendars.json`` beside the
+files) remembers each event's content hash, SEQUENCE and DTSTAMP. An unchanged event keeps
+both, so the same plan gives byte-identical files; a changed event gets SEQUENCE+1 and a new
+DTSTAMP; a session that is gone is written once more as STATUS:CANCELLED, so calendar apps
+remove it instead of keeping it. Without a ledger (first export), DTSTAMP is the term's first
+day and SEQUENCE 0.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 from icalendar import Calendar, Event
 
+from course_planner.exports.schedule import course_sessions, day_connections, is_walk
 from course_planner.rotation.plan import Plan
-from course_planner.transit.reachability import Study, clock, journeys
-from course_planner.transit.router import Mode
+from course_planner.scenario import Scenario
+from course_planner.transit.reachability import Study, clock
+from course_planner.transit.router import Journey
 
 TZ = ZoneInfo("Europe/Berlin")
+LEDGER_FILE = "calendars.json"
 
 
 def _uid(*parts: object) -> str:
@@ -26,11 +39,54 @@ def _uid(*parts: object) -> str:
     return f"{digest}@kursplaner"
 
 
+@dataclass(frozen=True)
+class EventRecord:
+    """What the ledger keeps of one event (enough to cancel it later)."""
+
+    digest: str
+    sequence: int
+    dtstamp: str  # ISO, UTC
+    summary: str
+    dtstart: str  # ISO, Europe/Berlin
+    dtend: str
+    location: str
+    cancelled: bool = False
+
+
+class CalendarLedger:
+    """Per calendar file: the events of the last export (see the module text)."""
+
+    def __init__(self, data: dict | None = None, now: dt.datetime | None = None) -> None:
+        self.previous: dict[str, dict[str, EventRecord]] = {
+            cal: {uid: EventRecord(**rec) for uid, rec in events.items()}
+            for cal, events in (data or {}).get("calendars", {}).items()}
+        self.current: dict[str, dict[str, EventRecord]] = {}
+        now = now or dt.datetime.now(dt.UTC)
+        self.now = now.astimezone(dt.UTC).replace(microsecond=0)
+
+    @classmethod
+    def from_json(cls, text: str | bytes | None, now: dt.datetime | None = None
+                  ) -> CalendarLedger:
+        if not text:
+            return cls(None, now)
+        try:
+            data = json.loads(text)
+            return cls(data, now)
+        except (ValueError, TypeError):  # unreadable state: start afresh (SEQUENCE 0)
+            return cls(None, now)
+
+    def to_json(self) -> bytes:
+        data = {"calendars": {cal: {uid: asdict(rec) for uid, rec in sorted(events.items())}
+                              for cal, events in sorted(self.current.items())}}
+        return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
 def _calendar(name: str) -> Calendar:
     cal = Calendar()
     cal.add("prodid", "-//Kursplaner//course_planner//DE")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Europe/Berlin")
     return cal
@@ -46,16 +102,25 @@ def presence(site: str, teacher_site: str) -> str:
     if teacher_site == site:
         return "Lehrkraft vor Ort (Präsenz)"
     if not teacher_site:
-        return "online – Lehrkraft heute nicht vor Ort"
-    return f"online – Lehrkraft in {teacher_site}"
+        return "Lehrkraft per Video – bitte trotzdem in den Kursraum kommen"
+    return f"Lehrkraft per Video (heute in {teacher_site}) – bitte in den Kursraum kommen"
 
 
-def _journey_text(label: str, journey) -> str:
+def title(site: str, teacher_site: str | None) -> str:
+    """'Kurs im Raum X – Lehrkraft vor Ort' / '– Lehrkraft per Video' (no mark without a
+    teacher's plan)."""
+    if teacher_site is None:
+        return f"Kurs im Raum {site}"
+    return f"Kurs im Raum {site} – " + ("Lehrkraft vor Ort" if teacher_site == site
+                                         else "Lehrkraft per Video")
+
+
+def _journey_text(label: str, journey: Journey | None) -> str:
     if journey is None:
         return f"{label}: keine Verbindung an diesem Tag – bitte online teilnehmen."
     parts = []
     for leg in journey.legs:
-        if leg.mode is Mode.WALK:
+        if is_walk(leg):
             parts.append(f"zu Fuß {leg.from_name} → {leg.to_name} "
                          f"({clock(leg.depart)}–{clock(leg.arrive, up=True)})")
         else:
@@ -64,44 +129,105 @@ def _journey_text(label: str, journey) -> str:
     return f"{label}: " + "; ".join(parts)
 
 
-def _events(cal: Calendar, plan: Plan, site: str, key: str, extra=None) -> None:
-    scenario = plan.inp.scenario
+def _contact_lines(scenario: Scenario) -> list[str]:
+    c = scenario.contact
+    pairs = (("Online teilnehmen", c.online_link), ("Veranstalter", c.organiser),
+             ("Telefon", c.organiser_phone), ("E-Mail", c.organiser_email),
+             ("Rufbus (AST)", c.booking_phone))
+    return [f"{label}: {value}" for label, value in pairs if value]
+
+
+def _events(cal: Calendar, scenario: Scenario, sessions: pd.DataFrame, has_plan: bool,
+            site: str, key: str, ledger: CalendarLedger | None, extra=None) -> None:
     address = next((s.address for s in scenario.sites if s.name == site), None)
-    stamp = dt.datetime.combine(plan.sessions["date"].iloc[0], dt.time(),
-                                tzinfo=dt.UTC)
-    for rec in plan.sessions.itertuples(index=False):
-        mark = presence(site, rec.teacher_site)
-        event = Event()
-        event.add("uid", _uid(scenario.name, key, rec.date, rec.slot))
-        event.add("dtstamp", stamp)
-        event.add("sequence", 0)
-        event.add("dtstart", _local(rec.date, rec.start_s))
-        event.add("dtend", _local(rec.date, rec.end_s))
-        present = rec.teacher_site == site
-        event.add("summary", f"{scenario.name} – {'Präsenz' if present else 'online'}")
-        event.add("location", f"{site}, {address}" if address else site)
-        text = [mark, f"{rec.ue} UE"]
+    first_stamp = dt.datetime.combine(sessions["date"].iloc[0], dt.time(), tzinfo=dt.UTC)
+    previous = ledger.previous.get(key, {}) if ledger else {}
+    current: dict[str, EventRecord] = {}
+    for rec in sessions.itertuples(index=False):
+        uid = _uid(scenario.name, key, rec.date, rec.slot)
+        summary = title(site, rec.teacher_site if has_plan else None)
+        location = f"{site}, {address}" if address else site
+        text = ([presence(site, rec.teacher_site)] if has_plan else []) + [f"{rec.ue} UE"]
         if extra is not None:
             text.extend(extra(rec))
-        event.add("description", "\n".join(text))
+        text.extend(_contact_lines(scenario))
+        description = "\n".join(text)
+        start, end = _local(rec.date, rec.start_s), _local(rec.date, rec.end_s)
+        digest = hashlib.sha1("\x1f".join((summary, start.isoformat(), end.isoformat(),
+                                           location, description)).encode()).hexdigest()
+        before = previous.get(uid)
+        if before is None:
+            sequence, stamp = 0, first_stamp
+        elif before.digest == digest and not before.cancelled:
+            sequence, stamp = before.sequence, dt.datetime.fromisoformat(before.dtstamp)
+        else:
+            sequence, stamp = before.sequence + 1, ledger.now if ledger else first_stamp
+        event = Event()
+        event.add("uid", uid)
+        event.add("dtstamp", stamp)
+        event.add("sequence", sequence)
+        event.add("dtstart", start)
+        event.add("dtend", end)
+        event.add("summary", summary)
+        event.add("location", location)
+        event.add("description", description)
+        event.add("status", "CONFIRMED")
         cal.add_component(event)
+        current[uid] = EventRecord(digest, sequence, stamp.isoformat(), summary,
+                                   start.isoformat(), end.isoformat(), location)
+    for uid, before in sorted(previous.items()):
+        if uid in current:
+            continue
+        if before.cancelled:  # cancelled earlier: repeat it unchanged
+            gone = before
+        else:
+            assert ledger is not None
+            gone = EventRecord(before.digest, before.sequence + 1, ledger.now.isoformat(),
+                               before.summary, before.dtstart, before.dtend, before.location,
+                               cancelled=True)
+        event = Event()
+        event.add("uid", uid)
+        event.add("dtstamp", dt.datetime.fromisoformat(gone.dtstamp))
+        event.add("sequence", gone.sequence)
+        event.add("dtstart", dt.datetime.fromisoformat(gone.dtstart))
+        event.add("dtend", dt.datetime.fromisoformat(gone.dtend))
+        event.add("summary", f"ABGESAGT: {gone.summary}")
+        event.add("location", gone.location)
+        event.add("status", "CANCELLED")
+        cal.add_component(event)
+        current[uid] = gone
+    if ledger is not None:
+        ledger.current[key] = current
 
 
-def room_calendar(plan: Plan, site: str) -> bytes:
-    """All sessions of the term as seen in one room."""
-    cal = _calendar(f"{plan.inp.scenario.name} – {site}")
-    _events(cal, plan, site, f"room:{site}")
+def room_calendar(plan: Plan | None, site: str, *, scenario: Scenario | None = None,
+                  ledger: CalendarLedger | None = None) -> bytes:
+    """All sessions of the term as seen in one room (``plan`` None: no teacher, no marks;
+    then ``scenario`` is needed)."""
+    scenario = plan.inp.scenario if plan is not None else scenario
+    if scenario is None:
+        raise ValueError("room_calendar needs a plan or a scenario")
+    sessions = course_sessions(plan, scenario)
+    cal = _calendar(f"{scenario.name} – {site}")
+    _events(cal, scenario, sessions, plan is not None, site, f"room:{site}", ledger)
     cal.add_missing_timezones()
     return cal.to_ical()
 
 
-def village_calendar(plan: Plan, study: Study, place: str, site: str) -> bytes:
-    """The sessions for people from ``place`` attending ``site``, with their connection."""
-    def journey_lines(rec) -> list[str]:
-        there, back = journeys(study, place, site, rec.date, int(rec.start_s), int(rec.end_s))
-        return [_journey_text("Hinweg", there), _journey_text("Rückweg", back)]
+def village_calendar(plan: Plan | None, study: Study, place: str, site: str, *,
+                     ledger: CalendarLedger | None = None) -> bytes:
+    """The sessions for people from ``place`` attending ``site``, with their connection:
+    there before the day's first session, back after its last."""
+    scenario = study.scenario
+    sessions = course_sessions(plan, scenario)
+    days = {d.date: d for d in day_connections(study, sessions, place, site)}
 
-    cal = _calendar(f"{plan.inp.scenario.name} – {place} → {site}")
-    _events(cal, plan, site, f"village:{place}:{site}", journey_lines)
+    def journey_lines(rec) -> list[str]:
+        day = days[rec.date]
+        return [_journey_text("Hinweg", day.there), _journey_text("Rückweg", day.back)]
+
+    cal = _calendar(f"{scenario.name} – {place} → {site}")
+    _events(cal, scenario, sessions, plan is not None, site, f"village:{place}:{site}",
+            ledger, journey_lines)
     cal.add_missing_timezones()
     return cal.to_ical()

@@ -1,0 +1,142 @@
+"""The whole export of a scenario as one unit: office tables, calendars, handouts, class sets
+and room posters, staged in a temporary folder and moved into place only when all are made
+(see :class:`~course_planner.exports.files.Staging`)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pypdf import PdfWriter
+
+from course_planner.errors import ScenarioError
+from course_planner.exports import unique_slugs
+from course_planner.exports.files import Staging
+from course_planner.exports.handout import handout_pdf, room_poster_pdf, unprintable
+from course_planner.exports.ics import LEDGER_FILE, CalendarLedger, room_calendar, village_calendar
+from course_planner.exports.schedule import home_rooms
+from course_planner.exports.tables import german_csv, xlsx
+from course_planner.rotation.plan import solve_rotation
+from course_planner.scenario import Scenario
+from course_planner.transit.reachability import prepare, reachability_table
+
+WHAT = ("handouts", "ics", "tables")
+MAX_FILES = 2000  # more handouts than a course office prints: a mistake, refused
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A name to print (never stored) and, if given, the village it belongs to."""
+
+    name: str | None
+    place: str | None = None
+
+
+@dataclass
+class ExportResult:
+    scenario: str
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def participants(lines: list[str]) -> list[Participant]:
+    """One participant per line: ``name`` or ``name;village`` (also tab-separated)."""
+    people = []
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        name, _, place = line.replace("\t", ";").partition(";")
+        people.append(Participant(name.strip(), place.strip() or None))
+    return people
+
+
+def export_bundle(scenario: Scenario, out: Path, what: set[str], langs: list[str],
+                  names: list[Participant] | None = None) -> ExportResult:
+    """Write the chosen exports to ``out``, all or nothing. Without a teacher, calendars and
+    handouts show the course dates without presence marks."""
+    unknown = what - set(WHAT)
+    if unknown:
+        raise ScenarioError(f"--what: unknown export(s) {', '.join(sorted(unknown))}.",
+                            hint="Use handouts, ics, tables, or several with commas.")
+    people = names or [Participant(None)]
+    study = prepare(scenario)
+    table = reachability_table(study)
+    rooms = home_rooms(study, table)
+    places = list(rooms)
+    unknown_places = sorted({p.place for p in people if p.place and p.place not in rooms})
+    if unknown_places:
+        raise ScenarioError(f"--names: village(s) not in the scenario: "
+                            f"{', '.join(unknown_places[:5])}"
+                            + (" …" if len(unknown_places) > 5 else ""),
+                            hint=f"Villages are the scenario's places, e.g. {places[0]}.")
+    handouts = [(place, person) for person in people for place in places
+                if person.place in (None, place)] if "handouts" in what else []
+    n_files = len(handouts) * len(langs)
+    if n_files > MAX_FILES:
+        raise ScenarioError(
+            f"the export would write {n_files} handouts ({len(people)} names × "
+            f"{len(places)} villages × {len(langs)} languages); the limit is {MAX_FILES}.",
+            hint="Give each name its village ('name;village' per line in the --names file), "
+                 "or export fewer languages.")
+    result = ExportResult(scenario.name)
+    bad = sorted({p.name for p in people if p.name and unprintable(p.name)})
+    for name in bad:
+        result.warnings.append(f"the name '{name}' has characters no handout font can print "
+                               f"({unprintable(name)}); its handouts leave the name blank.")
+    plan = solve_rotation(scenario, study) if scenario.teacher else None
+    if plan is None and what & {"handouts", "ics"}:
+        result.warnings.append("the scenario has no teacher: calendars and handouts show the "
+                               "course dates without presence marks.")
+    files = unique_slugs(places)
+    site_files = unique_slugs(s.name for s in scenario.sites)
+    with Staging(out) as stage:
+        if "tables" in what:
+            sheets = {"Erreichbarkeit": table, "Nicht erreichbar": table[~table["reachable"]]}
+            if plan is not None:
+                sheets = {"Plan": plan.table(), **sheets}
+            result.files.append(stage.write("tabellen.xlsx", xlsx(sheets)))
+            for name, frame in zip(sheets, unique_slugs(sheets).values(), strict=True):
+                result.files.append(stage.write(f"{frame}.csv", german_csv(sheets[name])))
+        if "ics" in what:
+            state = out / "ics" / LEDGER_FILE
+            ledger = CalendarLedger.from_json(state.read_bytes() if state.exists() else None)
+            for site, file in site_files.items():
+                result.files.append(stage.write(
+                    f"ics/raum-{file}.ics",
+                    room_calendar(plan, site, scenario=scenario, ledger=ledger)))
+            for place, site in rooms.items():
+                if site is not None:
+                    result.files.append(stage.write(
+                        f"ics/ort-{files[place]}.ics",
+                        village_calendar(plan, study, place, site, ledger=ledger)))
+            stage.write(f"ics/{LEDGER_FILE}", ledger.to_json())
+        if "handouts" in what:
+            sets: dict[tuple[str, str], PdfWriter] = {}
+            for lang in langs:
+                counter: dict[str, int] = {}
+                for place, person in handouts:
+                    site = rooms[place]
+                    name = person.name if person.name not in bad else None
+                    pdf = handout_pdf(plan, study, place, site, lang, name)
+                    suffix = ""
+                    if person.name:
+                        counter[place] = counter.get(place, 0) + 1
+                        suffix = f"-{counter[place]:03d}"
+                    room = site_files[site] if site else "kein-raum"
+                    result.files.append(stage.write(
+                        f"handouts/{files[place]}-{room}-{lang}{suffix}.pdf", pdf))
+                    if site is not None:
+                        writer = sets.setdefault((site, lang), PdfWriter())
+                        writer.append(io.BytesIO(pdf))
+            for (site, lang), writer in sorted(sets.items()):
+                buffer = io.BytesIO()
+                writer.write(buffer)
+                result.files.append(stage.write(
+                    f"klassensaetze/klassensatz-{site_files[site]}-{lang}.pdf",
+                    buffer.getvalue()))
+            for site, file in site_files.items():
+                result.files.append(stage.write(f"klassensaetze/aushang-{file}.pdf",
+                                                room_poster_pdf(plan, scenario, site)))
+    return result
