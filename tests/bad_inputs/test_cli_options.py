@@ -38,7 +38,7 @@ def test_empty_names_file_is_an_error(bench):
     assert "names.txt, field '--names': the names file holds no name" in err
 
 
-@pytest.mark.parametrize("command", ["plan", "compare", "export"])
+@pytest.mark.parametrize("command", ["plan", "compare"])
 def test_no_teacher_gives_one_clear_message(bench, command):
     scenario = bench.scenario()
     if command == "compare":
@@ -54,3 +54,11 @@ def test_export_of_tables_needs_no_teacher(bench):
     bench.run("export", bench.scenario(), "--what", "tables", "--out", bench.out / "export",
               status=0)
     assert (bench.out / "export" / "tabellen.xlsx").exists()
+
+
+def test_export_without_teacher_says_so_and_makes_everything_without_presence(bench):
+    """Participants still need their dates and connections when nobody plans a teacher."""
+    err = bench.run("export", bench.scenario(), "--out", bench.out / "export", status=0)
+    assert "no teacher" in err and "without presence marks" in err
+    assert any((bench.out / "export").rglob("*.pdf"))
+    assert any((bench.out / "export").rglob("*.ics"))
