@@ -99,6 +99,10 @@ def test_plan_and_map_in_a_real_browser(server, tmp_path):
         page.get_by_text("Eigene Dateien hochladen").click()
         page.locator("input[type=file]").nth(1).set_input_files(files=[{
             "name": evil, "mimeType": "application/zip", "buffer": b"this is not a zip"}])
+        # the upload itself reruns the app: let that finish before the click
+        expect(page.get_by_role("button", name=re.compile("^Remove .*kursplaner-test"))
+               ).to_be_visible()
+        page.wait_for_timeout(2000)
         page.get_by_role("button", name="Hochgeladene Dateien verwenden").click()
         expect(page.get_by_text("not a zip file")).to_be_visible()
         assert not page.get_by_text("/tmp/").count()  # file names, never server paths

@@ -94,7 +94,7 @@ def unreachable_table(rows: pd.DataFrame) -> pd.DataFrame:
     bad = rows[~rows["reachable"]]
     out = pd.DataFrame({
         t("place"): bad["place"],
-        t("col_participants"): bad["participants"],
+        t("col_participants"): pd.to_numeric(bad["participants"]).round().astype("Int64"),
         t("col_reason"): bad["reason"].map(reason_text),
         t("col_depart_home"): bad["depart_home"],
         t("col_outbound_min"): bad["outbound_min"],
