@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from course_planner.clock import clock
 from course_planner.errors import (
     CoursePlannerError,
     NoPlanError,
@@ -29,7 +30,7 @@ from course_planner.siting import (
     with_sites,
 )
 from course_planner.sources import read_text
-from course_planner.transit.reachability import clock, prepare, reachability_table
+from course_planner.transit.reachability import prepare, reachability_table
 
 
 def _reach(args: argparse.Namespace) -> int:

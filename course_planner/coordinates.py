@@ -8,6 +8,7 @@ exchanged; 0,0 is a placeholder.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -56,3 +57,15 @@ def coordinate_problems(lat: ArrayLike, lon: ArrayLike) -> np.ndarray:
 def coordinate_problem(lat: float, lon: float) -> CoordinateProblem | None:
     """The problem of one coordinate, or None."""
     return coordinate_problems(lat, lon)[0]
+
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def haversine_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> Any:
+    """Great-circle distance in metres (numpy-friendly)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from course_planner.clock import clock_to_seconds
 from course_planner.coordinates import coordinate_problem
 from course_planner.errors import InputFileNotFoundError, ScenarioError
 from course_planner.sources import ArchiveLimits, read_text, safe_path
@@ -31,15 +32,6 @@ if TYPE_CHECKING:
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_STOPS = "all_stops"
 MAX_TERM_DAYS = 3 * 365  # longer terms are typos (2062 for 2026) and would take ages
-_CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)$")
-
-
-def clock_to_seconds(text: str) -> int:
-    """'08:30' -> 30600. Hours may exceed 23 (GTFS style)."""
-    match = _CLOCK.match(text.strip())
-    if not match:
-        raise ValueError(f"'{text}' is not a time of day; write it as HH:MM, e.g. 08:30")
-    return int(match.group(1)) * 3600 + int(match.group(2)) * 60
 
 
 class _Strict(BaseModel):

@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from course_planner.clock import clock, clock_to_seconds
+from course_planner.coordinates import haversine_m
 from course_planner.errors import ScenarioError
 from course_planner.places import load_places
-from course_planner.scenario import Scenario, Site, clock_to_seconds
+from course_planner.scenario import Scenario, Site
 from course_planner.transit.feed import Feed
-from course_planner.transit.reachability import Study, clock, prepare, reachability_table
-from course_planner.transit.walking import haversine_m
+from course_planner.transit.reachability import Study, prepare, reachability_table
 
 NO_TRANSIT = "kein ÖPNV: Rufbus/AST oder Online-Teilnahme nötig"
 

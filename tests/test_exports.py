@@ -15,13 +15,14 @@ from conftest import LINE_ROOM, make_scenario
 from icalendar import Calendar
 
 from course_planner.cli import main
+from course_planner.clock import clock
 from course_planner.exports import slug, unique_slugs
 from course_planner.exports.files import Staging, write_csv_atomic
 from course_planner.exports.ics import CalendarLedger, room_calendar, village_calendar
 from course_planner.exports.schedule import is_walk
 from course_planner.exports.tables import german_csv, neutralise, xlsx
 from course_planner.rotation.plan import solve_rotation
-from course_planner.transit.reachability import clock, journeys, prepare
+from course_planner.transit.reachability import journeys, prepare
 
 TEACHER = {"base": {"name": "Zentrale", "lat": 52.03, "lon": 8.8}}
 

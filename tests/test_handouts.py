@@ -16,12 +16,13 @@ from pypdf import PdfReader
 from test_exports import TEACHER, plan_and_study
 
 from course_planner.cli import main
+from course_planner.clock import clock
 from course_planner.errors import CoursePlannerError
 from course_planner.exports import handout
 from course_planner.exports.handout import LANGUAGES, handout_pdf, room_poster_pdf
 from course_planner.exports.schedule import course_sessions, day_connections, grouped, is_walk
 from course_planner.rotation.plan import solve_rotation
-from course_planner.transit.reachability import clock, prepare, reachability_table
+from course_planner.transit.reachability import prepare, reachability_table
 
 FONTS_INSTALLED = any(d.joinpath(handout.FONTS["arab"]).exists() for d in handout.FONT_DIRS)
 if not FONTS_INSTALLED and os.environ.get("CI"):

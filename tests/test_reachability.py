@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from conftest import CHANGE_ROOM, PLATFORMS_ROOM, make_scenario
 
+from course_planner.clock import clock
 from course_planner.transit.reachability import (
     REACH_COLUMNS,
-    clock,
     journeys,
     prepare,
     reachability_table,

@@ -26,6 +26,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from course_planner.clock import clock
 from course_planner.errors import CoursePlannerError
 from course_planner.exports.schedule import (
     ConnectionGroup,
@@ -35,7 +36,7 @@ from course_planner.exports.schedule import (
     is_walk,
 )
 from course_planner.rotation.plan import Plan
-from course_planner.transit.reachability import Study, clock
+from course_planner.transit.reachability import Study
 from course_planner.transit.router import Journey
 
 LANGUAGES = ("en", "ar", "uk", "fa", "tr")

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from course_planner.clock import clock
 from course_planner.errors import NoPlanError, SolverTimeoutError
 from course_planner.rotation.explain import conflicting_rules
 from course_planner.rotation.model import (
@@ -18,7 +19,7 @@ from course_planner.rotation.model import (
     solver_for,
 )
 from course_planner.scenario import Scenario
-from course_planner.transit.reachability import Study, clock
+from course_planner.transit.reachability import Study
 
 PRESENT, ONLINE = "präsenz", "online"
 

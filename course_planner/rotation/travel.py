@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from course_planner.coordinates import haversine_m
 from course_planner.scenario import Scenario, Teacher
 from course_planner.transit.reachability import Study, prepare, reachability_table
-from course_planner.transit.walking import haversine_m
 
 
 @dataclass(frozen=True, eq=False)

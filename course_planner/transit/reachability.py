@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from course_planner.calendar import course_dates
+from course_planner.clock import clock
 from course_planner.errors import FeedError
 from course_planner.places import load_places, stops_as_places
 from course_planner.scenario import Scenario
@@ -38,15 +39,6 @@ REACH_COLUMNS = [
 ]
 REASONS = ("ok", "no_stop_nearby", "no_service", "no_outbound", "outbound_too_long",
            "no_return", "return_too_long")
-
-
-def clock(seconds: float, *, up: bool = False) -> str:
-    """Seconds after 00:00 of the course date -> 'HH:MM' (hours may pass 24), rounded down
-    (or up with ``up=True``) to the minute."""
-    minutes = math.ceil(seconds / 60) if up else math.floor(seconds / 60)
-    sign = "-" if minutes < 0 else ""
-    minutes = abs(minutes)
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 @dataclass(eq=False)

@@ -7,25 +7,14 @@ Distance limits apply to the straight-line distance and are inclusive.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from course_planner.coordinates import haversine_m
 from course_planner.scenario import Travel
-
-EARTH_RADIUS_M = 6_371_008.8
-
-
-def haversine_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> Any:
-    """Great-circle distance in metres (numpy-friendly)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def pairs_within(lat_a: ArrayLike, lon_a: ArrayLike, lat_b: ArrayLike, lon_b: ArrayLike,

@@ -10,8 +10,9 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from course_planner.clock import clock
 from course_planner.reach_summary import meeting_dates, summarise
-from course_planner.transit.reachability import clock, journeys
+from course_planner.transit.reachability import journeys
 from course_planner.transit.router import Mode
 from course_planner.ui.state import (
     current_scenario,

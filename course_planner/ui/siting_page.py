@@ -8,7 +8,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from course_planner.transit.reachability import clock
+from course_planner.clock import clock
 from course_planner.ui.state import current_scenario, guarded, header, report_table, siting, t
 
 CHOSEN, OTHER = [30, 80, 200, 230], [150, 150, 150, 160]
