@@ -212,3 +212,17 @@ def test_bad_on_demand_services_name_the_field(change, words):
         make_scenario("line", on_demand=[{**LIMO, **change}])
     assert words in str(err.value)
     assert "on_demand.0" in str(err.value)
+
+
+def test_read_flex_checks_the_archive_like_every_feed_read(tmp_path):
+    import zipfile
+
+    from course_planner.errors import ArchiveError
+
+    src = tmp_path / "flex.zip"
+    with zipfile.ZipFile(src, "w") as zf:
+        for f in FLEX.iterdir():
+            zf.write(f, f.name)
+        zf.writestr("../../evil.txt", "x")
+    with pytest.raises(ArchiveError, match="evil"):
+        read_flex(src)

@@ -18,14 +18,10 @@ GTFS-Flex (part of GTFS since 2024) describes on-demand services by
 from __future__ import annotations
 
 import enum
-import io
 import json
-import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 import shapely
@@ -33,10 +29,13 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from course_planner.errors import FeedError
+from course_planner.sources import Source, open_source
 from course_planner.transit.booking import BookingRule, BookingType
 
 FLEX_FILES = ("locations.geojson", "location_groups.txt", "location_group_stops.txt",
               "booking_rules.txt")
+FLEX_TABLES = ("locations.geojson", "location_groups", "location_group_stops", "booking_rules",
+               "stop_times", "trips")
 
 
 class AreaKind(enum.Enum):
@@ -100,31 +99,13 @@ class FlexServices:
 # --------------------------------------------------------------------------- reading
 
 
-@contextmanager
-def _opener(path: Path) -> Iterator[Any]:
-    """A function name -> binary file (or None when absent), for a zip or a folder."""
-    if path.is_file():
-        with zipfile.ZipFile(path) as zf:
-            names = {Path(n).name: n for n in zf.namelist() if not n.endswith("/")}
-
-            def open_zip(name: str) -> IO[bytes] | None:
-                return io.BytesIO(zf.read(names[name])) if name in names else None
-
-            yield open_zip
-    else:
-        def open_dir(name: str) -> IO[bytes] | None:
-            p = path / name
-            return p.open("rb") if p.is_file() else None
-
-        yield open_dir
-
-
-def _csv(fh: IO[bytes] | None) -> pd.DataFrame | None:
-    if fh is None:
+def _csv(source: Source, table: str) -> pd.DataFrame | None:
+    if table not in source.members:
         return None
-    with fh:
-        frame = pd.read_csv(fh, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    frame.columns = [c.strip() for c in frame.columns]
+    frame = source.read_csv(table, dtype=str, keep_default_na=False)
+    if frame.empty:
+        return None
+    frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
 
@@ -177,12 +158,12 @@ def _booking_rules(frame: pd.DataFrame | None, label: str) -> dict[str, BookingR
     return rules
 
 
-def _zones(fh: IO[bytes] | None, label: str) -> dict[str, Zone]:
-    if fh is None:
+def _zones(source: Source) -> dict[str, Zone]:
+    if "locations.geojson" not in source.members:
         return {}
-    file = f"{label}/locations.geojson"
+    file = source.member_label("locations.geojson")
     try:
-        with fh:
+        with source.open_binary("locations.geojson") as fh:
             data = json.load(fh)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FeedError(f"not valid GeoJSON ({exc}).", file=file) from None
@@ -203,14 +184,13 @@ def _zones(fh: IO[bytes] | None, label: str) -> dict[str, Zone]:
 
 def read_flex(path: str | Path) -> FlexServices | None:
     """The Flex services of a feed (zip or folder), or ``None`` when it has none."""
-    path = Path(path)
-    label = str(path)
-    with _opener(path) as open_member:
-        zones = _zones(open_member("locations.geojson"), label)
-        groups_frame = _csv(open_member("location_group_stops.txt"))
-        rules = _booking_rules(_csv(open_member("booking_rules.txt")), label)
-        stop_times = _csv(open_member("stop_times.txt"))
-        trips = _csv(open_member("trips.txt"))
+    with open_source(path, FLEX_TABLES) as source:  # the archive checks of every feed read
+        label = source.label
+        zones = _zones(source)
+        groups_frame = _csv(source, "location_group_stops")
+        rules = _booking_rules(_csv(source, "booking_rules"), label)
+        stop_times = _csv(source, "stop_times")
+        trips = _csv(source, "trips")
     groups: dict[str, tuple[str, ...]] = {}
     if groups_frame is not None:
         for gid, frame in groups_frame.groupby("location_group_id", sort=True):
