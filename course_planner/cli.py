@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -160,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "rooms and start times, handouts and calendars.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, help_: str, run, out: str, out_help: str):
+    def command(name: str, help_: str, run: Callable[[argparse.Namespace], int], out: str,
+                out_help: str) -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=help_)
         cmd.add_argument("scenario", help="scenario YAML file")
         cmd.add_argument("--out", default=out, help=f"{out_help} (default {out})")

@@ -9,13 +9,15 @@ from collections.abc import Iterable
 
 from anyascii import anyascii
 
+_UMLAUTS: dict[str, str | int | None] = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
+
 
 def slug(name: str) -> str:
     """A file name for a place or room: ASCII, lower case, dashes (Lügde -> luegde).
 
     Any script is transliterated (anyascii: Детмольд -> detmol-d, عين -> yn); a name with
     nothing left to write gets a stable id from its hash (``ort-1a2b3c4d``)."""
-    text = name.lower().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}))
+    text = name.lower().translate(str.maketrans(_UMLAUTS))
     text = anyascii(unicodedata.normalize("NFC", text)).lower()
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:60].strip("-")
     return text or f"ort-{_short_hash(name)}"

@@ -106,29 +106,29 @@ def export_bundle(scenario: Scenario, out: Path, what: set[str], langs: list[str
                 result.files.append(stage.write(
                     f"ics/raum-{file}.ics",
                     room_calendar(plan, site, scenario=scenario, ledger=ledger)))
-            for place, site in rooms.items():
-                if site is not None:
+            for place, home in rooms.items():
+                if home is not None:
                     result.files.append(stage.write(
                         f"ics/ort-{files[place]}.ics",
-                        village_calendar(plan, study, place, site, ledger=ledger)))
+                        village_calendar(plan, study, place, home, ledger=ledger)))
             stage.write(f"ics/{LEDGER_FILE}", ledger.to_json())
         if "handouts" in what:
             sets: dict[tuple[str, str], PdfWriter] = {}
             for lang in langs:
                 counter: dict[str, int] = {}
                 for place, person in handouts:
-                    site = rooms[place]
-                    name = person.name if person.name not in bad else None
-                    pdf = handout_pdf(plan, study, place, site, lang, name)
+                    room_of = rooms[place]
+                    printed = person.name if person.name not in bad else None
+                    pdf = handout_pdf(plan, study, place, room_of, lang, printed)
                     suffix = ""
                     if person.name:
                         counter[place] = counter.get(place, 0) + 1
                         suffix = f"-{counter[place]:03d}"
-                    room = site_files[site] if site else "kein-raum"
+                    room = site_files[room_of] if room_of else "kein-raum"
                     result.files.append(stage.write(
                         f"handouts/{files[place]}-{room}-{lang}{suffix}.pdf", pdf))
-                    if site is not None:
-                        writer = sets.setdefault((site, lang), PdfWriter())
+                    if room_of is not None:
+                        writer = sets.setdefault((room_of, lang), PdfWriter())
                         writer.append(io.BytesIO(pdf))
             for (site, lang), writer in sorted(sets.items()):
                 buffer = io.BytesIO()

@@ -12,7 +12,8 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from types import TracebackType
+from typing import IO, Any
 
 import pandas as pd
 
@@ -44,7 +45,7 @@ def write_atomic(path: str | Path, write: Callable[[IO[str]], object] | None,
     return path
 
 
-def write_csv_atomic(frame: pd.DataFrame, path: str | Path, **to_csv) -> Path:
+def write_csv_atomic(frame: pd.DataFrame, path: str | Path, **to_csv: Any) -> Path:
     """A CSV (comma, UTF-8) with the formula guard on every text cell and header."""
     safe = guard_frame(frame)
     return write_atomic(path, lambda fh: safe.to_csv(fh, index=to_csv.pop("index", False),
@@ -81,7 +82,8 @@ class Staging:
         self.files.append(Path(relative))
         return self.out / relative
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         assert self._tmp is not None
         try:
             if exc_type is None:

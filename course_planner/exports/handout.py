@@ -19,11 +19,13 @@ import io
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
 import segno
 from babel.dates import format_date
 from babel.messages.pofile import read_po
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.enums import Align
 from fpdf.fonts import FontFace
 
 from course_planner.clock import clock
@@ -36,8 +38,9 @@ from course_planner.exports.schedule import (
     is_walk,
 )
 from course_planner.rotation.plan import Plan
+from course_planner.scenario import Contact, Scenario
 from course_planner.transit.reachability import Study
-from course_planner.transit.router import Journey
+from course_planner.transit.router import Journey, Leg
 
 LANGUAGES = ("en", "ar", "uk", "fa", "tr")
 RTL = {"ar": "ara", "fa": "fas"}
@@ -61,7 +64,9 @@ def catalogue(lang: str) -> dict[str, str]:
         raise HandoutError(f"no handout texts for the language '{lang}'.",
                            hint=f"Available: {', '.join(LANGUAGES)}.")
     with path.open("rb") as fh:
-        return {m.id: m.string for m in read_po(fh) if m.id and m.string}
+        # plural entries (tuples of forms) are not used by the handout: only str -> str
+        return {m.id: m.string for m in read_po(fh)
+                if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string}
 
 
 def _(text: str, lang: str) -> str:
@@ -116,6 +121,8 @@ def _dates_label(dates: tuple[dt.date, ...], all_dates: list[dt.date], lang: str
 
 
 class _Page(FPDF):
+    contact: Contact  # set by handout_pdf for the contact box
+
     def __init__(self, lang: str, title: tuple[str, str], footer: str) -> None:
         super().__init__(format="A4")
         self.lang = lang
@@ -201,11 +208,9 @@ class _Page(FPDF):
     def _pair(self, german: str, other: str, size: float, bold: bool, h: float,
               fill: bool) -> None:
         self.german(size, bold)
-        left = self.multi_cell(self.half - 2, h, german, dry_run=True, output="HEIGHT",
-                               align="L")
+        left = self._height(h, german, "L")
         self.other(size, bold)
-        right = self.multi_cell(self.half - 2, h, other, dry_run=True, output="HEIGHT",
-                                align=self.other_align)
+        right = self._height(h, other, self.other_align)
         height = max(left, right)
         if self.will_page_break(height):
             self.add_page()
@@ -221,6 +226,14 @@ class _Page(FPDF):
         self.set_xy(self.l_margin + self.half + 2, y)
         self.multi_cell(self.half - 2, h, other, align=self.other_align)
         self.set_xy(self.l_margin, y + height)
+
+    def _height(self, h: float, text: str, align: Align | str) -> float:
+        """The height ``text`` takes in a half-width column (fpdf2's dry run, HEIGHT)."""
+        height = self.multi_cell(self.half - 2, h, text, dry_run=True, output="HEIGHT",
+                                 align=align)
+        if not isinstance(height, (int, float)):  # the HEIGHT output mode gives a number
+            raise TypeError(f"fpdf2 multi_cell(output='HEIGHT') gave {type(height)}")
+        return height
 
     def heading(self, key: str, size: float = 12, keep: float = 30) -> None:
         """A section title, kept on one page with the first ``keep`` mm of its section."""
@@ -281,7 +294,7 @@ def _icon(pdf: _Page, kind: str, x: float, y: float, s: float = 6) -> None:
     pdf.set_line_width(0.2)
 
 
-def _mode(journey_leg) -> str:
+def _mode(journey_leg: Leg) -> str:
     if is_walk(journey_leg):
         return "walk"
     route = (journey_leg.route or "").upper()
@@ -366,7 +379,7 @@ def handout_pdf(plan: Plan | None, study: Study, place: str, site: str | None, l
     pdf = _Page(lang, (_("Ihr Kursplan", "de") + f" – {scenario.name}",
                        _("Ihr Kursplan", lang) + f" – {scenario.name}"), footer)
     pdf.set_title(f"{scenario.name} – {place}")
-    pdf.contact = scenario.contact  # type: ignore[attr-defined]
+    pdf.contact = scenario.contact
     pdf.add_page()
     if name:
         pdf.pair(f"{_('Für', 'de')}: {name}", f"{_('Für', lang)}: {name}", size=14, bold=True)
@@ -375,7 +388,8 @@ def handout_pdf(plan: Plan | None, study: Study, place: str, site: str | None, l
         pdf.ln(2)
         pdf.translated("Von Ihrem Wohnort erreicht man keinen Kursraum mit Bus und Bahn.",
                        size=13, bold=True)
-        groups, missing = [], []
+        groups: list[ConnectionGroup] = []
+        missing: list[dt.date] = []
         pdf.heading("Ohne Verbindung")
         _instead(pdf)
     else:
@@ -428,11 +442,11 @@ def _unbroken(phone: str) -> str:
     return phone.replace(" ", "\u00a0")
 
 
-def pdf_contact(pdf: _Page):
-    return pdf.contact  # type: ignore[attr-defined]
+def pdf_contact(pdf: _Page) -> Contact:
+    return pdf.contact
 
 
-def _dates_table(pdf: _Page, sessions, site: str | None) -> None:
+def _dates_table(pdf: _Page, sessions: pd.DataFrame, site: str | None) -> None:
     lang = pdf.lang
     pdf.heading("Kurstermine")
     has_teacher = bool((sessions["teacher_site"] != "").any())
@@ -502,7 +516,7 @@ def _contact(pdf: _Page) -> None:
         pdf.set_y(max(pdf.get_y(), top + size + 1))
 
 
-def room_poster_pdf(plan: Plan | None, scenario, site: str) -> bytes:
+def room_poster_pdf(plan: Plan | None, scenario: Scenario, site: str) -> bytes:
     """A poster for the room's door (German): the course dates and times, the days the
     teacher is in the room, and the room's address."""
     sessions = course_sessions(plan, scenario)
@@ -510,7 +524,7 @@ def room_poster_pdf(plan: Plan | None, scenario, site: str) -> bytes:
     pdf = _Page("de", (f"{_('Kurs im Raum', 'de')} {site}", scenario.name),
                 f"{scenario.name} · {site} · {_('Seite', 'de')}")
     pdf.set_title(f"{scenario.name} – {site}")
-    pdf.contact = scenario.contact  # type: ignore[attr-defined]
+    pdf.contact = scenario.contact
     pdf.add_page()
     pdf.german(24, bold=True)
     pdf.multi_cell(0, 11, f"{_('Kurs im Raum', 'de')} {site}", new_x="LMARGIN", new_y="NEXT")

@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -139,7 +141,8 @@ def _contact_lines(scenario: Scenario) -> list[str]:
 
 
 def _events(cal: Calendar, scenario: Scenario, sessions: pd.DataFrame, has_plan: bool,
-            site: str, key: str, ledger: CalendarLedger | None, extra=None) -> None:
+            site: str, key: str, ledger: CalendarLedger | None,
+            extra: Callable[[Any], list[str]] | None = None) -> None:
     address = next((s.address for s in scenario.sites if s.name == site), None)
     first_stamp = dt.datetime.combine(sessions["date"].iloc[0], dt.time(), tzinfo=dt.UTC)
     previous = ledger.previous.get(key, {}) if ledger else {}
@@ -223,7 +226,7 @@ def village_calendar(plan: Plan | None, study: Study, place: str, site: str, *,
     sessions = course_sessions(plan, scenario)
     days = {d.date: d for d in day_connections(study, sessions, place, site)}
 
-    def journey_lines(rec) -> list[str]:
+    def journey_lines(rec: Any) -> list[str]:  # a row of DataFrame.itertuples
         day = days[rec.date]
         return [_journey_text("Hinweg", day.there), _journey_text("Rückweg", day.back)]
 

@@ -78,15 +78,20 @@ def grouped(days: list[DayConnection]) -> tuple[list[ConnectionGroup], list[dt.d
     """Groups of dates with the same connection (most dates first, then by first date), and
     the dates without a connection both ways."""
     groups: dict[tuple, list[DayConnection]] = {}
-    missing = []
+    missing: list[dt.date] = []
     for day in days:
         if day.complete:
             groups.setdefault(day.key, []).append(day)
         else:
             missing.append(day.date)
     ordered = sorted(groups.values(), key=lambda g: (-len(g), g[0].date))
-    return [ConnectionGroup(tuple(d.date for d in g), g[0].there, g[0].back)
-            for g in ordered], missing  # type: ignore[arg-type]
+    out: list[ConnectionGroup] = []
+    for g in ordered:
+        there, back = g[0].there, g[0].back
+        if there is None or back is None:  # not reached: only complete days are grouped
+            raise AssertionError("a grouped day has a connection both ways")
+        out.append(ConnectionGroup(tuple(d.date for d in g), there, back))
+    return out, missing
 
 
 def home_rooms(study: Study, table: pd.DataFrame) -> dict[str, str | None]:

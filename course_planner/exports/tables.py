@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -14,7 +15,7 @@ from openpyxl.utils import get_column_letter
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value):
+def neutralise(value: object) -> object:
     """A text cell beginning with = + - @ (or tab, CR) gets a leading apostrophe (OWASP),
     so that a spreadsheet shows it instead of running it. Numbers stay numbers."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
@@ -44,7 +45,7 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
 
 
-def _cell(value):
+def _cell(value: Any) -> Any:
     """A spreadsheet value: dates as dates, 'HH:MM' clock times as durations since midnight
     (hours may pass 24 in timetables), numpy scalars as Python numbers, missing as empty."""
     if not isinstance(value, str) and pd.isna(value):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -26,12 +27,13 @@ from course_planner.ui.state import (
 
 if TYPE_CHECKING:
     from course_planner.rotation.plan import Kpis
+    from course_planner.scenario import Scenario
 
 CURRENT = "current"
 SAVED, SHIPPED = "saved:", "shipped:"
 
 
-def _label(choice: str, tr=None) -> str:
+def _label(choice: str, tr: Callable[[str], str] | None = None) -> str:
     tr = tr or t
     if choice == CURRENT:
         return tr("active_scenario")
@@ -68,7 +70,7 @@ def _date(iso: str) -> str:
     return f"{d}.{m}.{y}"
 
 
-def _scenario(choice: str):
+def _scenario(choice: str) -> Scenario:
     if choice == CURRENT:
         return current_scenario()
     if choice.startswith(SAVED):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from course_planner.errors import NoPlanError
@@ -22,11 +24,16 @@ from course_planner.ui.state import (
     t,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from course_planner.scenario import Course
+
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "uk": "Українська", "fa": "فارسی",
                   "tr": "Türkçe"}
 
 
-def unreachable_print(name: str, table, course) -> str:
+def unreachable_print(name: str, table: pd.DataFrame, course: Course) -> str:
     """The places that miss a room on some course dates, as an HTML page for A4 printing."""
     from html import escape
 

@@ -4,16 +4,19 @@ all course dates; what would help; the journeys leg by leg."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
 from course_planner.clock import clock
-from course_planner.reach_summary import meeting_dates, summarise
+from course_planner.reach_summary import VillageSummary, meeting_dates, summarise
+from course_planner.scenario import Scenario
 from course_planner.transit.reachability import journeys
-from course_planner.transit.router import Mode
+from course_planner.transit.router import Journey, Mode
 from course_planner.ui.state import (
     current_scenario,
     guarded,
@@ -31,7 +34,7 @@ from course_planner.ui.state import (
 GREEN, RED, BLUE = [34, 139, 34, 200], [200, 30, 30, 200], [30, 80, 200, 230]
 
 
-def day_label(iso: str, weekday=None) -> str:
+def day_label(iso: str, weekday: Callable[[object], str] | None = None) -> str:
     d = dt.date.fromisoformat(iso)
     wd = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d.weekday()]
     return f"{(weekday or words('wd_'))(wd)}, {d:%d.%m.%Y}"
@@ -70,7 +73,7 @@ def legend() -> None:
     ]), unsafe_allow_html=True)
 
 
-def tooltip(r) -> str:
+def tooltip(r: Any) -> str:  # a row of DataFrame.itertuples (an untyped namedtuple)
     if r.reachable:
         return (f"{t('tip_leave')} {r.depart_home} · {t('tip_home')} {r.arrive_home}")
     there = f"{t('tip_leave')} {r.depart_home}" if isinstance(r.depart_home, str) else \
@@ -80,7 +83,7 @@ def tooltip(r) -> str:
     return f"{reason_text(r.reason)} · {there} · {back}"
 
 
-def legs_table(journey) -> pd.DataFrame:
+def legs_table(journey: Journey | None) -> pd.DataFrame:
     if journey is None:
         return pd.DataFrame({t("there"): [t("no_journey")]})
     return pd.DataFrame([{
@@ -105,7 +108,7 @@ def unreachable_table(rows: pd.DataFrame) -> pd.DataFrame:
     return out.astype(object).where(out.notna(), "–").astype(str)
 
 
-def summary_text(s) -> str:
+def summary_text(s: VillageSummary) -> str:
     parts = [f"{reason_text(code)} ({n})" for code, n in s.reasons]
     text = t("summary_line").format(bad=s.dates_unreachable, total=s.dates_total,
                                     reasons="; ".join(parts))
@@ -168,7 +171,7 @@ def main() -> None:
     c4.dataframe(legs_table(back), hide_index=True)
 
 
-def summaries(scenario, room: str, start_s: int, duration: int) -> None:
+def summaries(scenario: Scenario, room: str, start_s: int, duration: int) -> None:
     """Over all course dates, per village: on how many no connection to this room, why."""
     st.subheader(t("over_the_term"))
     if not st.toggle(t("show_over_the_term"), key="reach_term"):
@@ -183,7 +186,7 @@ def summaries(scenario, room: str, start_s: int, duration: int) -> None:
                  hide_index=True, width="stretch", key="reach_summary")
 
 
-def helps(scenario) -> None:
+def helps(scenario: Scenario) -> None:
     """For the villages that reach none of the scenario's own rooms: the smallest change."""
     st.subheader(t("what_helps"))
     if not st.toggle(t("show_what_helps"), key="reach_help"):

@@ -4,6 +4,7 @@ the rules in conflict when no plan exists."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +12,9 @@ import streamlit as st
 from course_planner.errors import NoPlanError
 from course_planner.rotation.plan import Plan
 from course_planner.ui.state import current_scenario, guarded, header, plan, public, t
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 PALETTE = ["#cfe8cf", "#cfdff5", "#f5e3c8", "#ead0f0", "#f6d0d0", "#d9f0ee"]
 
@@ -32,7 +36,7 @@ def calendar(p: Plan) -> pd.io.formats.style.Styler:
     grid.index = [f"{t('week')} {w:%d.%m.%Y}" for w in grid.index]
     colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(p.sites)}
 
-    def colour(value):
+    def colour(value: object) -> str:
         if not isinstance(value, str):
             return ""
         first = value.split(" / ")[0]
@@ -41,7 +45,7 @@ def calendar(p: Plan) -> pd.io.formats.style.Styler:
     return grid.fillna("").style.map(colour)
 
 
-def print_html(p: Plan, grid) -> str:
+def print_html(p: Plan, grid: Styler | pd.DataFrame) -> str:
     """The plan as an HTML page for printing on A4 (landscape; nothing cut: the table
     wraps and shrinks to the page width)."""
     from html import escape

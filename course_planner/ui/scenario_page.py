@@ -12,7 +12,13 @@ import streamlit as st
 import yaml
 
 from course_planner.errors import CoursePlannerError
-from course_planner.scenario import ALL_STOPS, WEEKDAYS, scenario_data, scenario_yaml
+from course_planner.scenario import (
+    ALL_STOPS,
+    WEEKDAYS,
+    Scenario,
+    scenario_data,
+    scenario_yaml,
+)
 from course_planner.ui.state import (
     SCENARIOS,
     apply_edit,
@@ -167,11 +173,13 @@ def open_upload() -> None:
         except Exception as exc:  # an unreadable upload: name the file, keep the scenario
             show_error(exc, names.get("feed") or names.get("places") or label)
             return
-        set_data(data, data_base, label or st.session_state.get("scenario_file"))
+        shown = label or st.session_state.get("scenario_file")
+        assert isinstance(shown, str), "every active scenario has a label (set_data)"
+        set_data(data, data_base, shown)
         st.rerun()
 
 
-def build_at(data: dict, folder: Path):
+def build_at(data: dict, folder: Path) -> Scenario:
     from course_planner.scenario import scenario_from_dict
 
     return scenario_from_dict(data, source=folder / SCENARIO_FILE)

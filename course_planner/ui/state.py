@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the heavy modules (gtfs-kit, OR-Tools) load when a page nee
     import pandas as pd
 
     from course_planner.rotation.plan import Plan
+    from course_planner.siting import SiteChoice
     from course_planner.transit.feed import Feed
     from course_planner.transit.reachability import Study
 
@@ -339,7 +340,8 @@ def plan(scenario: Scenario) -> Plan:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _siting(scenario_json: str, stamp: str, p: int):
+def _siting(scenario_json: str, stamp: str, p: int
+            ) -> tuple[SiteChoice, Study, pd.DataFrame, dict[str, int], pd.DataFrame]:
     from course_planner.siting import best_sites, best_start_times, unreachable_report, with_sites
     from course_planner.transit.reachability import prepare
 
@@ -354,7 +356,8 @@ def _siting(scenario_json: str, stamp: str, p: int):
     return choice, cand_study, times, starts, report
 
 
-def siting(scenario: Scenario, p: int):
+def siting(scenario: Scenario, p: int
+           ) -> tuple[SiteChoice, Study, pd.DataFrame, dict[str, int], pd.DataFrame]:
     """Rooms chosen among the scenario's places, start times for them, and the report."""
     study(scenario)
     return _siting(scenario.model_dump_json(), _stamp(scenario.feed), p)
