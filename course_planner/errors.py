@@ -135,3 +135,7 @@ class WorkspaceError(CoursePlannerError, ValueError):
 
 class ScenarioChangedError(WorkspaceError):
     """The saved scenario changed on disk since it was opened (another tab or person)."""
+
+
+class HandoutError(CoursePlannerError, RuntimeError):
+    """A handout cannot be made (its language's texts or the fonts are missing)."""

@@ -930,3 +930,18 @@ def load_scenario(path: str | Path) -> Scenario:
     data = _with_base(data, path)
     return scenario_from_dict(data, source=safe_path(path, what="scenario file"),
                               yaml_root=root)
+
+
+def field_default(model: type[BaseModel], name: str) -> Any:
+    """A field's default in the schema (forms show it; they restate none)."""
+    return model.model_fields[name].default
+
+
+def field_upper_bound(model: type[BaseModel], name: str) -> float:
+    """A field's upper bound (``le``) in the schema (forms use it as their maximum)."""
+    for rule in model.model_fields[name].metadata:
+        bound = getattr(rule, "le", None)
+        if bound is not None:
+            return float(bound)
+    raise KeyError(f"{model.__name__}.{name} has no upper bound")
+

@@ -116,3 +116,13 @@ def test_extends_cycle_and_missing_base(tmp_path):
     b.write_text("extends: nowhere.yaml\nname: B\n")
     with pytest.raises(InputFileNotFoundError, match="base scenario"):
         load_scenario(b)
+
+
+def test_forms_read_defaults_and_bounds_from_the_schema():
+    from course_planner.scenario import Travel, Weights, field_default, field_upper_bound
+
+    assert field_default(Weights, "share") == Weights().share
+    assert field_default(Travel, "max_travel_min") == Travel().max_travel_min
+    assert field_upper_bound(Travel, "max_travel_min") == 24 * 60
+    with pytest.raises(KeyError):
+        field_upper_bound(Weights, "share")

@@ -29,7 +29,7 @@ from fpdf.enums import Align
 from fpdf.fonts import FontFace
 
 from course_planner.clock import clock
-from course_planner.errors import CoursePlannerError
+from course_planner.errors import HandoutError
 from course_planner.exports.schedule import (
     ConnectionGroup,
     course_sessions,
@@ -51,10 +51,6 @@ FONTS = {"sans": "NotoSans-Regular.ttf", "sans-bold": "NotoSans-Bold.ttf",
          "arab": "NotoNaskhArabic-Regular.ttf", "arab-bold": "NotoNaskhArabic-Bold.ttf",
          "sym": "NotoSansSymbols2-Regular.ttf"}
 INK, GREY, LIGHT = (0, 0, 0), (90, 90, 90), (235, 235, 235)
-
-
-class HandoutError(CoursePlannerError, RuntimeError):
-    """A handout cannot be made (language or fonts missing)."""
 
 
 @cache

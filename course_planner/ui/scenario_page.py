@@ -15,7 +15,12 @@ from course_planner.errors import CoursePlannerError
 from course_planner.scenario import (
     ALL_STOPS,
     WEEKDAYS,
+    Rotation,
     Scenario,
+    Travel,
+    Weights,
+    field_default,
+    field_upper_bound,
     scenario_data,
     scenario_yaml,
 )
@@ -227,12 +232,14 @@ def edit(data: dict) -> None:
         "start": str(course.get("start", "08:30")),
         "end": str(course.get("end", "12:00")),
         "max_wait": int((rotation.get("max_wait") or {}).get("sessions", 0)),
-        "target": rotation.get("target", "participants")
-        if rotation.get("target", "participants") in ("participants", "equal") else None,
-        "share": float(weights.get("share", 10)),
-        "travel": float(weights.get("travel", 1)),
-        "streak": float(weights.get("streak", 3)),
-        "max_travel": int((data.get("travel") or {}).get("max_travel_min", 90)),
+        "target": rotation.get("target", field_default(Rotation, "target"))
+        if rotation.get("target", field_default(Rotation, "target")) in ("participants", "equal")
+        else None,
+        "share": float(weights.get("share", field_default(Weights, "share"))),
+        "travel": float(weights.get("travel", field_default(Weights, "travel"))),
+        "streak": float(weights.get("streak", field_default(Weights, "streak"))),
+        "max_travel": int((data.get("travel") or {}).get("max_travel_min",
+                                                          field_default(Travel, "max_travel_min"))),
     }
     with st.form(wkey("scenario_form")):
         st.subheader(t("course"))
@@ -286,7 +293,8 @@ def edit(data: dict) -> None:
         v["streak"] = c9.number_input(t("w_streak"), min_value=0.0, value=shown["streak"],
                                       key=wkey("f_w_streak"))
         field_error("rotation")
-        v["max_travel"] = st.number_input(t("max_travel"), min_value=1, max_value=600,
+        v["max_travel"] = st.number_input(t("max_travel"), min_value=1,
+                                          max_value=int(field_upper_bound(Travel, "max_travel_min")),
                                           value=shown["max_travel"], key=wkey("f_max_travel"))
         field_error("travel")
         submitted = st.form_submit_button(t("apply"))
