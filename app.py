@@ -5,16 +5,22 @@ import streamlit as st
 from course_planner.ui.state import t
 
 st.set_page_config(page_title="Kursplaner", layout="wide")
-st.sidebar.radio("Sprache / Language", ["de", "en"], key="lang",
-                 format_func=lambda code: {"de": "Deutsch", "en": "English"}[code])
+st.sidebar.radio(
+    "Sprache / Language",
+    ["de", "en"],
+    key="lang",
+    format_func=lambda code: {"de": "Deutsch", "en": "English"}[code],
+)
 pages = [
-    st.Page("course_planner/ui/scenario_page.py", title=t("page_scenario"), default=True,
-            url_path="szenario"),
+    st.Page(
+        "course_planner/ui/scenario_page.py",
+        title=t("page_scenario"),
+        default=True,
+        url_path="szenario",
+    ),
     st.Page("course_planner/ui/reach_page.py", title=t("page_reach"), url_path="erreichbarkeit"),
-    st.Page("course_planner/ui/rotation_page.py", title=t("page_rotation"),
-            url_path="rotation"),
-    st.Page("course_planner/ui/siting_page.py", title=t("page_siting"),
-            url_path="standortwahl"),
+    st.Page("course_planner/ui/rotation_page.py", title=t("page_rotation"), url_path="rotation"),
+    st.Page("course_planner/ui/siting_page.py", title=t("page_siting"), url_path="standortwahl"),
     st.Page("course_planner/ui/compare_page.py", title=t("page_compare"), url_path="vergleich"),
     st.Page("course_planner/ui/export_page.py", title=t("page_export"), url_path="export"),
 ]

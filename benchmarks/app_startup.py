@@ -29,8 +29,15 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -52,11 +59,26 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}"
             t0 = time.perf_counter()
             proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-                 "--server.headless", "true", "--server.port", str(port),
-                 "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                env={**os.environ, "COURSE_PLANNER_WORKSPACE": workspace})
+                [
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    str(REPO / "app.py"),
+                    "--server.headless",
+                    "true",
+                    "--server.port",
+                    str(port),
+                    "--server.address",
+                    "127.0.0.1",
+                    "--browser.gatherUsageStats",
+                    "false",
+                ],
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, "COURSE_PLANNER_WORKSPACE": workspace},
+            )
             try:
                 while True:
                     try:
@@ -81,7 +103,8 @@ def main() -> None:
                 t3 = time.perf_counter()
                 page.get_by_role("link", name="Rotationsplan").click()
                 expect(page.get_by_role("button", name="Plan berechnen")).to_be_visible(
-                    timeout=60_000)
+                    timeout=60_000
+                )
                 switch.append(time.perf_counter() - t3)
                 t4 = time.perf_counter()
                 page.get_by_role("link", name="Szenario").click()
@@ -93,15 +116,23 @@ def main() -> None:
                 proc.wait(timeout=20)
         browser.close()
     print("| what | time |\n|---|---|")
-    print(f"| cold: start the server → first page rendered (default scenario) | median "
-          f"{statistics.median(cold):.2f} s (min {min(cold):.2f}, max {max(cold):.2f}) |")
-    print(f"| warm: new browser tab → first page rendered | median "
-          f"{statistics.median(warm):.2f} s (min {min(warm):.2f}, max {max(warm):.2f}) |")
-    print(f"| Erreichbarkeit first open (target ≤ 2 s) | median "
-          f"{statistics.median(reach_first):.2f} s (min {min(reach_first):.2f}, max "
-          f"{max(reach_first):.2f}) |")
-    print(f"| page switch (target ≤ 1 s) | median {statistics.median(switch):.2f} s (min "
-          f"{min(switch):.2f}, max {max(switch):.2f}) |")
+    print(
+        f"| cold: start the server → first page rendered (default scenario) | median "
+        f"{statistics.median(cold):.2f} s (min {min(cold):.2f}, max {max(cold):.2f}) |"
+    )
+    print(
+        f"| warm: new browser tab → first page rendered | median "
+        f"{statistics.median(warm):.2f} s (min {min(warm):.2f}, max {max(warm):.2f}) |"
+    )
+    print(
+        f"| Erreichbarkeit first open (target ≤ 2 s) | median "
+        f"{statistics.median(reach_first):.2f} s (min {min(reach_first):.2f}, max "
+        f"{max(reach_first):.2f}) |"
+    )
+    print(
+        f"| page switch (target ≤ 1 s) | median {statistics.median(switch):.2f} s (min "
+        f"{min(switch):.2f}, max {max(switch):.2f}) |"
+    )
 
 
 if __name__ == "__main__":

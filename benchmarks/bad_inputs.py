@@ -48,8 +48,10 @@ def main() -> None:
         t0 = time.perf_counter()
         build_bomb(bomb)
         built = time.perf_counter() - t0
-        print(f"bomb: {bomb.stat().st_size / 1e6:.2f} MB on disk, stop_times.txt 512 MiB "
-              f"unpacked (built in {built:.1f} s)")
+        print(
+            f"bomb: {bomb.stat().st_size / 1e6:.2f} MB on disk, stop_times.txt 512 MiB "
+            f"unpacked (built in {built:.1f} s)"
+        )
         before = peak_mib()
         t0 = time.perf_counter()
         try:
@@ -57,8 +59,10 @@ def main() -> None:
             print("NOT refused")
         except ArchiveLimitError as exc:
             took = time.perf_counter() - t0
-            print(f"refused in {took * 1000:.1f} ms; peak memory {before:.0f} MiB before, "
-                  f"{peak_mib():.0f} MiB after")
+            print(
+                f"refused in {took * 1000:.1f} ms; peak memory {before:.0f} MiB before, "
+                f"{peak_mib():.0f} MiB after"
+            )
             print(f"  message: {str(exc).replace(tmp, '…')}")
     lippe = ROOT / "gtfs_data" / "lippe-nwl-2019-reconstructed"
     times = []
@@ -66,8 +70,10 @@ def main() -> None:
         t0 = time.perf_counter()
         load_feed(lippe)
         times.append(time.perf_counter() - t0)
-    print(f"Lippe feed load (safe reader + checks + arrays): "
-          f"min {min(times):.2f} s, max {max(times):.2f} s over 3 runs")
+    print(
+        f"Lippe feed load (safe reader + checks + arrays): "
+        f"min {min(times):.2f} s, max {max(times):.2f} s over 3 runs"
+    )
 
 
 if __name__ == "__main__":

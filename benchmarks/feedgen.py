@@ -49,13 +49,19 @@ class County:
     def box(self) -> tuple[float, float, float, float]:
         """min_lat, max_lat, min_lon, max_lon"""
         dlat, dlon = (LAT1 - LAT0) / GRID_ROWS, (LON1 - LON0) / GRID_COLS
-        return (LAT0 + self.row * dlat, LAT0 + (self.row + 1) * dlat,
-                LON0 + self.col * dlon, LON0 + (self.col + 1) * dlon)
+        return (
+            LAT0 + self.row * dlat,
+            LAT0 + (self.row + 1) * dlat,
+            LON0 + self.col * dlon,
+            LON0 + (self.col + 1) * dlon,
+        )
 
 
 def counties() -> list[County]:
-    lippe = (int((51.95 - LAT0) / ((LAT1 - LAT0) / GRID_ROWS)),
-             int((8.85 - LON0) / ((LON1 - LON0) / GRID_COLS)))
+    lippe = (
+        int((51.95 - LAT0) / ((LAT1 - LAT0) / GRID_ROWS)),
+        int((8.85 - LON0) / ((LON1 - LON0) / GRID_COLS)),
+    )
     out, n = [], 101
     for r in range(GRID_ROWS):
         for c in range(GRID_COLS):
@@ -105,8 +111,7 @@ def generate(rows: int, out: Path, seed: int = 0) -> dict:
         la0, la1, lo0, lo1 = county.box
         lat = rng.uniform(la0 + 0.005, la1 - 0.005, per_county)
         lon = rng.uniform(lo0 + 0.005, lo1 - 0.005, per_county)
-        numbers = rng.choice(np.arange(1000, 1000 + 20 * per_county), per_county,
-                             replace=False)
+        numbers = rng.choice(np.arange(1000, 1000 + 20 * per_county), per_county, replace=False)
         st_id += [f"de:{county.ags}:{n}" for n in numbers]
         st_name += [f"Ort {county.ags}-{i}" for i in range(per_county)]
         st_lat.append(lat)
@@ -124,16 +129,19 @@ def generate(rows: int, out: Path, seed: int = 0) -> dict:
     first_platform = np.searchsorted(plat_station, np.arange(n_st))
     n_pl = len(plat_id)
     off = np.where(plat_k == 2, 0.0003, 0.0)
-    stops = pa.table({
-        "stop_id": pa.array(st_id + plat_id),
-        "stop_name": pa.array(st_name + [st_name[s] for s in plat_station]),
-        "stop_lat": pa.array(np.round(np.concatenate([lat_s, lat_s[plat_station]]), 6)),
-        "stop_lon": pa.array(np.round(np.concatenate([lon_s, lon_s[plat_station] + off]), 6)),
-        "location_type": pa.array(["1"] * n_st + ["0"] * n_pl),
-        "parent_station": pa.array([None] * n_st + [st_id[s] for s in plat_station],
-                                   pa.string()),
-        "platform_code": pa.array([None] * n_st + [str(k) for k in plat_k], pa.string()),
-    })
+    stops = pa.table(
+        {
+            "stop_id": pa.array(st_id + plat_id),
+            "stop_name": pa.array(st_name + [st_name[s] for s in plat_station]),
+            "stop_lat": pa.array(np.round(np.concatenate([lat_s, lat_s[plat_station]]), 6)),
+            "stop_lon": pa.array(np.round(np.concatenate([lon_s, lon_s[plat_station] + off]), 6)),
+            "location_type": pa.array(["1"] * n_st + ["0"] * n_pl),
+            "parent_station": pa.array(
+                [None] * n_st + [st_id[s] for s in plat_station], pa.string()
+            ),
+            "platform_code": pa.array([None] * n_st + [str(k) for k in plat_k], pa.string()),
+        }
+    )
     stop_ids = pa.array(plat_id)
 
     # --- lines: buses within a county (some crossing into a neighbour), and rail
@@ -141,8 +149,9 @@ def generate(rows: int, out: Path, seed: int = 0) -> dict:
     lines: list[tuple[np.ndarray, int, str]] = []  # (platform indices, route_type, agency)
     for county in grid:
         own = by_county[county.index]
-        neighbours = [g.index for g in grid if abs(g.row - county.row) + abs(g.col - county.col)
-                      == 1]
+        neighbours = [
+            g.index for g in grid if abs(g.row - county.row) + abs(g.col - county.col) == 1
+        ]
         for _ in range(max(3, per_county // 6)):
             m = int(rng.integers(12, 26))
             pick = rng.choice(own, min(m, len(own)), replace=False)
@@ -170,45 +179,92 @@ def generate(rows: int, out: Path, seed: int = 0) -> dict:
         on = np.flatnonzero(fits & (rng.random(len(days)) < 0.8))
         cd_service += [service_ids[s]] * len(on)
         cd_date += [days[d] for d in on]
-    calendar_dates = pa.table({"service_id": pa.array(cd_service), "date": pa.array(cd_date),
-                               "exception_type": pa.array(["1"] * len(cd_date))})
+    calendar_dates = pa.table(
+        {
+            "service_id": pa.array(cd_service),
+            "date": pa.array(cd_date),
+            "exception_type": pa.array(["1"] * len(cd_date)),
+        }
+    )
 
     total_stops = sum(len(p) for p, _, _ in lines)
     trips_per_line = max(2, round(rows / total_stops))
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".part")
-    counts = {"stops": stops.num_rows, "stations": n_st, "lines": len(lines),
-              "services": n_services, "calendar_dates": calendar_dates.num_rows}
+    counts = {
+        "stops": stops.num_rows,
+        "stations": n_st,
+        "lines": len(lines),
+        "services": n_services,
+        "calendar_dates": calendar_dates.num_rows,
+    }
     with zipfile.ZipFile(tmp, "w") as zf:
-        _write(zf, "agency.txt", pa.table({
-            "agency_id": ["db"] + [f"rvk{c.ags}" for c in grid],
-            "agency_name": ["DB Regio (synthetisch)"] + [f"Busverkehr {c.ags} (synthetisch)"
-                                                         for c in grid],
-            "agency_url": ["https://example.invalid"] * (len(grid) + 1),
-            "agency_timezone": ["Europe/Berlin"] * (len(grid) + 1)}))
+        _write(
+            zf,
+            "agency.txt",
+            pa.table(
+                {
+                    "agency_id": ["db"] + [f"rvk{c.ags}" for c in grid],
+                    "agency_name": ["DB Regio (synthetisch)"]
+                    + [f"Busverkehr {c.ags} (synthetisch)" for c in grid],
+                    "agency_url": ["https://example.invalid"] * (len(grid) + 1),
+                    "agency_timezone": ["Europe/Berlin"] * (len(grid) + 1),
+                }
+            ),
+        )
         _write(zf, "stops.txt", stops)
-        _write(zf, "routes.txt", pa.table({
-            "route_id": [f"r{i}" for i in range(len(lines))],
-            "agency_id": [a for _, _, a in lines],
-            "route_short_name": [f"{'RB' if t == 2 else ''}{i}" for i, (_, t, _) in
-                                 enumerate(lines)],
-            "route_type": [str(t) for _, t, _ in lines]}))
+        _write(
+            zf,
+            "routes.txt",
+            pa.table(
+                {
+                    "route_id": [f"r{i}" for i in range(len(lines))],
+                    "agency_id": [a for _, _, a in lines],
+                    "route_short_name": [
+                        f"{'RB' if t == 2 else ''}{i}" for i, (_, t, _) in enumerate(lines)
+                    ],
+                    "route_type": [str(t) for _, t, _ in lines],
+                }
+            ),
+        )
         _write(zf, "calendar_dates.txt", calendar_dates)
         pairs = np.flatnonzero(plat_k == 2)
         a, b = pa.array(pairs - 1), pa.array(pairs)
-        _write(zf, "transfers.txt", pa.table({
-            "from_stop_id": pa.concat_arrays([pc.take(stop_ids, a), pc.take(stop_ids, b)]),
-            "to_stop_id": pa.concat_arrays([pc.take(stop_ids, b), pc.take(stop_ids, a)]),
-            "transfer_type": pa.array(["2"] * (2 * len(pairs))),
-            "min_transfer_time": pa.array(["120"] * (2 * len(pairs)))}))
-        _write(zf, "feed_info.txt", pa.table({
-            "feed_publisher_name": ["course_planner benchmarks: synthetic - not a timetable"],
-            "feed_publisher_url": ["https://example.invalid"], "feed_lang": ["de"],
-            "feed_start_date": [days[0]], "feed_end_date": [days[-1]]}))
+        _write(
+            zf,
+            "transfers.txt",
+            pa.table(
+                {
+                    "from_stop_id": pa.concat_arrays([pc.take(stop_ids, a), pc.take(stop_ids, b)]),
+                    "to_stop_id": pa.concat_arrays([pc.take(stop_ids, b), pc.take(stop_ids, a)]),
+                    "transfer_type": pa.array(["2"] * (2 * len(pairs))),
+                    "min_transfer_time": pa.array(["120"] * (2 * len(pairs))),
+                }
+            ),
+        )
+        _write(
+            zf,
+            "feed_info.txt",
+            pa.table(
+                {
+                    "feed_publisher_name": [
+                        "course_planner benchmarks: synthetic - not a timetable"
+                    ],
+                    "feed_publisher_url": ["https://example.invalid"],
+                    "feed_lang": ["de"],
+                    "feed_start_date": [days[0]],
+                    "feed_end_date": [days[-1]],
+                }
+            ),
+        )
 
-        trip_cols: dict[str, list] = {"route_id": [], "service_id": [], "trip_id": [],
-                                      "direction_id": []}
+        trip_cols: dict[str, list] = {
+            "route_id": [],
+            "service_id": [],
+            "trip_id": [],
+            "direction_id": [],
+        }
         n_rows = n_trips = 0
         with _member(zf, "stop_times.txt") as fh:
             writer = None
@@ -238,15 +294,22 @@ def generate(rows: int, out: Path, seed: int = 0) -> dict:
                     n_rows += batch.num_rows
                     chunk, chunk_rows = [], 0
             writer.close()
-        trips = pa.table({
-            "route_id": pc.binary_join_element_wise(
-                "r", pc.cast(pa.array(np.concatenate(trip_cols["route_id"])), pa.string()), ""),
-            "service_id": pc.take(pa.array(service_ids),
-                                  pa.array(np.concatenate(trip_cols["service_id"]))),
-            "trip_id": pc.cast(pa.array(np.concatenate(trip_cols["trip_id"]) + 1_000_000),
-                               pa.string()),
-            "direction_id": pc.cast(pa.array(np.concatenate(trip_cols["direction_id"])),
-                                    pa.string())})
+        trips = pa.table(
+            {
+                "route_id": pc.binary_join_element_wise(
+                    "r", pc.cast(pa.array(np.concatenate(trip_cols["route_id"])), pa.string()), ""
+                ),
+                "service_id": pc.take(
+                    pa.array(service_ids), pa.array(np.concatenate(trip_cols["service_id"]))
+                ),
+                "trip_id": pc.cast(
+                    pa.array(np.concatenate(trip_cols["trip_id"]) + 1_000_000), pa.string()
+                ),
+                "direction_id": pc.cast(
+                    pa.array(np.concatenate(trip_cols["direction_id"])), pa.string()
+                ),
+            }
+        )
         _write(zf, "trips.txt", trips)
     tmp.replace(out)
     counts.update(stop_times=n_rows, trips=n_trips)
@@ -272,15 +335,17 @@ def _stop_times(chunk: list[tuple], stop_ids: pa.Array) -> pa.Table:
         last.append(np.tile(np.arange(m) == m - 1, k))
     f, la = np.concatenate(first), np.concatenate(last)
     flag = pa.array(["0", "1"])
-    return pa.table({
-        "trip_id": pc.cast(pa.array(np.concatenate(trip) + 1_000_000), pa.string()),
-        "arrival_time": _clock(np.concatenate(arr)),
-        "departure_time": _clock(np.concatenate(dep)),
-        "stop_id": pc.take(stop_ids, pa.array(np.concatenate(plat))),
-        "stop_sequence": pc.cast(pa.array(np.concatenate(seq).astype(np.int32)), pa.string()),
-        "pickup_type": pc.take(flag, pa.array(la.astype(np.int8))),
-        "drop_off_type": pc.take(flag, pa.array(f.astype(np.int8))),
-    })
+    return pa.table(
+        {
+            "trip_id": pc.cast(pa.array(np.concatenate(trip) + 1_000_000), pa.string()),
+            "arrival_time": _clock(np.concatenate(arr)),
+            "departure_time": _clock(np.concatenate(dep)),
+            "stop_id": pc.take(stop_ids, pa.array(np.concatenate(plat))),
+            "stop_sequence": pc.cast(pa.array(np.concatenate(seq).astype(np.int32)), pa.string()),
+            "pickup_type": pc.take(flag, pa.array(la.astype(np.int8))),
+            "drop_off_type": pc.take(flag, pa.array(f.astype(np.int8))),
+        }
+    )
 
 
 def main() -> None:

@@ -33,8 +33,9 @@ def main() -> None:
     parser.add_argument("--lang", default="en")
     args = parser.parse_args()
     scenario = load_scenario(ROOT / "scenarios" / "lippe-2026.yaml")
-    course = scenario.course.model_copy(update={"end_date": scenario.course.start_date.replace(
-        month=7, day=10)})
+    course = scenario.course.model_copy(
+        update={"end_date": scenario.course.start_date.replace(month=7, day=10)}
+    )
     scenario = scenario.model_copy(update={"course": course})
     study = prepare(scenario)
     plan = solve_rotation(scenario, study)
@@ -53,9 +54,11 @@ def main() -> None:
     for writer in sets.values():
         writer.write(io.BytesIO())
     total = time.perf_counter() - t0
-    print(f"{args.participants} handouts ({args.lang}), {dates} course dates, "
-          f"{len(places)} places: {total:.1f} s in all (with {len(sets)} class sets); "
-          f"per handout median {statistics.median(times):.2f} s, max {max(times):.2f} s")
+    print(
+        f"{args.participants} handouts ({args.lang}), {dates} course dates, "
+        f"{len(places)} places: {total:.1f} s in all (with {len(sets)} class sets); "
+        f"per handout median {statistics.median(times):.2f} s, max {max(times):.2f} s"
+    )
 
 
 if __name__ == "__main__":

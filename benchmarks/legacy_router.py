@@ -19,10 +19,10 @@ DAY = 86_400
 
 def _active(feed, date: dt.date) -> frozenset[int]:
     import gtfs_kit as gk
+
     ids = gk.get_active_services(feed.gtfs, date.strftime("%Y%m%d"))
     index = {s: i for i, s in enumerate(feed.service_ids)}
     return frozenset(index[s] for s in ids if s in index)
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,19 +56,25 @@ def timetable_for(feed, date: dt.date) -> Timetable:
     c = feed.connections
     service = feed.trip_service[c.trip]
     on_today = np.isin(service, list(today)) if today else np.zeros(len(c), dtype=bool)
-    on_yesterday = (np.isin(service, list(yesterday)) & (c.dep >= DAY)
-                    if yesterday else np.zeros(len(c), dtype=bool))
+    on_yesterday = (
+        np.isin(service, list(yesterday)) & (c.dep >= DAY)
+        if yesterday
+        else np.zeros(len(c), dtype=bool)
+    )
     dep = np.concatenate([c.dep[on_today], c.dep[on_yesterday] - DAY])
     arr = np.concatenate([c.arr[on_today], c.arr[on_yesterday] - DAY])
     # A trip of D−1 and the same trip of D are different vehicles: give D−1 runs their
     # own trip numbers after the real ones.
     trip = np.concatenate([c.trip[on_today], c.trip[on_yesterday] + len(feed.trips)])
-    cols = [trip,
-            np.concatenate([c.dep_stop[on_today], c.dep_stop[on_yesterday]]),
-            np.concatenate([c.arr_stop[on_today], c.arr_stop[on_yesterday]]),
-            dep, arr,
-            np.concatenate([c.board_ok[on_today], c.board_ok[on_yesterday]]),
-            np.concatenate([c.alight_ok[on_today], c.alight_ok[on_yesterday]])]
+    cols = [
+        trip,
+        np.concatenate([c.dep_stop[on_today], c.dep_stop[on_yesterday]]),
+        np.concatenate([c.arr_stop[on_today], c.arr_stop[on_yesterday]]),
+        dep,
+        arr,
+        np.concatenate([c.board_ok[on_today], c.board_ok[on_yesterday]]),
+        np.concatenate([c.alight_ok[on_today], c.alight_ok[on_yesterday]]),
+    ]
     seq = np.concatenate([c.seq[on_today], c.seq[on_yesterday]])
     fwd = np.lexsort((seq, arr, dep))
     bwd = np.lexsort((-seq, -dep, -arr))
@@ -83,7 +89,6 @@ def timetable_for(feed, date: dt.date) -> Timetable:
         forward_dep=dep[fwd],
         backward_arr=-arr[bwd],
     )
-
 
 
 INF = math.inf
@@ -188,12 +193,21 @@ class ArriveBy:
         place_name, site_name = net.place_names[place], net.site_names[self.site]
         if choice[0] == "direct":
             w = choice[1]
-            return Journey((Leg("walk", place_name, site_name, self.arrive_by - w,
-                                self.arrive_by),))
+            return Journey(
+                (Leg("walk", place_name, site_name, self.arrive_by - w, self.arrive_by),)
+            )
         stop, w = choice
         board = float(self.latest_board[stop])
-        legs = [Leg("walk", place_name, names.iat[stop], board - w, board,
-                    to_stop_id=self.net.feed.stops["stop_id"].iat[stop])]
+        legs = [
+            Leg(
+                "walk",
+                place_name,
+                names.iat[stop],
+                board - w,
+                board,
+                to_stop_id=self.net.feed.stops["stop_id"].iat[stop],
+            )
+        ]
         label = self._board_label[stop]
         while label is not None:
             c_board, (c_exit, after) = label
@@ -201,8 +215,16 @@ class ArriveBy:
             alight_time = float(self.tt.backward[4][c_exit])
             if after[0] == _EDGE:
                 _, s, w = after
-                legs.append(Leg("walk", names.iat[s], site_name, alight_time, alight_time + w,
-                                from_stop_id=net.feed.stops["stop_id"].iat[s]))
+                legs.append(
+                    Leg(
+                        "walk",
+                        names.iat[s],
+                        site_name,
+                        alight_time,
+                        alight_time + w,
+                        from_stop_id=net.feed.stops["stop_id"].iat[s],
+                    )
+                )
                 label = None
             else:
                 _, s_from, s_to, w, label = after
@@ -311,21 +333,35 @@ class LeaveAt:
         place_name, site_name = net.place_names[place], net.site_names[self.site]
         if choice[0] == "direct":
             w = choice[1]
-            return Journey((Leg("walk", site_name, place_name, self.leave_at,
-                                self.leave_at + w),))
+            return Journey((Leg("walk", site_name, place_name, self.leave_at, self.leave_at + w),))
         stop, w = choice
         alight = float(self.earliest_alight[stop])
-        legs = [Leg("walk", names.iat[stop], place_name, alight, alight + w,
-                    from_stop_id=net.feed.stops["stop_id"].iat[stop])]
+        legs = [
+            Leg(
+                "walk",
+                names.iat[stop],
+                place_name,
+                alight,
+                alight + w,
+                from_stop_id=net.feed.stops["stop_id"].iat[stop],
+            )
+        ]
         label = self._alight_label[stop]
         while label is not None:
             c_exit, (c_board, before) = label
             legs.append(_ride(net, self.tt.forward, c_board, c_exit))
             if before[0] == _EDGE:
                 _, s, w = before
-                legs.append(Leg("walk", site_name, names.iat[s], float(self.leave_at),
-                                float(self.leave_at + w),
-                                to_stop_id=net.feed.stops["stop_id"].iat[s]))
+                legs.append(
+                    Leg(
+                        "walk",
+                        site_name,
+                        names.iat[s],
+                        float(self.leave_at),
+                        float(self.leave_at + w),
+                        to_stop_id=net.feed.stops["stop_id"].iat[s],
+                    )
+                )
                 label = None
             else:
                 _, s_to, s_from, w, label = before
@@ -406,8 +442,13 @@ def _best_stop_per_place(walks, at_stop: np.ndarray, sign: int):
     place, stop, walk, value = place[order], stop[order], walk[order], value[order]
     first = np.ones(len(place), dtype=bool)
     first[1:] = place[1:] != place[:-1]
-    return zip(place[first].tolist(), stop[first].tolist(), walk[first].tolist(),
-               value[first].tolist(), strict=True)
+    return zip(
+        place[first].tolist(),
+        stop[first].tolist(),
+        walk[first].tolist(),
+        value[first].tolist(),
+        strict=True,
+    )
 
 
 # --------------------------------------------------------------------------- legs
@@ -418,17 +459,27 @@ def _ride(net: Network, order: tuple[list, ...], c_board: int, c_exit: int) -> L
     trip = order[0][c_board] % len(feed.trips)
     s_from, s_to = order[1][c_board], order[2][c_exit]
     return Leg(
-        "ride", feed.stops["stop_name"].iat[s_from], feed.stops["stop_name"].iat[s_to],
-        float(order[3][c_board]), float(order[4][c_exit]),
+        "ride",
+        feed.stops["stop_name"].iat[s_from],
+        feed.stops["stop_name"].iat[s_to],
+        float(order[3][c_board]),
+        float(order[4][c_exit]),
         from_stop_id=feed.stops["stop_id"].iat[s_from],
         to_stop_id=feed.stops["stop_id"].iat[s_to],
-        route=feed.trips["route_name"].iat[trip], headsign=feed.trips["headsign"].iat[trip],
+        route=feed.trips["route_name"].iat[trip],
+        headsign=feed.trips["headsign"].iat[trip],
         trip_id=feed.trips["trip_id"].iat[trip],
     )
 
 
 def _walk_between(net: Network, s_from: int, s_to: int, start: float, w: float) -> Leg:
     stops = net.feed.stops
-    return Leg("walk", stops["stop_name"].iat[s_from], stops["stop_name"].iat[s_to], start,
-               start + w, from_stop_id=stops["stop_id"].iat[s_from],
-               to_stop_id=stops["stop_id"].iat[s_to])
+    return Leg(
+        "walk",
+        stops["stop_name"].iat[s_from],
+        stops["stop_name"].iat[s_to],
+        start,
+        start + w,
+        from_stop_id=stops["stop_id"].iat[s_from],
+        to_stop_id=stops["stop_id"].iat[s_to],
+    )

@@ -41,8 +41,9 @@ def active_services(feed: Path, date: str) -> set[str]:
     active: set[str] = set()
     cal = read_table(feed, "calendar")
     if cal is not None:
-        weekday = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                   "sunday")[dt.datetime.strptime(date, "%Y%m%d").weekday()]
+        weekday = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[
+            dt.datetime.strptime(date, "%Y%m%d").weekday()
+        ]
         sel = (cal["start_date"] <= date) & (cal["end_date"] >= date) & (cal[weekday] == "1")
         active |= set(cal.loc[sel, "service_id"])
     cd = read_table(feed, "calendar_dates")
@@ -56,7 +57,8 @@ def active_services(feed: Path, date: str) -> set[str]:
 def convert(feed: Path, date: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"agency_id": ["all"], "agency_name": ["ALL"]}).to_csv(
-        out / "agency.txt", index=False)
+        out / "agency.txt", index=False
+    )
     routes = read_table(feed, "routes")
     routes["agency_id"] = "all"
     for col in ("route_short_name", "route_long_name"):
@@ -69,16 +71,21 @@ def convert(feed: Path, date: str, out: Path) -> None:
     trips.to_csv(out / "trips.txt", index=False)
     services = sorted(active_services(feed, date))
     pd.DataFrame({"service_id": services, "date": date, "exception_type": 1}).to_csv(
-        out / "calendar_dates.txt", index=False)
+        out / "calendar_dates.txt", index=False
+    )
     read_table(feed, "stop_times").to_csv(out / "stop_times.txt", index=False)
     stops = read_table(feed, "stops")
     if "location_type" in stops:
         stops = stops[stops["location_type"].fillna("0") != "1"]
-    stops = pd.DataFrame({
-        "stop_id": stops["stop_id"], "stop_name": stops["stop_id"],
-        "stop_code": stops["stop_id"], "parent_station": "P" + stops["stop_id"],
-        "platform_code": "1",
-    })
+    stops = pd.DataFrame(
+        {
+            "stop_id": stops["stop_id"],
+            "stop_name": stops["stop_id"],
+            "stop_code": stops["stop_id"],
+            "parent_station": "P" + stops["stop_id"],
+            "platform_code": "1",
+        }
+    )
     stops.to_csv(out / "stops.txt", index=False)
 
 
@@ -89,7 +96,8 @@ def main() -> None:
         convert(Path(req["feed"]), req["date"], folder)
         t0 = time.perf_counter()
         timetable = gtfs_to_pyraptor_timetable(
-            read_gtfs_timetable(str(folder), req["date"], ["ALL"]))
+            read_gtfs_timetable(str(folder), req["date"], ["ALL"])
+        )
         build_s = time.perf_counter() - t0
     arrivals = []
     t0 = time.perf_counter()
@@ -99,8 +107,13 @@ def main() -> None:
         raptor.run(from_stops, req["departure"], req["rounds"])
         # Not bags[rounds]: when the rounds stop early (nothing marked), pyraptor leaves the
         # later rounds' bags at their empty initial labels. bag_star holds the best labels.
-        arrivals.append({stop.id: label.earliest_arrival_time
-                         for stop, label in raptor.bag_star.items() if label.trip is not None})
+        arrivals.append(
+            {
+                stop.id: label.earliest_arrival_time
+                for stop, label in raptor.bag_star.items()
+                if label.trip is not None
+            }
+        )
     query_s = time.perf_counter() - t0
     print(json.dumps({"build_s": build_s, "query_s": query_s, "arrivals": arrivals}))
 

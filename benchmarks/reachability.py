@@ -95,24 +95,33 @@ def main() -> None:
     # all stops as origins (stop-level view), same rooms and dates
     stop_scenario = scenario.model_copy(update={"places": "all_stops"})
     (stop_study, stop_tab), stop_times = timed(
-        lambda: (lambda s: (s, reachability_table(s)))(prepare(stop_scenario, feed)),
-        args.repeat)
+        lambda: (lambda s: (s, reachability_table(s)))(prepare(stop_scenario, feed)), args.repeat
+    )
 
     # the same scans with the pure-Python router: speed and equality
-    legacy_net = legacy_router.Network(feed, net.walks, net.place_names, net.site_names,
-                                       net.min_change_s)
+    legacy_net = legacy_router.Network(
+        feed, net.walks, net.place_names, net.site_names, net.min_change_s
+    )
     new_s = old_s = 0.0
     differ = 0
     for d in days:
         tt, old_tt = study.timetable(d), legacy_router.timetable_for(feed, d)
         for k in range(len(net.site_names)):
-            (new_in, new_out), t = timed(lambda k=k, tt=tt: (
-                latest_departures(net, tt, k, arrive_by),
-                earliest_arrivals(net, tt, k, leave_at)), args.repeat)
+            (new_in, new_out), t = timed(
+                lambda k=k, tt=tt: (
+                    latest_departures(net, tt, k, arrive_by),
+                    earliest_arrivals(net, tt, k, leave_at),
+                ),
+                args.repeat,
+            )
             new_s += statistics.median(t)
-            (old_in, old_out), t = timed(lambda k=k, tt=old_tt: (
-                legacy_router.latest_departures(legacy_net, tt, k, arrive_by),
-                legacy_router.earliest_arrivals(legacy_net, tt, k, leave_at)), args.repeat)
+            (old_in, old_out), t = timed(
+                lambda k=k, tt=old_tt: (
+                    legacy_router.latest_departures(legacy_net, tt, k, arrive_by),
+                    legacy_router.earliest_arrivals(legacy_net, tt, k, leave_at),
+                ),
+                args.repeat,
+            )
             old_s += statistics.median(t)
             differ += int((new_in.latest_board != old_in.latest_board).sum())
             differ += int((new_in.place_depart != old_in.place_depart).sum())
@@ -125,19 +134,26 @@ def main() -> None:
     limit = scenario.travel.max_travel_min * 60
     reps = max(args.repeat, 50)
     (_, scan_in) = timed(lambda: latest_departures(net, tt, 0, arrive_by), reps)
-    (_, scan_in_h) = timed(lambda: latest_departures(
-        net, tt, 0, arrive_by, scenario.course.start_s - limit), reps)
+    (_, scan_in_h) = timed(
+        lambda: latest_departures(net, tt, 0, arrive_by, scenario.course.start_s - limit), reps
+    )
     (_, scan_out) = timed(lambda: earliest_arrivals(net, tt, 0, leave_at), reps)
-    (_, scan_out_h) = timed(lambda: earliest_arrivals(
-        net, tt, 0, leave_at, scenario.course.end_s + limit), reps)
-    (_, old_in) = timed(lambda: legacy_router.latest_departures(legacy_net, old_tt, 0,
-                                                                arrive_by), args.repeat)
-    (_, old_out) = timed(lambda: legacy_router.earliest_arrivals(legacy_net, old_tt, 0,
-                                                                 leave_at), args.repeat)
+    (_, scan_out_h) = timed(
+        lambda: earliest_arrivals(net, tt, 0, leave_at, scenario.course.end_s + limit), reps
+    )
+    (_, old_in) = timed(
+        lambda: legacy_router.latest_departures(legacy_net, old_tt, 0, arrive_by), args.repeat
+    )
+    (_, old_out) = timed(
+        lambda: legacy_router.earliest_arrivals(legacy_net, old_tt, 0, leave_at), args.repeat
+    )
 
     arrays = tt.arrays
-    whole = sum(getattr(o, f).nbytes for o in (arrays.forward, arrays.backward)
-                for f in o.__dataclass_fields__)
+    whole = sum(
+        getattr(o, f).nbytes
+        for o in (arrays.forward, arrays.backward)
+        for f in o.__dataclass_fields__
+    )
     per_date = tt.forward_pos.nbytes + tt.backward_pos.nbytes + tt.services.nbytes
 
     def ms(values):
@@ -145,30 +161,47 @@ def main() -> None:
 
     rows = [
         ("feed load, cold (gtfs-kit + checks + arrays + cache write)", f"{load_s:.2f} s"),
-        ("feed load, from the parsed-feed cache", f"median {statistics.median(cached_times):.3f} s"
-         f" (min {min(cached_times):.3f})"),
-        (f"course_planner: table only, {len(study.places)} places × {len(net.site_names)} "
-         f"rooms × {len(study.dates)} dates ({len(tab)} rows; {n_queries} queries)",
-         f"median {statistics.median(table_only):.3f} s (min {min(table_only):.3f})"),
-        ("course_planner: walks + table (prepare + reachability_table)",
-         f"median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f})"),
-        (f"course_planner: walks + table, all {len(stop_study.places)} stations as places "
-         f"({len(stop_tab)} rows)",
-         f"median {statistics.median(stop_times):.3f} s"),
-        (f"timetable memory: whole feed, both scan orders ({len(arrays.forward)} rows with "
-         "the after-24:00 copies) / per distinct date",
-         f"{whole / 2**20:.1f} MiB / {per_date / 2**10:.0f} KiB "
-         f"({per_date / len(arrays.forward):.1f} bytes per connection)"),
-        (f"one backward scan to 08:25, whole morning ({tt.n_connections} connections run "
-         "that day)", ms(scan_in)),
+        (
+            "feed load, from the parsed-feed cache",
+            f"median {statistics.median(cached_times):.3f} s (min {min(cached_times):.3f})",
+        ),
+        (
+            f"course_planner: table only, {len(study.places)} places × {len(net.site_names)} "
+            f"rooms × {len(study.dates)} dates ({len(tab)} rows; {n_queries} queries)",
+            f"median {statistics.median(table_only):.3f} s (min {min(table_only):.3f})",
+        ),
+        (
+            "course_planner: walks + table (prepare + reachability_table)",
+            f"median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f})",
+        ),
+        (
+            f"course_planner: walks + table, all {len(stop_study.places)} stations as places "
+            f"({len(stop_tab)} rows)",
+            f"median {statistics.median(stop_times):.3f} s",
+        ),
+        (
+            f"timetable memory: whole feed, both scan orders ({len(arrays.forward)} rows with "
+            "the after-24:00 copies) / per distinct date",
+            f"{whole / 2**20:.1f} MiB / {per_date / 2**10:.0f} KiB "
+            f"({per_date / len(arrays.forward):.1f} bytes per connection)",
+        ),
+        (
+            f"one backward scan to 08:25, whole morning ({tt.n_connections} connections run "
+            "that day)",
+            ms(scan_in),
+        ),
         (f"one backward scan, horizon {scenario.travel.max_travel_min} min", ms(scan_in_h)),
         ("one forward scan from 12:05, rest of the day", ms(scan_out)),
         (f"one forward scan, horizon {scenario.travel.max_travel_min} min", ms(scan_out_h)),
-        ("pure-Python router (before): one backward / one forward scan",
-         f"{ms(old_in)} / {ms(old_out)}"),
-        (f"the {n_queries} queries of the table: compiled vs pure Python",
-         f"{new_s * 1000:.1f} ms vs {old_s * 1000:.0f} ms: {old_s / new_s:.0f}× faster; "
-         f"values that differ: {differ}"),
+        (
+            "pure-Python router (before): one backward / one forward scan",
+            f"{ms(old_in)} / {ms(old_out)}",
+        ),
+        (
+            f"the {n_queries} queries of the table: compiled vs pure Python",
+            f"{new_s * 1000:.1f} ms vs {old_s * 1000:.0f} ms: {old_s / new_s:.0f}× faster; "
+            f"values that differ: {differ}",
+        ),
     ]
     if not args.no_bruteforce:
         rows += bruteforce_rows(study, feed, days, arrive_by, leave_at, n_queries)
@@ -200,16 +233,21 @@ def bruteforce_rows(study, feed, days, arrive_by, leave_at, n_queries):
             mismatches += int((ea != earliest_arrivals(net, tt, k, leave_at).earliest_alight).sum())
     return [
         (f"networkx brute force: build {len(days)} time-expanded graphs", f"{bf_build:.1f} s"),
-        (f"networkx brute force: the same {n_queries} queries (Dijkstra)",
-         f"{bf_query:.1f} s; stops that differ: {mismatches}"),
+        (
+            f"networkx brute force: the same {n_queries} queries (Dijkstra)",
+            f"{bf_query:.1f} s; stops that differ: {mismatches}",
+        ),
     ]
 
 
 def platform_line() -> str:
     import os
     import platform
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, " \
-           f"Python {platform.python_version()}"
+
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def pyraptor_rows(scenario, study, date: dt.date, leave_at: float, rounds: int = 12):
@@ -224,8 +262,10 @@ def pyraptor_rows(scenario, study, date: dt.date, leave_at: float, rounds: int =
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         # pyraptor pins pandas 1.5, which needs numpy < 2; it imports attrs undeclared
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "pyraptor==1.3.10",
-                        "numpy<2", "attrs"], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "pyraptor==1.3.10", "numpy<2", "attrs"],
+            check=True,
+        )
     work = HERE / ".work"
     work.mkdir(exist_ok=True)
     net = study.network
@@ -235,12 +275,19 @@ def pyraptor_rows(scenario, study, date: dt.date, leave_at: float, rounds: int =
         near = net.walks.site_stops[net.walks.site_stops["site"] == k]
         origins.append(int(near.sort_values(["dist_m", "stop"])["stop"].iloc[0]))
     request = {
-        "feed": str(scenario.feed), "date": date.strftime("%Y%m%d"), "work": str(work),
+        "feed": str(scenario.feed),
+        "date": date.strftime("%Y%m%d"),
+        "work": str(work),
         "origins": [stops["stop_id"].iat[s] for s in origins],
-        "departure": int(leave_at), "rounds": rounds,
+        "departure": int(leave_at),
+        "rounds": rounds,
     }
-    out = subprocess.run([str(python), str(HERE / "pyraptor_peer.py"), json.dumps(request)],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [str(python), str(HERE / "pyraptor_peer.py"), json.dumps(request)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode != 0:
         return [("pyraptor", f"failed: {out.stderr.strip().splitlines()[-1]}")]
     answer = json.loads(out.stdout.strip().splitlines()[-1])
@@ -267,30 +314,39 @@ def pyraptor_rows(scenario, study, date: dt.date, leave_at: float, rounds: int =
         judged_theirs += int((diff & (theirs == truth)).sum())
     return [
         ("pyraptor 1.3.10: build its timetable for one date", f"{answer['build_s']:.1f} s"),
-        (f"pyraptor: {len(origins)} one-to-all earliest-arrival queries ({rounds} rounds)",
-         f"{answer['query_s']:.1f} s"),
-        (f"course_planner: the same {len(origins)} queries (forward scans)",
-         f"{ours_s:.3f} s"),
-        ("pyraptor vs course_planner, earliest arrival at every stop",
-         f"{agree} stop answers agree, {differ} differ"),
-        ("where they differ, the brute force (same semantics) agrees with",
-         f"course_planner in {judged_ours}, pyraptor in {judged_theirs}"),
+        (
+            f"pyraptor: {len(origins)} one-to-all earliest-arrival queries ({rounds} rounds)",
+            f"{answer['query_s']:.1f} s",
+        ),
+        (f"course_planner: the same {len(origins)} queries (forward scans)", f"{ours_s:.3f} s"),
+        (
+            "pyraptor vs course_planner, earliest arrival at every stop",
+            f"{agree} stop answers agree, {differ} differ",
+        ),
+        (
+            "where they differ, the brute force (same semantics) agrees with",
+            f"course_planner in {judged_ours}, pyraptor in {judged_theirs}",
+        ),
     ]
 
 
 def _pyraptor_walks(net, stop: int):
     """Walks as pyraptor has them here: none between stops; the 'room' is on ``stop``."""
     alone = [[(j, 0.0)] for j in range(net.n_stops)]
-    return replace(net.walks, transfers=alone, transfers_in=alone,
-                   site_stops=pd.DataFrame({"site": [0], "stop": [stop], "dist_m": [0.0],
-                                            "walk_s": [0.0]}))
+    return replace(
+        net.walks,
+        transfers=alone,
+        transfers_in=alone,
+        site_stops=pd.DataFrame({"site": [0], "stop": [stop], "dist_m": [0.0], "walk_s": [0.0]}),
+    )
 
 
 def _scan_from_stop(study, tt, stop: int, leave_at: float) -> np.ndarray:
     """Our forward scan from a room placed on one stop, with pyraptor's change rules."""
     net = study.network
-    return earliest_arrivals(replace(net, walks=_pyraptor_walks(net, stop), min_change_s=0.0),
-                             tt, 0, leave_at).earliest_alight
+    return earliest_arrivals(
+        replace(net, walks=_pyraptor_walks(net, stop), min_change_s=0.0), tt, 0, leave_at
+    ).earliest_alight
 
 
 if __name__ == "__main__":

@@ -60,20 +60,29 @@ def main() -> None:
     end_to_end = time.perf_counter() - t0
 
     rows = [
-        (f"prepare: feed, {n_sessions} sessions, participants per room (reachability)",
-         f"{prep_s:.2f} s"),
-        (f"build the model ({n_sessions} sessions × {n_rooms} rooms)",
-         f"median {statistics.median(builds):.3f} s"),
-        ("solve, product settings (1 worker, linearization 2, seed 0)",
-         f"median {statistics.median(solves):.3f} s (max {max(solves):.3f}); "
-         f"{'/'.join(sorted(statuses))}; objective {'/'.join(map(str, sorted(objectives)))}"),
-        ("solve_rotation with the feed loaded (sessions, participants, model, solve, read back)",
-         f"{end_to_end:.2f} s; proven optimal: {plan.optimal}"),
+        (
+            f"prepare: feed, {n_sessions} sessions, participants per room (reachability)",
+            f"{prep_s:.2f} s",
+        ),
+        (
+            f"build the model ({n_sessions} sessions × {n_rooms} rooms)",
+            f"median {statistics.median(builds):.3f} s",
+        ),
+        (
+            "solve, product settings (1 worker, linearization 2, seed 0)",
+            f"median {statistics.median(solves):.3f} s (max {max(solves):.3f}); "
+            f"{'/'.join(sorted(statuses))}; objective {'/'.join(map(str, sorted(objectives)))}",
+        ),
+        (
+            "solve_rotation with the feed loaded (sessions, participants, model, solve, read back)",
+            f"{end_to_end:.2f} s; proven optimal: {plan.optimal}",
+        ),
     ]
-    for label, params in [("1 worker, CP-SAT defaults", {"num_workers": 1}),
-                          ("2 workers, interleaved (deterministic)",
-                           {"num_workers": 2, "interleave_search": True}),
-                          ("8 workers, defaults (not deterministic)", {"num_workers": 8})]:
+    for label, params in [
+        ("1 worker, CP-SAT defaults", {"num_workers": 1}),
+        ("2 workers, interleaved (deterministic)", {"num_workers": 2, "interleave_search": True}),
+        ("8 workers, defaults (not deterministic)", {"num_workers": 8}),
+    ]:
         rm = build_model(inp)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = 30
@@ -82,10 +91,14 @@ def main() -> None:
             setattr(solver.parameters, key, value)
         t0 = time.perf_counter()
         status = solver.solve(rm.model)
-        rows.append((f"for contrast: {label}",
-                     f"{time.perf_counter() - t0:.2f} s; {solver.status_name(status)}; "
-                     f"objective {solver.objective_value / 1000:.3f}, bound "
-                     f"{solver.best_objective_bound / 1000:.3f}"))
+        rows.append(
+            (
+                f"for contrast: {label}",
+                f"{time.perf_counter() - t0:.2f} s; {solver.status_name(status)}; "
+                f"objective {solver.objective_value / 1000:.3f}, bound "
+                f"{solver.best_objective_bound / 1000:.3f}",
+            )
+        )
 
     impossible = load_scenario(IMPOSSIBLE)
     study_i = prepare(impossible, feed)
@@ -95,8 +108,12 @@ def main() -> None:
         found = "a plan (unexpected)"
     except NoPlanError as exc:
         found = " + ".join(f"„{r}“" for r in exc.rules)
-    rows.append(("impossible scenario: detect and explain (one conflict, irreducible)",
-                 f"{time.perf_counter() - t0:.2f} s: {found}"))
+    rows.append(
+        (
+            "impossible scenario: detect and explain (one conflict, irreducible)",
+            f"{time.perf_counter() - t0:.2f} s: {found}",
+        )
+    )
     print("| what | result |\n|---|---|")
     for what, value in rows:
         print(f"| {what} | {value} |")

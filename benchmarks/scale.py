@@ -68,9 +68,13 @@ def step_clip(p: dict) -> dict:
 
     t0, c0 = time.perf_counter(), time.process_time()
     report = clip_feed(p["feed"], p["out"], ClipArea(county=COUNTY, buffer_km=10))
-    return {"s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
-            "stop_times_kept": report.kept("stop_times.txt"),
-            "trips_kept": report.kept("trips.txt"), "stops_kept": report.kept("stops.txt")}
+    return {
+        "s": time.perf_counter() - t0,
+        "cpu_s": time.process_time() - c0,
+        "stop_times_kept": report.kept("stop_times.txt"),
+        "trips_kept": report.kept("trips.txt"),
+        "stops_kept": report.kept("stops.txt"),
+    }
 
 
 def step_load(p: dict) -> dict:
@@ -80,9 +84,12 @@ def step_load(p: dict) -> dict:
     feed = load_feed(p["feed"])
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     connections = getattr(feed, "connections", None)
-    return {"s": seconds, "cpu_s": cpu,
-            "connections": len(connections) if connections is not None else None,
-            "rss_after_load": _rss_now()}
+    return {
+        "s": seconds,
+        "cpu_s": cpu,
+        "connections": len(connections) if connections is not None else None,
+        "rss_after_load": _rss_now(),
+    }
 
 
 def _study(p: dict):
@@ -105,8 +112,10 @@ def step_scan(p: dict) -> dict:
     arrive = scenario.course.start_s - scenario.travel.arrive_before_min * 60
     leave = scenario.course.end_s + scenario.travel.leave_after_min * 60
     out = {"load_s": load_s, "dates": len(study.dates), "places": len(study.places)}
-    for name, call, t in (("backward", study.arrive_by, arrive), ("forward", study.leave_at,
-                                                                     leave)):
+    for name, call, t in (
+        ("backward", study.arrive_by, arrive),
+        ("forward", study.leave_at, leave),
+    ):
         t0 = time.perf_counter()
         call(0, date, t)  # the first one on a date may build that date's timetable
         out[f"{name}_first_s"] = time.perf_counter() - t0
@@ -126,10 +135,16 @@ def step_table(p: dict) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     study = prepare(scenario, feed)
     table = reachability_table(study)
-    return {"s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
-            "load_s": load_s, "rows": len(table),
-            "places": len(study.places), "dates": len(study.dates),
-            "reachable_rows": int(table["reachable"].sum()), "rss_after_load": rss}
+    return {
+        "s": time.perf_counter() - t0,
+        "cpu_s": time.process_time() - c0,
+        "load_s": load_s,
+        "rows": len(table),
+        "places": len(study.places),
+        "dates": len(study.dates),
+        "reachable_rows": int(table["reachable"].sum()),
+        "rss_after_load": rss,
+    }
 
 
 def step_bruteforce(p: dict) -> dict:
@@ -151,14 +166,25 @@ def step_bruteforce(p: dict) -> dict:
     board = graph.latest_board(0, arrive)
     alight = graph.earliest_alight(0, leave)
     query_s = time.perf_counter() - t0
-    differ = int((board != study.arrive_by(0, date, arrive).latest_board).sum()
-                 + (alight != study.leave_at(0, date, leave).earliest_alight).sum())
-    return {"build_s": build_s, "query_s": query_s, "stops_that_differ": differ,
-            "stops": len(board)}
+    differ = int(
+        (board != study.arrive_by(0, date, arrive).latest_board).sum()
+        + (alight != study.leave_at(0, date, leave).earliest_alight).sum()
+    )
+    return {
+        "build_s": build_s,
+        "query_s": query_s,
+        "stops_that_differ": differ,
+        "stops": len(board),
+    }
 
 
-STEPS = {"clip": step_clip, "load": step_load, "scan": step_scan, "table": step_table,
-         "bruteforce": step_bruteforce}
+STEPS = {
+    "clip": step_clip,
+    "load": step_load,
+    "scan": step_scan,
+    "table": step_table,
+    "bruteforce": step_bruteforce,
+}
 
 
 def _run_step_here(name: str, params: str) -> None:
@@ -172,22 +198,32 @@ def _run_step_here(name: str, params: str) -> None:
 # --------------------------------------------------------------------------- the harness
 
 
-def measure(step: str, params: dict, engine: Path, budget: int, timeout: float,
-            env: dict | None = None) -> dict:
+def measure(
+    step: str, params: dict, engine: Path, budget: int, timeout: float, env: dict | None = None
+) -> dict:
     """Run one step in its own process on the package at ``engine``; kill it beyond the
     memory budget or the timeout."""
     environ = {**os.environ, "PYTHONPATH": str(engine), **(env or {})}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--step", step, "--params",
-           json.dumps(params)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--step",
+        step,
+        "--params",
+        json.dumps(params),
+    ]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=environ, cwd=str(engine))
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ, cwd=str(engine)
+    )
     seen, status = 0, None
     while proc.poll() is None:
         try:
             text = Path(f"/proc/{proc.pid}/status").read_text()
-            seen = max(seen, next(int(x.split()[1]) * 1024 for x in text.splitlines()
-                                  if x.startswith("VmRSS:")))
+            seen = max(
+                seen,
+                next(int(x.split()[1]) * 1024 for x in text.splitlines() if x.startswith("VmRSS:")),
+            )
         except (OSError, StopIteration):
             pass
         if seen > budget:
@@ -215,26 +251,40 @@ def county_scenario(clipped: Path, size: str) -> Path:
 
     with zipfile.ZipFile(clipped) as zf, zf.open("stops.txt") as fh:
         stops = pd.read_csv(fh, dtype=str, keep_default_na=False)
-    stations = stops[(stops["parent_station"] == "")
-                     & stops["stop_id"].str.startswith(f"de:{COUNTY}:")].copy()
+    stations = stops[
+        (stops["parent_station"] == "") & stops["stop_id"].str.startswith(f"de:{COUNTY}:")
+    ].copy()
     stations["lat"] = stations["stop_lat"].astype(float)
     stations["lon"] = stations["stop_lon"].astype(float)
     places = WORK / f"places-{size}.csv"
     stations.rename(columns={"stop_name": "name"})[["name", "lat", "lon"]].to_csv(
-        places, index=False)
+        places, index=False
+    )
     clat, clon = stations["lat"].mean(), stations["lon"].mean()
     rooms = []
     for dlat, dlon in ((0, 0), (-0.08, -0.1), (0.08, 0.1)):
         d = (stations["lat"] - clat - dlat) ** 2 + (stations["lon"] - clon - dlon) ** 2
         s = stations.loc[d.idxmin()]
-        rooms.append({"name": f"Raum {s['stop_name']}", "lat": round(s["lat"] + 0.0004, 6),
-                      "lon": float(s["lon"])})
+        rooms.append(
+            {
+                "name": f"Raum {s['stop_name']}",
+                "lat": round(s["lat"] + 0.0004, 6),
+                "lon": float(s["lon"]),
+            }
+        )
     scenario = {
         "name": f"Kreis {COUNTY} aus dem {size}-Feed (synthetisch)",
-        "feed": str(clipped), "places": str(places), "sites": rooms,
-        "course": {"start_date": "2026-02-02", "end_date": "2026-04-24",
-                   "weekdays": ["mon", "wed"], "start": "08:30", "end": "12:00",
-                   "holidays": {"public": False, "school": False}},
+        "feed": str(clipped),
+        "places": str(places),
+        "sites": rooms,
+        "course": {
+            "start_date": "2026-02-02",
+            "end_date": "2026-04-24",
+            "weekdays": ["mon", "wed"],
+            "start": "08:30",
+            "end": "12:00",
+            "holidays": {"public": False, "school": False},
+        },
     }
     path = WORK / f"scenario-{size}.yaml"
     path.write_text(json.dumps(scenario, indent=1))  # JSON is YAML
@@ -260,8 +310,9 @@ def run(args: argparse.Namespace) -> list[dict]:
             res["generate_s"] = time.perf_counter() - t0
         res["feed_mb"] = feed.stat().st_size / 1e6
         clipped = WORK / f"lippe-{size}.zip"
-        res["clip"] = measure("clip", {"feed": str(feed), "out": str(clipped)}, ROOT, budget,
-                              args.timeout)
+        res["clip"] = measure(
+            "clip", {"feed": str(feed), "out": str(clipped)}, ROOT, budget, args.timeout
+        )
         print(size, "clip", res["clip"], flush=True)
         if args.clip_only or res["clip"]["status"] != "ok":
             results.append(res)
@@ -269,14 +320,13 @@ def run(args: argparse.Namespace) -> list[dict]:
         cache = WORK / f"cache-{size}"
         shutil.rmtree(cache, ignore_errors=True)
         env = {"COURSE_PLANNER_CACHE": str(cache)}
-        res["load_cold"] = measure("load", {"feed": str(clipped)}, ROOT, budget, args.timeout,
-                                   env)
-        res["load_cached"] = measure("load", {"feed": str(clipped)}, ROOT, budget,
-                                     args.timeout, env)
+        res["load_cold"] = measure("load", {"feed": str(clipped)}, ROOT, budget, args.timeout, env)
+        res["load_cached"] = measure(
+            "load", {"feed": str(clipped)}, ROOT, budget, args.timeout, env
+        )
         print(size, "load", res["load_cold"], res["load_cached"], flush=True)
         if rows <= args.load_full_max_rows:
-            res["load_full"] = measure("load", {"feed": str(feed)}, ROOT, budget,
-                                       args.timeout, env)
+            res["load_full"] = measure("load", {"feed": str(feed)}, ROOT, budget, args.timeout, env)
         else:
             res["load_full"] = {"status": f"not run (> {args.load_full_max_rows:,.0f} rows)"}
         scenario = county_scenario(clipped, size)
@@ -285,17 +335,18 @@ def run(args: argparse.Namespace) -> list[dict]:
             res[f"scan_{label}"] = measure("scan", params, engine, budget, args.timeout, env)
             print(size, "scan", label, res[f"scan_{label}"], flush=True)
             if res["clip"]["stop_times_kept"] <= args.table_max_rows:
-                res[f"table_{label}"] = measure("table", params, engine, budget,
-                                                args.timeout, env)
+                res[f"table_{label}"] = measure("table", params, engine, budget, args.timeout, env)
             else:
                 res[f"table_{label}"] = {
-                    "status": f"not run (clipped feed > {args.table_max_rows:,.0f} rows)"}
+                    "status": f"not run (clipped feed > {args.table_max_rows:,.0f} rows)"
+                }
             print(size, "table", label, res[f"table_{label}"], flush=True)
         if res["clip"]["stop_times_kept"] <= args.bruteforce_max_rows:
             res["bruteforce"] = measure("bruteforce", params, ROOT, budget, args.timeout, env)
         else:
             res["bruteforce"] = {
-                "status": f"not run (clipped feed > {args.bruteforce_max_rows:,.0f} rows)"}
+                "status": f"not run (clipped feed > {args.bruteforce_max_rows:,.0f} rows)"
+            }
         print(size, "bruteforce", res["bruteforce"], flush=True)
         results.append(res)
     return results
@@ -312,56 +363,91 @@ def markdown(results: list[dict]) -> str:
             return r.get("status", "–")
         return what
 
-    lines = ["| rows | feed (zip) | clip (time, peak) | kept stop_times | load cold | load cached "
-             "| load full feed | backward scan | forward scan | full-term table (after load) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| rows | feed (zip) | clip (time, peak) | kept stop_times | load cold | load cached "
+        "| load full feed | backward scan | forward scan | full-term table (after load) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for res in results:
         c = res.get("clip", {})
         lc, lh, lf = res.get("load_cold"), res.get("load_cached"), res.get("load_full")
         sc, tb = res.get("scan_current"), res.get("table_current")
-        lines.append(" | ".join([
-            f"| {res['size']}", f"{res['feed_mb']:.0f} MB",
-            cell(c, f"{c.get('s', 0):.1f} s, {gib(c)}"),
-            cell(c, f"{c.get('stop_times_kept', 0):,}"),
-            cell(lc, f"{(lc or {}).get('s', 0):.2f} s, {gib(lc or {})}"),
-            cell(lh, f"{(lh or {}).get('s', 0):.2f} s, {gib(lh or {})}"),
-            cell(lf, f"{(lf or {}).get('s', 0):.1f} s, {gib(lf or {})}"),
-            cell(sc, f"{(sc or {}).get('backward_s', 0) * 1e3:.1f} ms (first "
-                     f"{(sc or {}).get('backward_first_s', 0):.2f} s)"),
-            cell(sc, f"{(sc or {}).get('forward_s', 0) * 1e3:.1f} ms (first "
-                     f"{(sc or {}).get('forward_first_s', 0):.2f} s)"),
-            cell(tb, f"{(tb or {}).get('s', 0):.1f} s, peak {gib(tb or {})} (after load "
-                     f"{gib(tb or {}, 'rss_after_load')}); {(tb or {}).get('places', 0)} "
-                     f"places × 3 × {(tb or {}).get('dates', 0)}") + " |"]))
+        lines.append(
+            " | ".join(
+                [
+                    f"| {res['size']}",
+                    f"{res['feed_mb']:.0f} MB",
+                    cell(c, f"{c.get('s', 0):.1f} s, {gib(c)}"),
+                    cell(c, f"{c.get('stop_times_kept', 0):,}"),
+                    cell(lc, f"{(lc or {}).get('s', 0):.2f} s, {gib(lc or {})}"),
+                    cell(lh, f"{(lh or {}).get('s', 0):.2f} s, {gib(lh or {})}"),
+                    cell(lf, f"{(lf or {}).get('s', 0):.1f} s, {gib(lf or {})}"),
+                    cell(
+                        sc,
+                        f"{(sc or {}).get('backward_s', 0) * 1e3:.1f} ms (first "
+                        f"{(sc or {}).get('backward_first_s', 0):.2f} s)",
+                    ),
+                    cell(
+                        sc,
+                        f"{(sc or {}).get('forward_s', 0) * 1e3:.1f} ms (first "
+                        f"{(sc or {}).get('forward_first_s', 0):.2f} s)",
+                    ),
+                    cell(
+                        tb,
+                        f"{(tb or {}).get('s', 0):.1f} s, peak {gib(tb or {})} (after load "
+                        f"{gib(tb or {}, 'rss_after_load')}); {(tb or {}).get('places', 0)} "
+                        f"places × 3 × {(tb or {}).get('dates', 0)}",
+                    )
+                    + " |",
+                ]
+            )
+        )
     for res in results:
         bf = res.get("bruteforce", {})
         if bf.get("status") == "ok":
-            lines.append(f"\n{res['size']}: networkx brute force on one date and room: build "
-                         f"{bf['build_s']:.1f} s, both queries {bf['query_s']:.2f} s; stops "
-                         f"answered differently from the scans: {bf['stops_that_differ']} of "
-                         f"{2 * bf['stops']}")
+            lines.append(
+                f"\n{res['size']}: networkx brute force on one date and room: build "
+                f"{bf['build_s']:.1f} s, both queries {bf['query_s']:.2f} s; stops "
+                f"answered differently from the scans: {bf['stops_that_differ']} of "
+                f"{2 * bf['stops']}"
+            )
         if "scan_baseline" in res:
             cur, base = res["scan_current"], res["scan_baseline"]
             if cur.get("status") == base.get("status") == "ok":
-                lines.append(f"\n{res['size']}: baseline / current, backward scan "
-                             f"{base['backward_s'] / cur['backward_s']:.1f}×, forward "
-                             f"{base['forward_s'] / cur['forward_s']:.1f}×")
+                lines.append(
+                    f"\n{res['size']}: baseline / current, backward scan "
+                    f"{base['backward_s'] / cur['backward_s']:.1f}×, forward "
+                    f"{base['forward_s'] / cur['forward_s']:.1f}×"
+                )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="0.1M,1M,5M,20M")
-    parser.add_argument("--clip-only", action="store_true",
-                        help="only generate and clip (the 50 M memory check)")
-    parser.add_argument("--table-max-rows", type=float, default=2e5,
-                        help="run the table only when the clipped feed has at most this many "
-                             "stop_times rows (default 200,000: today's engine)")
-    parser.add_argument("--bruteforce-max-rows", type=float, default=2e5,
-                        help="run the networkx brute force only up to this many clipped "
-                             "stop_times rows (default 200,000)")
-    parser.add_argument("--load-full-max-rows", type=float, default=1e6,
-                        help="also load the whole feed up to this size (default 1 M)")
+    parser.add_argument(
+        "--clip-only", action="store_true", help="only generate and clip (the 50 M memory check)"
+    )
+    parser.add_argument(
+        "--table-max-rows",
+        type=float,
+        default=2e5,
+        help="run the table only when the clipped feed has at most this many "
+        "stop_times rows (default 200,000: today's engine)",
+    )
+    parser.add_argument(
+        "--bruteforce-max-rows",
+        type=float,
+        default=2e5,
+        help="run the networkx brute force only up to this many clipped "
+        "stop_times rows (default 200,000)",
+    )
+    parser.add_argument(
+        "--load-full-max-rows",
+        type=float,
+        default=1e6,
+        help="also load the whole feed up to this size (default 1 M)",
+    )
     parser.add_argument("--budget-gib", type=float, default=8.0)
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per step")
     parser.add_argument("--baseline", help="another checkout of the package to compare with")

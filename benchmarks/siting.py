@@ -42,18 +42,26 @@ def main() -> None:
         solve_times.append(time.perf_counter() - t0)
         results.add((tuple(choice.sites), choice.covered, choice.optimal))
     t0 = time.perf_counter()
-    best = max(int(weight[cover[list(c)].any(axis=1)].sum())
-               for c in itertools.combinations(cover.columns, 3))
+    best = max(
+        int(weight[cover[list(c)].any(axis=1)].sum())
+        for c in itertools.combinations(cover.columns, 3)
+    )
     brute = time.perf_counter() - t0
     n = len(cover.columns)
     print("| what | result |\n|---|---|")
-    print(f"| coverage: reachability of {len(cover)} places × {n} candidate rooms × "
-          f"{len(study.dates)} dates | median {statistics.median(cover_times):.2f} s |")
-    print(f"| CP-SAT choice of 3 rooms among {n} | median "
-          f"{statistics.median(solve_times) * 1000:.0f} ms (max {max(solve_times) * 1000:.0f} "
-          f"ms); results: {sorted(results)} |")
-    print(f"| brute force over all {len(list(itertools.combinations(range(n), 3)))} triples "
-          f"| {brute:.2f} s; best {best} participants |")
+    print(
+        f"| coverage: reachability of {len(cover)} places × {n} candidate rooms × "
+        f"{len(study.dates)} dates | median {statistics.median(cover_times):.2f} s |"
+    )
+    print(
+        f"| CP-SAT choice of 3 rooms among {n} | median "
+        f"{statistics.median(solve_times) * 1000:.0f} ms (max {max(solve_times) * 1000:.0f} "
+        f"ms); results: {sorted(results)} |"
+    )
+    print(
+        f"| brute force over all {len(list(itertools.combinations(range(n), 3)))} triples "
+        f"| {brute:.2f} s; best {best} participants |"
+    )
 
 
 if __name__ == "__main__":

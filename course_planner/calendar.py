@@ -33,11 +33,13 @@ def course_dates(course: Course) -> list[dt.date]:
 
 
 @cache
-def _holiday_table(country: str, subdivision: str | None, years: tuple[int, ...],
-                   category: str) -> dict[dt.date, str]:
+def _holiday_table(
+    country: str, subdivision: str | None, years: tuple[int, ...], category: str
+) -> dict[dt.date, str]:
     try:
-        table = holidays_lib.country_holidays(country, subdiv=subdivision, years=years,
-                                              categories=(category,), language="de")
+        table = holidays_lib.country_holidays(
+            country, subdiv=subdivision, years=years, categories=(category,), language="de"
+        )
     except (NotImplementedError, KeyError) as exc:
         raise ScenarioError(
             f"the holidays package knows no {category} holidays for {country}"
@@ -67,8 +69,9 @@ def closed_days(course: Course) -> dict[dt.date, str]:
     return closed
 
 
-def term_sessions(course: Course, source: str | Path | None = None
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def term_sessions(
+    course: Course, source: str | Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The sessions of the term, and the course dates skipped with their reason.
 
     Sessions (columns :data:`SESSION_COLUMNS`) run in date and slot order; with
@@ -94,25 +97,35 @@ def term_sessions(course: Course, source: str | Path | None = None
                 if ue <= 0:
                     break
             ue_done += ue
-            rows.append({"session": len(rows), "date": day,
-                         "weekday": WEEKDAY_DE[day.weekday()], "slot": k,
-                         "start_s": start, "end_s": end, "ue": ue})
+            rows.append(
+                {
+                    "session": len(rows),
+                    "date": day,
+                    "weekday": WEEKDAY_DE[day.weekday()],
+                    "slot": k,
+                    "start_s": start,
+                    "end_s": end,
+                    "ue": ue,
+                }
+            )
     if course.ue_total is not None and rows and ue_done < course.ue_total:
         _short_term(course, rows, skipped, ue_done, source)
     sessions = pd.DataFrame(rows, columns=SESSION_COLUMNS)
     return sessions, pd.DataFrame(skipped, columns=["date", "reason"])
 
 
-def _short_term(course: Course, rows: list[dict], skipped: list[dict], ue_done: int,
-                source: str | Path | None) -> None:
+def _short_term(
+    course: Course, rows: list[dict], skipped: list[dict], ue_done: int, source: str | Path | None
+) -> None:
     """Raise: the term cannot deliver ``ue_total`` (with the numbers, so the fix is clear)."""
     days = len({r["date"] for r in rows})
     per_day = sum(r["ue"] for r in rows) / max(days, 1)
-    closed = f", {len(skipped)} course date(s) skipped for holidays and closures" \
-        if skipped else ""
+    closed = f", {len(skipped)} course date(s) skipped for holidays and closures" if skipped else ""
     raise ScenarioError(
         f"ue_total is {course.ue_total} UE, but from {course.start_date} to "
         f"{course.end_date} on {', '.join(course.weekdays)} the term has only {days} course "
         f"day(s) × {per_day:g} UE = {ue_done} UE{closed}.",
-        file=source, field="course.ue_total",
-        hint="Move end_date later, add weekdays or sessions, or lower ue_total.")
+        file=source,
+        field="course.ue_total",
+        hint="Move end_date later, add weekdays or sessions, or lower ue_total.",
+    )

@@ -39,12 +39,13 @@ def _reach(args: argparse.Namespace) -> int:
     table = reachability_table(study)
     write_csv_atomic(table, args.out)
     reach = table.groupby(["place", "site"])["reachable"].all()
-    print(f"{scenario.name}: {len(study.places)} places × {len(study.sites)} rooms × "
-          f"{len(study.dates)} course dates -> {args.out} ({len(table)} rows)")
+    print(
+        f"{scenario.name}: {len(study.places)} places × {len(study.sites)} rooms × "
+        f"{len(study.dates)} course dates -> {args.out} ({len(table)} rows)"
+    )
     for site in study.network.site_names:
         ok = int(reach.xs(site, level="site").sum())
-        print(f"  {site}: reachable on every course date from {ok} of {len(study.places)} "
-              "places")
+        print(f"  {site}: reachable on every course date from {ok} of {len(study.places)} places")
     return 0
 
 
@@ -57,15 +58,23 @@ def _plan(args: argparse.Namespace) -> int:
     if args.kpis:
         write_atomic(args.kpis, None, binary=kpi_text.encode("utf-8"))
     quality = "proven optimal" if plan.optimal else "best found within the time limit"
-    print(f"{scenario.name}: {kpis.sessions} sessions ({kpis.ue} UE, "
-          f"{kpis.first_session} … {kpis.last_session}), plan {quality} -> {args.out}")
+    print(
+        f"{scenario.name}: {kpis.sessions} sessions ({kpis.ue} UE, "
+        f"{kpis.first_session} … {kpis.last_session}), plan {quality} -> {args.out}"
+    )
     for room, values in kpis.rooms.items():
-        print(f"  {room}: {values.in_person_sessions} sessions in person "
-              f"(share {values.share:.0%}, target {values.target_share:.0%}), "
-              f"longest wait {values.longest_wait}")
+        print(
+            f"  {room}: {values.in_person_sessions} sessions in person "
+            f"(share {values.share:.0%}, target {values.target_share:.0%}), "
+            f"longest wait {values.longest_wait}"
+        )
     print(f"  teacher: {kpis.teacher_km:.0f} km, {kpis.teacher_hours:.1f} h of travel")
-    print("  penalties paid: " + ", ".join(
-        f"{name} {p.value:g} {p.unit} × {p.weight:g}" for name, p in kpis.penalties.items()))
+    print(
+        "  penalties paid: "
+        + ", ".join(
+            f"{name} {p.value:g} {p.unit} × {p.weight:g}" for name, p in kpis.penalties.items()
+        )
+    )
     return 0
 
 
@@ -94,18 +103,22 @@ def _site(args: argparse.Namespace) -> int:
     assigned = choice.assignment.groupby("site")["participants"].agg(["sum", "count"])
     sites["participants_assigned"] = sites["name"].map(assigned["sum"]).fillna(0).astype(int)
     sites["places_assigned"] = sites["name"].map(assigned["count"]).fillna(0).astype(int)
-    write_csv_atomic(sites.sort_values(["chosen", "participants_assigned"],
-                                       ascending=False, kind="stable"), args.out)
+    write_csv_atomic(
+        sites.sort_values(["chosen", "participants_assigned"], ascending=False, kind="stable"),
+        args.out,
+    )
     unit = "participants" if choice.real_counts else "places (no participant numbers)"
     quality = "proven optimal" if choice.optimal else f"gap {choice.gap:.1%}"
-    print(f"{scenario.name}: {len(choice.sites)} of {len(sites)} candidate rooms: "
-          f"{', '.join(choice.sites)} — reach {choice.covered} of {choice.total} {unit} "
-          f"({quality}) -> {args.out}")
+    print(
+        f"{scenario.name}: {len(choice.sites)} of {len(sites)} candidate rooms: "
+        f"{', '.join(choice.sites)} — reach {choice.covered} of {choice.total} {unit} "
+        f"({quality}) -> {args.out}"
+    )
     if args.report:
-        chosen = with_sites(scenario, cand_study.sites[cand_study.sites["name"].isin(
-            choice.sites)])
-        _write_report(unreachable_report(prepare(chosen, cand_study.feed),
-                                         candidates=cand_study), args.report)
+        chosen = with_sites(scenario, cand_study.sites[cand_study.sites["name"].isin(choice.sites)])
+        _write_report(
+            unreachable_report(prepare(chosen, cand_study.feed), candidates=cand_study), args.report
+        )
     return 0
 
 
@@ -116,11 +129,16 @@ def _times(args: argparse.Namespace) -> int:
     write_csv_atomic(table, args.out)
     starts = sorted(set(chosen.values()))
     best = table[table["chosen"]]
-    print(f"{scenario.name}: best start "
-          + (", ".join(f"{room} {clock(t)}" for room, t in chosen.items())
-             if len(starts) > 1 else clock(starts[0]))
-          + f" — {int(best['participants'].max())} participants reach a room "
-          f"(course start now {scenario.course.start}) -> {args.out}")
+    print(
+        f"{scenario.name}: best start "
+        + (
+            ", ".join(f"{room} {clock(t)}" for room, t in chosen.items())
+            if len(starts) > 1
+            else clock(starts[0])
+        )
+        + f" — {int(best['participants'].max())} participants reach a room "
+        f"(course start now {scenario.course.start}) -> {args.out}"
+    )
     if args.report:
         _write_report(unreachable_report(study, start_s=starts[0]), args.report)
     return 0
@@ -134,8 +152,9 @@ def _write_report(report: pd.DataFrame, path: str) -> None:
 def _export(args: argparse.Namespace) -> int:
     what = {w.strip() for w in args.what.split(",") if w.strip()}
     langs = [code.strip() for code in args.lang.split(",") if code.strip()]
-    result = export_bundle(load_scenario(args.scenario), Path(args.out), what, langs,
-                           args.names_list or None)
+    result = export_bundle(
+        load_scenario(args.scenario), Path(args.out), what, langs, args.names_list or None
+    )
     for warning in result.warnings:
         print(f"course-planner: warning: {warning}", file=sys.stderr)
     print(f"{result.scenario}: {len(result.files)} files -> {args.out}")
@@ -145,9 +164,12 @@ def _export(args: argparse.Namespace) -> int:
 def _clip(args: argparse.Namespace) -> int:
     from course_planner.transit.clip import ClipArea, clip_feed, parse_bbox
 
-    area = ClipArea(county=args.county, bbox=parse_bbox(args.bbox) if args.bbox else None,
-                    polygon=Path(args.polygon) if args.polygon else None,
-                    buffer_km=args.buffer_km)
+    area = ClipArea(
+        county=args.county,
+        bbox=parse_bbox(args.bbox) if args.bbox else None,
+        polygon=Path(args.polygon) if args.polygon else None,
+        buffer_km=args.buffer_km,
+    )
     report = clip_feed(args.feed, args.out, area)
     print(report.text())
     return 0
@@ -157,11 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course-planner",
         description="Plan hybrid courses: reachability by bus and train, teacher rotation, "
-                    "rooms and start times, handouts and calendars.")
+        "rooms and start times, handouts and calendars.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, help_: str, run: Callable[[argparse.Namespace], int], out: str,
-                out_help: str) -> argparse.ArgumentParser:
+    def command(
+        name: str, help_: str, run: Callable[[argparse.Namespace], int], out: str, out_help: str
+    ) -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=help_)
         cmd.add_argument("scenario", help="scenario YAML file")
         cmd.add_argument("--out", default=out, help=f"{out_help} (default {out})")
@@ -169,42 +193,76 @@ def build_parser() -> argparse.ArgumentParser:
         return cmd
 
     report_help = "also write the unreachable places and what would help"
-    command("reach", "which places reach which course room on each date", _reach,
-            "reach.csv", "CSV to write")
-    plan = command("plan", "the teacher's rotation over the term", _plan, "plan.csv",
-                   "CSV to write")
+    command(
+        "reach",
+        "which places reach which course room on each date",
+        _reach,
+        "reach.csv",
+        "CSV to write",
+    )
+    plan = command(
+        "plan", "the teacher's rotation over the term", _plan, "plan.csv", "CSV to write"
+    )
     plan.add_argument("--kpis", help="also write the KPIs as JSON to this file")
     compare = sub.add_parser("compare", help="KPIs of several scenarios side by side")
     compare.add_argument("scenarios", nargs="+", help="scenario YAML files")
     compare.add_argument("--out", help="also write the comparison as CSV")
     compare.set_defaults(run=_compare)
-    site = command("site", "choose the course rooms that reach the most people", _site,
-                   "sites.csv", "CSV to write")
+    site = command(
+        "site",
+        "choose the course rooms that reach the most people",
+        _site,
+        "sites.csv",
+        "CSV to write",
+    )
     site.add_argument("--candidates", help="CSV name,lat,lon (default: the scenario's places)")
     site.add_argument("--p", type=int, help="how many rooms (default: siting.p, 3)")
     site.add_argument("--report", help=report_help)
-    times = command("times", "the start time that reaches the most people", _times,
-                    "times.csv", "CSV to write")
+    times = command(
+        "times", "the start time that reaches the most people", _times, "times.csv", "CSV to write"
+    )
     times.add_argument("--report", help=report_help)
-    export = command("export", "participant handouts, calendar files and office tables",
-                     _export, "export", "folder to write")
-    export.add_argument("--what", default="handouts,ics,tables",
-                        help="handouts, ics, tables (comma-separated; default all)")
-    export.add_argument("--lang", default="en",
-                        help="participant languages of the handouts: " + ",".join(LANGUAGES)
-                        + " (comma-separated; German is always included)")
-    export.add_argument("--names", help="text file with one participant per line, 'name' or "
-                        "'name;village': a handout each, for that village or else for every "
-                        "village (names are printed, never stored)")
+    export = command(
+        "export",
+        "participant handouts, calendar files and office tables",
+        _export,
+        "export",
+        "folder to write",
+    )
+    export.add_argument(
+        "--what",
+        default="handouts,ics,tables",
+        help="handouts, ics, tables (comma-separated; default all)",
+    )
+    export.add_argument(
+        "--lang",
+        default="en",
+        help="participant languages of the handouts: "
+        + ",".join(LANGUAGES)
+        + " (comma-separated; German is always included)",
+    )
+    export.add_argument(
+        "--names",
+        help="text file with one participant per line, 'name' or "
+        "'name;village': a handout each, for that village or else for every "
+        "village (names are printed, never stored)",
+    )
     clip = sub.add_parser("clip", help="cut a county (or an area) out of a large GTFS feed")
     clip.add_argument("feed", help="GTFS zip (or folder), e.g. the NWL, NRW or DELFI feed")
     where = clip.add_mutually_exclusive_group(required=True)
-    where.add_argument("--county", help="county key (AGS, 5 digits), e.g. 05766 for Kreis "
-                       "Lippe: its stops are those with ids beginning de:05766:")
+    where.add_argument(
+        "--county",
+        help="county key (AGS, 5 digits), e.g. 05766 for Kreis "
+        "Lippe: its stops are those with ids beginning de:05766:",
+    )
     where.add_argument("--bbox", help="min_lon,min_lat,max_lon,max_lat in degrees")
     where.add_argument("--polygon", help="GeoJSON file with a Polygon or MultiPolygon")
-    clip.add_argument("--buffer-km", type=float, default=10.0,
-                      help="also keep stops this close to the area (default 10)")
+    clip.add_argument(
+        "--buffer-km",
+        type=float,
+        default=10.0,
+        help="also keep stops this close to the area (default 10)",
+    )
     clip.add_argument("--out", required=True, help="GTFS zip to write")
     clip.set_defaults(run=_clip)
     return parser
@@ -213,16 +271,19 @@ def build_parser() -> argparse.ArgumentParser:
 def _check_options(args: argparse.Namespace) -> None:
     """Options checked before anything is read or written (exit 2 with one message)."""
     if getattr(args, "p", None) is not None and args.p < 1:
-        raise UsageError(f"--p must be at least 1 (got {args.p}): how many course rooms to "
-                         "choose.", field="--p")
+        raise UsageError(
+            f"--p must be at least 1 (got {args.p}): how many course rooms to choose.", field="--p"
+        )
     if getattr(args, "lang", None) is not None:
         langs = [code.strip() for code in args.lang.split(",") if code.strip()]
         unknown = [code for code in langs if code not in LANGUAGES]
         if unknown or not langs:
             raise UsageError(
                 f"--lang: unknown language(s) {', '.join(unknown) or '(none given)'}.",
-                field="--lang", hint="Available: " + ", ".join(LANGUAGES) + " (comma-separated;"
-                " German is always included).")
+                field="--lang",
+                hint="Available: " + ", ".join(LANGUAGES) + " (comma-separated;"
+                " German is always included).",
+            )
     if getattr(args, "names", None):
         args.names_list = participants(read_names(args.names))
     elif hasattr(args, "names"):
@@ -231,11 +292,18 @@ def _check_options(args: argparse.Namespace) -> None:
 
 def read_names(path: str | Path) -> list[str]:
     """Participant names, one a line (blank lines skipped); an empty file is an error."""
-    names = [" ".join(line.split()) for line in read_text(
-        path, what="names file", max_mb=4).splitlines() if line.strip()]
+    names = [
+        " ".join(line.split())
+        for line in read_text(path, what="names file", max_mb=4).splitlines()
+        if line.strip()
+    ]
     if not names:
-        raise UsageError("the names file holds no name.", file=path, field="--names",
-                         hint="Write one participant name per line, or leave out --names.")
+        raise UsageError(
+            "the names file holds no name.",
+            file=path,
+            field="--names",
+            hint="Write one participant name per line, or leave out --names.",
+        )
     return names
 
 

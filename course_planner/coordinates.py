@@ -31,8 +31,12 @@ class CoordinateProblem(Enum):
 
 
 def _in_europe(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    return ((lat >= EUROPE["min_lat"]) & (lat <= EUROPE["max_lat"])
-            & (lon >= EUROPE["min_lon"]) & (lon <= EUROPE["max_lon"]))
+    return (
+        (lat >= EUROPE["min_lat"])
+        & (lat <= EUROPE["max_lat"])
+        & (lon >= EUROPE["min_lon"])
+        & (lon <= EUROPE["max_lon"])
+    )
 
 
 def coordinate_problems(lat: ArrayLike, lon: ArrayLike) -> np.ndarray:

@@ -106,11 +106,15 @@ class FeedConsistencyError(FeedError):
 class NoTeacherError(ScenarioError):
     """The scenario has no ``teacher:``, so there is no rotation to plan."""
 
-    PROBLEM = ("this scenario has no teacher (the field 'teacher:' is missing), so there is "
-               "no rotation plan, no calendar file and no handout with the teacher's "
-               "presence.")
-    HINT = ("Add the teacher's home base, e.g. teacher: {base: {name: Detmold, lat: 51.935, "
-            "lon: 8.879}}.")
+    PROBLEM = (
+        "this scenario has no teacher (the field 'teacher:' is missing), so there is "
+        "no rotation plan, no calendar file and no handout with the teacher's "
+        "presence."
+    )
+    HINT = (
+        "Add the teacher's home base, e.g. teacher: {base: {name: Detmold, lat: 51.935, "
+        "lon: 8.879}}."
+    )
 
     def __init__(self, file: str | Path | None = None) -> None:
         super().__init__(self.PROBLEM, file=file, field="teacher", hint=self.HINT)

@@ -66,10 +66,10 @@ class _ListHandler(logging.Handler):
 def collect_warnings() -> Iterator[list[str]]:
     """Collect the warnings this thread logs inside the block, e.g. for the app to show::
 
-        with collect_warnings() as notes:
-            feed = load_feed(path)
-        for note in notes:
-            st.warning(note)
+    with collect_warnings() as notes:
+        feed = load_feed(path)
+    for note in notes:
+        st.warning(note)
     """
     logger = logging.getLogger(ROOT)
     sink: list[str] = []

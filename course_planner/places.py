@@ -33,22 +33,32 @@ def load_places(path: str | Path, participants: dict[str, int] | None = None) ->
     label = str(path)
     safe_path(path, what="places file")
     if not path.is_file():
-        raise PlacesError("the places file does not exist." if not path.exists() else
-                          "this is a folder, not a places file.", file=path,
-                          hint="Give a CSV with columns name,lat,lon[,participants].")
+        raise PlacesError(
+            "the places file does not exist."
+            if not path.exists()
+            else "this is a folder, not a places file.",
+            file=path,
+            hint="Give a CSV with columns name,lat,lon[,participants].",
+        )
     with open(path, "rb") as fh:
         if zipfile.is_zipfile(fh):
             raise PlacesError(
-                "this is a zip archive (a GTFS feed?), not a places CSV.", file=path,
-                field="places", hint="'places:' takes a CSV name,lat,lon[,participants] or "
-                "all_stops; the timetable goes under 'feed:'.")
+                "this is a zip archive (a GTFS feed?), not a places CSV.",
+                file=path,
+                field="places",
+                hint="'places:' takes a CSV name,lat,lon[,participants] or "
+                "all_stops; the timetable goes under 'feed:'.",
+            )
     text = read_text(path, what="places file")
     check_delimiter(first_line(text), label)
     try:
         raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
-        raise PlacesError("the file is empty.", file=path,
-                          hint="Write a header name,lat,lon and one row per place.") from None
+        raise PlacesError(
+            "the file is empty.",
+            file=path,
+            hint="Write a header name,lat,lon and one row per place.",
+        ) from None
     except pd.errors.ParserError as exc:
         raise PlacesError(
             f"not a readable CSV ({exc}).", file=path, hint="Save it as UTF-8 CSV with a header."
@@ -62,16 +72,24 @@ def load_places(path: str | Path, participants: dict[str, int] | None = None) ->
                 hint="The header must contain name,lat,lon and may contain participants.",
             )
     if raw.empty:
-        raise PlacesError("the file has a header but no places.", file=path, row=2,
-                          hint="Add one row per place: name,lat,lon[,participants].")
+        raise PlacesError(
+            "the file has a header but no places.",
+            file=path,
+            row=2,
+            hint="Add one row per place: name,lat,lon[,participants].",
+        )
     rows = []
     for i, rec in enumerate(raw.to_dict("records")):
         line = i + 2  # the header is line 1 (a name with a line break spans two lines)
         name = " ".join(rec["name"].split())
         if name != rec["name"].strip():
-            log.warning("%s, row %d, field 'name': the name '%s' contained line breaks or "
-                        "repeated spaces; they were replaced by single spaces.",
-                        path, line, name)
+            log.warning(
+                "%s, row %d, field 'name': the name '%s' contained line breaks or "
+                "repeated spaces; they were replaced by single spaces.",
+                path,
+                line,
+                name,
+            )
         if not name:
             raise PlacesError("the name is empty.", file=path, row=line, field="name")
         values = {}
@@ -80,22 +98,38 @@ def load_places(path: str | Path, participants: dict[str, int] | None = None) ->
                 values[column] = float(rec[column].replace(",", "."))
             except ValueError:
                 raise PlacesError(
-                    f"'{rec[column]}' is not a number.", file=path, row=line, field=column,
+                    f"'{rec[column]}' is not a number.",
+                    file=path,
+                    row=line,
+                    field=column,
                     hint="Write decimal degrees, e.g. 51.909.",
                 ) from None
             if not lo <= values[column] <= hi:
                 raise PlacesError(
-                    f"{values[column]} is outside {lo}..{hi}.", file=path, row=line,
+                    f"{values[column]} is outside {lo}..{hi}.",
+                    file=path,
+                    row=line,
                     field=column,
                 )
         problem = coordinate_problem(values["lat"], values["lon"])
         if problem is not None and problem.is_error:
-            raise PlacesError(f"{values['lat']},{values['lon']}: {problem.value}.", file=path,
-                              row=line, field="lat",
-                              hint="Write decimal degrees, lat first (Lippe: 51.9,8.8).")
+            raise PlacesError(
+                f"{values['lat']},{values['lon']}: {problem.value}.",
+                file=path,
+                row=line,
+                field="lat",
+                hint="Write decimal degrees, lat first (Lippe: 51.9,8.8).",
+            )
         if problem is not None:
-            log.warning("%s, row %d: %s (%s,%s) — %s.", path, line, name, values["lat"],
-                        values["lon"], problem.value)
+            log.warning(
+                "%s, row %d: %s (%s,%s) — %s.",
+                path,
+                line,
+                name,
+                values["lat"],
+                values["lon"],
+                problem.value,
+            )
         count = None
         text = rec.get("participants", "").strip()
         if text:
@@ -103,19 +137,33 @@ def load_places(path: str | Path, participants: dict[str, int] | None = None) ->
                 count = int(text)
             except ValueError:
                 raise PlacesError(
-                    f"'{text}' is not a whole number.", file=path, row=line,
+                    f"'{text}' is not a whole number.",
+                    file=path,
+                    row=line,
                     field="participants",
                 ) from None
             if count < 0:
-                raise PlacesError("must not be negative.", file=path, row=line,
-                                  field="participants")
-        rows.append({"name": name, "lat": values["lat"], "lon": values["lon"],
-                     "participants": count, "stop_id": None})
+                raise PlacesError(
+                    "must not be negative.", file=path, row=line, field="participants"
+                )
+        rows.append(
+            {
+                "name": name,
+                "lat": values["lat"],
+                "lon": values["lon"],
+                "participants": count,
+                "stop_id": None,
+            }
+        )
     places = pd.DataFrame(rows, columns=PLACE_COLUMNS)
     dupes = places["name"][places["name"].duplicated()].tolist()
     if dupes:
-        raise PlacesError(f"the place name '{dupes[0]}' appears twice.", file=path,
-                          field="name", hint="Names must be unique.")
+        raise PlacesError(
+            f"the place name '{dupes[0]}' appears twice.",
+            file=path,
+            field="name",
+            hint="Names must be unique.",
+        )
     return _with_participants(places, participants or {}, str(path))
 
 
@@ -124,7 +172,8 @@ def _with_participants(places: pd.DataFrame, counts: dict[str, int], label: str)
     if unknown:
         raise PlacesError(
             f"participants are given for unknown place(s): {', '.join(unknown)}.",
-            file=label, field="participants",
+            file=label,
+            field="participants",
             hint="Use the names exactly as in the places file.",
         )
     places = places.copy()
@@ -150,10 +199,12 @@ def stops_as_places(stations: pd.DataFrame, area: Area | None = None) -> pd.Data
     names = names.where(names != "", st["station_id"])
     dup = names.duplicated(keep=False)
     names = names.where(~dup, names + " (" + st["station_id"] + ")")
-    return pd.DataFrame({
-        "name": names.to_numpy(),
-        "lat": st["lat"].to_numpy(dtype=float),
-        "lon": st["lon"].to_numpy(dtype=float),
-        "participants": pd.array([pd.NA] * len(st), dtype="Int64"),
-        "stop_id": st["station_id"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "name": names.to_numpy(),
+            "lat": st["lat"].to_numpy(dtype=float),
+            "lon": st["lon"].to_numpy(dtype=float),
+            "participants": pd.array([pd.NA] * len(st), dtype="Int64"),
+            "stop_id": st["station_id"].to_numpy(),
+        }
+    )

@@ -25,7 +25,7 @@ class VillageSummary:
     dates_total: int
     dates_unreachable: int
     reasons: tuple[tuple[str, int], ...]  # reason code and number of dates, most first
-    school_holiday_dates: int             # unreachable dates that fall in school holidays
+    school_holiday_dates: int  # unreachable dates that fall in school holidays
 
     @property
     def always(self) -> bool:
@@ -64,9 +64,14 @@ def summarise(table: pd.DataFrame, course: Course) -> list[VillageSummary]:
         if bad.empty:
             continue
         counts = Counter(bad["reason"])
-        out.append(VillageSummary(
-            place=str(place), site=str(site), dates_total=len(group),
-            dates_unreachable=len(bad),
-            reasons=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-            school_holiday_dates=int(bad["date"].isin(holidays).sum())))
+        out.append(
+            VillageSummary(
+                place=str(place),
+                site=str(site),
+                dates_total=len(group),
+                dates_unreachable=len(bad),
+                reasons=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+                school_holiday_dates=int(bad["date"].isin(holidays).sum()),
+            )
+        )
     return out

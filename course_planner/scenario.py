@@ -40,8 +40,10 @@ class _Strict(BaseModel):
 
 def _one_line(value: str) -> str:
     if any(c in value for c in "\r\n\t\v\f"):
-        raise ValueError(f"{value!r} spans several lines; a name must be one line (it is "
-                         "printed in tables, calendars and handouts)")
+        raise ValueError(
+            f"{value!r} spans several lines; a name must be one line (it is "
+            "printed in tables, calendars and handouts)"
+        )
     return value.strip()
 
 
@@ -61,11 +63,21 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 #: spellings read as a weekday (English and German, short and long); nothing else is
 _WEEKDAY_SPELLINGS = {
     **{d: d for d in WEEKDAYS},
-    **dict(zip(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                "sunday"), WEEKDAYS, strict=True)),
+    **dict(
+        zip(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+            WEEKDAYS,
+            strict=True,
+        )
+    ),
     **dict(zip(("mo", "di", "mi", "do", "fr", "sa", "so"), WEEKDAYS, strict=True)),
-    **dict(zip(("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag",
-                "sonntag"), WEEKDAYS, strict=True)),
+    **dict(
+        zip(
+            ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"),
+            WEEKDAYS,
+            strict=True,
+        )
+    ),
     "sonnabend": "sat",
 }
 
@@ -79,8 +91,9 @@ def _weekday_list(value: Any) -> Any:
         if isinstance(v, str):
             key = v.strip().lower().rstrip(".")
             if key not in _WEEKDAY_SPELLINGS:
-                raise ValueError(f"'{v}' is not a weekday; write mon, tue, wed, thu, fri, "
-                                 "sat or sun")
+                raise ValueError(
+                    f"'{v}' is not a weekday; write mon, tue, wed, thu, fri, sat or sun"
+                )
             v = _WEEKDAY_SPELLINGS[key]
         out.append(v)
     return out
@@ -157,8 +170,7 @@ class Site(_Strict):
 
     def available_on(self, day: dt.date) -> bool:
         """False when the room's weekday rule excludes ``day``."""
-        return self.available_weekdays is None or WEEKDAYS[day.weekday()] in \
-            self.available_weekdays
+        return self.available_weekdays is None or WEEKDAYS[day.weekday()] in self.available_weekdays
 
 
 class Slot(_Strict):
@@ -218,13 +230,12 @@ class Course(_Strict):
     @model_validator(mode="after")
     def _order(self) -> Course:
         if self.end_date < self.start_date:
-            raise ValueError(
-                f"end_date {self.end_date} lies before start_date {self.start_date}"
-            )
+            raise ValueError(f"end_date {self.end_date} lies before start_date {self.start_date}")
         if (self.end_date - self.start_date).days > MAX_TERM_DAYS:
             raise ValueError(
                 f"the term from {self.start_date} to {self.end_date} is longer than "
-                f"{MAX_TERM_DAYS // 365} years; plan one course term at a time")
+                f"{MAX_TERM_DAYS // 365} years; plan one course term at a time"
+            )
         if clock_to_seconds(self.end) <= clock_to_seconds(self.start):
             raise ValueError(f"the course ends ({self.end}) before it starts ({self.start})")
         previous_end = clock_to_seconds(self.start)
@@ -233,7 +244,8 @@ class Course(_Strict):
             if b <= a or a < previous_end or b > clock_to_seconds(self.end):
                 raise ValueError(
                     f"slot {slot.start}–{slot.end} must end after it starts, follow the "
-                    f"previous slot, and lie within the course times {self.start}–{self.end}")
+                    f"previous slot, and lie within the course times {self.start}–{self.end}"
+                )
             previous_end = b
         return self
 
@@ -292,9 +304,11 @@ class Limits(_Strict):
     max_zip_members: Annotated[int, Field(gt=0)] | None = None
 
     def archive_limits(self) -> ArchiveLimits:
-        return ArchiveLimits.from_env(max_unzipped_mb=self.max_unzipped_mb,
-                                      max_ratio=self.max_zip_ratio,
-                                      max_members=self.max_zip_members)
+        return ArchiveLimits.from_env(
+            max_unzipped_mb=self.max_unzipped_mb,
+            max_ratio=self.max_zip_ratio,
+            max_members=self.max_zip_members,
+        )
 
 
 class Teacher(_Strict):
@@ -340,8 +354,9 @@ class Rotation(_Strict):
     max_wait: MaxWait | None = None
     opening_round: Rule | None = None
     pins: list[Pin] = Field(default_factory=list)
-    target: Literal["participants", "equal"] | dict[str, Annotated[float, Field(ge=0)]] = \
+    target: Literal["participants", "equal"] | dict[str, Annotated[float, Field(ge=0)]] = (
         "participants"
+    )
     max_streak: Annotated[int, Field(ge=1)] = 2
     weights: Weights = Weights()
     time_limit_s: Annotated[float, Field(gt=0, le=600)] = 10
@@ -351,8 +366,10 @@ class Rotation(_Strict):
     @classmethod
     def _target_word(cls, value: Any) -> Any:
         if isinstance(value, str) and value not in ("participants", "equal"):
-            raise ValueError(f"'{value}' is not a target; write participants, equal, or a "
-                             "share per room such as {Augustdorf: 1, Schlangen: 2}")
+            raise ValueError(
+                f"'{value}' is not a target; write participants, equal, or a "
+                "share per room such as {Augustdorf: 1, Schlangen: 2}"
+            )
         return value
 
 
@@ -388,12 +405,17 @@ class Siting(_Strict):
     @model_validator(mode="after")
     def _order(self) -> Siting:
         if clock_to_seconds(self.latest_start) < clock_to_seconds(self.earliest_start):
-            raise ValueError(f"latest_start {self.latest_start} lies before earliest_start "
-                             f"{self.earliest_start}")
-        if self.start_not_before and self.end_by and \
-                clock_to_seconds(self.end_by) <= clock_to_seconds(self.start_not_before):
-            raise ValueError(f"end_by {self.end_by} must lie after start_not_before "
-                             f"{self.start_not_before}")
+            raise ValueError(
+                f"latest_start {self.latest_start} lies before earliest_start {self.earliest_start}"
+            )
+        if (
+            self.start_not_before
+            and self.end_by
+            and clock_to_seconds(self.end_by) <= clock_to_seconds(self.start_not_before)
+        ):
+            raise ValueError(
+                f"end_by {self.end_by} must lie after start_not_before {self.start_not_before}"
+            )
         return self
 
 
@@ -443,18 +465,34 @@ class OnDemandBooking(_Strict):
         return self
 
     def rule(self) -> BookingRule:
-        early = None if self.early_by is None else BookingRule(
-            BookingType.PRIOR_DAYS, days_before=1, last_time=clock_to_seconds(self.early_by),
-            phone=self.phone)
-        early_before = None if self.early_before is None else clock_to_seconds(
-            self.early_before)
+        early = (
+            None
+            if self.early_by is None
+            else BookingRule(
+                BookingType.PRIOR_DAYS,
+                days_before=1,
+                last_time=clock_to_seconds(self.early_by),
+                phone=self.phone,
+            )
+        )
+        early_before = None if self.early_before is None else clock_to_seconds(self.early_before)
         if self.minutes_ahead is not None:
-            return BookingRule(BookingType.SAME_DAY, minutes_ahead=self.minutes_ahead,
-                               phone=self.phone, early_before=early_before, early_rule=early)
+            return BookingRule(
+                BookingType.SAME_DAY,
+                minutes_ahead=self.minutes_ahead,
+                phone=self.phone,
+                early_before=early_before,
+                early_rule=early,
+            )
         assert self.by is not None
-        return BookingRule(BookingType.PRIOR_DAYS, days_before=self.days_before or 1,
-                           last_time=clock_to_seconds(self.by), phone=self.phone,
-                           early_before=early_before, early_rule=early)
+        return BookingRule(
+            BookingType.PRIOR_DAYS,
+            days_before=self.days_before or 1,
+            last_time=clock_to_seconds(self.by),
+            phone=self.phone,
+            early_before=early_before,
+            early_rule=early,
+        )
 
 
 class OnDemandZoneArea(_Strict):
@@ -506,10 +544,17 @@ class OnDemandService(_Strict):
     @classmethod
     def _lower_weekdays(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            full = dict(zip(("monday", "tuesday", "wednesday", "thursday", "friday",
-                             "saturday", "sunday"), WEEKDAYS, strict=True))
-            return {full.get(k.strip().lower(), k.strip().lower()) if isinstance(k, str)
-                    else k: v for k, v in value.items()}
+            full = dict(
+                zip(
+                    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+                    WEEKDAYS,
+                    strict=True,
+                )
+            )
+            return {
+                full.get(k.strip().lower(), k.strip().lower()) if isinstance(k, str) else k: v
+                for k, v in value.items()
+            }
         return value
 
     @field_validator("hours")
@@ -519,8 +564,10 @@ class OnDemandService(_Strict):
             for window in windows:
                 start, sep, end = window.partition("-")
                 if not sep or clock_to_seconds(end) <= clock_to_seconds(start):
-                    raise ValueError(f"hours.{day}: '{window}' is not a window HH:MM-HH:MM "
-                                     "that ends after it starts")
+                    raise ValueError(
+                        f"hours.{day}: '{window}' is not a window HH:MM-HH:MM "
+                        "that ends after it starts"
+                    )
         return value
 
     def windows_on(self, day: dt.date) -> list[tuple[int, int]]:
@@ -563,8 +610,10 @@ class FeedClip(_Strict):
     @classmethod
     def _county_key(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"\d{5}", value.strip()):
-            raise ValueError(f"'{value}' is not a county key (AGS): give its 5 digits, "
-                             'e.g. "05766" for Kreis Lippe')
+            raise ValueError(
+                f"'{value}' is not a county key (AGS): give its 5 digits, "
+                'e.g. "05766" for Kreis Lippe'
+            )
         return value.strip() if value is not None else None
 
     @model_validator(mode="after")
@@ -572,6 +621,8 @@ class FeedClip(_Strict):
         if sum(x is not None for x in (self.county, self.bbox, self.polygon)) != 1:
             raise ValueError("give exactly one of county, bbox or polygon")
         return self
+
+
 class Contact(_Strict):
     """Who participants call and where they join online; printed on handouts and calendars.
 
@@ -625,8 +676,10 @@ class Scenario(_Strict):
             raise ValueError(f"room names must be unique; repeated: {', '.join(dupes)}")
         for pin in self.rotation.pins:
             if pin.site not in names:
-                raise ValueError(f"rotation.pins: '{pin.site}' is not a room of this scenario "
-                                 f"(rooms: {', '.join(names)})")
+                raise ValueError(
+                    f"rotation.pins: '{pin.site}' is not a room of this scenario "
+                    f"(rooms: {', '.join(names)})"
+                )
         if isinstance(self.rotation.target, dict):
             unknown = sorted(set(self.rotation.target) - set(names))
             if unknown:
@@ -654,8 +707,7 @@ def _yaml_line(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
                 if k.value == key:
                     nxt, line = v, k.start_mark.line + 1
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) \
-                and key < len(node.value):
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
             nxt = node.value[key]
             line = nxt.start_mark.line + 1
         node = nxt
@@ -684,8 +736,9 @@ def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
 def _describe(err: ErrorDetails) -> tuple[str, str | None]:
     loc = tuple(err["loc"])
     if err["type"] == "extra_forbidden":
-        known = [f for f in _known_fields(Scenario, loc)
-                 if f not in ("source_file", "clipped_from")]
+        known = [
+            f for f in _known_fields(Scenario, loc) if f not in ("source_file", "clipped_from")
+        ]
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"Did you mean '{close[0]}'?" if close else f"Known fields: {', '.join(known)}."
         return f"unknown field '{loc[-1]}'.", hint
@@ -708,8 +761,9 @@ def scenario_from_dict(data: Any, source: Path | None = None, yaml_root: Any = N
     data = dict(data)
     for key in ("feed", "places"):
         value = data.get(key)
-        if isinstance(value, str) and (key != "places" or value.strip().lower().replace(
-            " ", "_") != ALL_STOPS):
+        if isinstance(value, str) and (
+            key != "places" or value.strip().lower().replace(" ", "_") != ALL_STOPS
+        ):
             data[key] = safe_path(base / value, what=key, file=label, field=key)
     data["on_demand"] = [_with_zone_path(item, base) for item in data.get("on_demand") or []]
     _resolve_polygon(data, base)
@@ -727,7 +781,8 @@ def scenario_from_dict(data: Any, source: Path | None = None, yaml_root: Any = N
         more = len(errors) - 1
         if more:
             hint = (hint + " " if hint else "") + (
-                f"({more} more problem{'s' if more > 1 else ''} after this one.)")
+                f"({more} more problem{'s' if more > 1 else ''} after this one.)"
+            )
         raise ScenarioError(
             problem,
             file=f"{label}, line {line}" if line else label,
@@ -744,8 +799,10 @@ def _with_zone_path(item: Any, base: Path) -> Any:
     """An on-demand service's GeoJSON zone path, resolved against the scenario's folder."""
     zone = item.get("zone") if isinstance(item, dict) else None
     if isinstance(zone, dict) and isinstance(zone.get("geojson"), str):
-        return {**item, "zone": {**zone, "geojson": safe_path(base / zone["geojson"],
-                                                             what="zone file")}}
+        return {
+            **item,
+            "zone": {**zone, "geojson": safe_path(base / zone["geojson"], what="zone file")},
+        }
     return item
 
 
@@ -764,12 +821,17 @@ def _clipped(scenario: Scenario, label: str) -> Scenario:
     clip = scenario.feed_clip
     assert clip is not None
     try:
-        area = ClipArea(county=clip.county, bbox=clip.bbox, polygon=clip.polygon,
-                        buffer_km=clip.buffer_km)
+        area = ClipArea(
+            county=clip.county, bbox=clip.bbox, polygon=clip.polygon, buffer_km=clip.buffer_km
+        )
         path = cached_clip(scenario.feed, area)
     except ClipError as exc:
-        raise ClipError(f"{exc.where}: {exc.problem}" if exc.where else exc.problem,
-                        file=label, field="feed_clip", hint=exc.hint) from None
+        raise ClipError(
+            f"{exc.where}: {exc.problem}" if exc.where else exc.problem,
+            file=label,
+            field="feed_clip",
+            hint=exc.hint,
+        ) from None
     return scenario.model_copy(update={"feed": path, "clipped_from": scenario.feed})
 
 
@@ -786,9 +848,11 @@ def _check_paths(scenario: Scenario, label: str) -> None:
         if zone_file is not None and not zone_file.is_file():
             raise InputFileNotFoundError(
                 f"the zone file {zone_file.name} of „{service.name}“ does not exist.",
-                file=label, field=f"on_demand.{i}.zone.geojson",
+                file=label,
+                field=f"on_demand.{i}.zone.geojson",
                 hint="Give a GeoJSON file with the zone's polygon, relative to the scenario "
-                     "file, or list the zone's places or stops instead.")
+                "file, or list the zone's places or stops instead.",
+            )
     if not scenario.uses_all_stops and not Path(scenario.places).exists():
         raise InputFileNotFoundError(
             f"the places file {scenario.places} does not exist.",
@@ -805,9 +869,11 @@ def _read_yaml(path: Path) -> tuple[Any, Any]:
         _check_expansion(root, path)
         return root, yaml.safe_load(text)
     except RecursionError:
-        raise ScenarioError("the YAML is nested too deeply to read.", file=path,
-                            hint="A scenario needs a few levels of nesting, not hundreds.") \
-            from None
+        raise ScenarioError(
+            "the YAML is nested too deeply to read.",
+            file=path,
+            hint="A scenario needs a few levels of nesting, not hundreds.",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}, line {mark.line + 1}" if mark else str(path)
@@ -842,7 +908,10 @@ def _check_expansion(root: yaml.Node | None, path: Path) -> None:
     if root is not None and size(root) > MAX_YAML_VALUES:
         raise ScenarioError(
             f"the file expands to more than {MAX_YAML_VALUES:,} values through its aliases "
-            "(*name).", file=path, hint="Write the values out, or use fewer nested aliases.")
+            "(*name).",
+            file=path,
+            hint="Write the values out, or use fewer nested aliases.",
+        )
 
 
 def _merge(base: dict, child: dict) -> dict:
@@ -861,14 +930,17 @@ def _with_base(data: Any, path: Path, seen: tuple[Path, ...] = ()) -> Any:
     if not isinstance(data, dict) or "extends" not in data:
         return data
     data = dict(data)
-    base_path = safe_path(path.parent / str(data.pop("extends")), what="base scenario",
-                          file=path, field="extends")
+    base_path = safe_path(
+        path.parent / str(data.pop("extends")), what="base scenario", file=path, field="extends"
+    )
     if base_path in seen or base_path == path.resolve():
-        raise ScenarioError("the scenario extends itself (a cycle of 'extends').",
-                            file=path, field="extends")
+        raise ScenarioError(
+            "the scenario extends itself (a cycle of 'extends').", file=path, field="extends"
+        )
     if not base_path.is_file():
-        raise InputFileNotFoundError(f"the base scenario {base_path} does not exist.",
-                                     file=path, field="extends")
+        raise InputFileNotFoundError(
+            f"the base scenario {base_path} does not exist.", file=path, field="extends"
+        )
     _, base = _read_yaml(base_path)
     base = _with_base(base, base_path, (*seen, path.resolve()))
     if not isinstance(base, dict):
@@ -877,8 +949,9 @@ def _with_base(data: Any, path: Path, seen: tuple[Path, ...] = ()) -> Any:
     for key in ("feed", "places"):  # the base's own paths are relative to the base file
         value = base.get(key)
         if isinstance(value, str) and value.strip().lower().replace(" ", "_") != ALL_STOPS:
-            base[key] = str(safe_path(base_path.parent / value, what=key, file=base_path,
-                                      field=key))
+            base[key] = str(
+                safe_path(base_path.parent / value, what=key, file=base_path, field=key)
+            )
     _resolve_polygon(base, base_path.parent)
     return _merge(base, data)
 
@@ -898,15 +971,21 @@ def scenario_data(path: str | Path) -> dict:
         if isinstance(value, str) and Path(value).is_absolute():
             data[key] = os.path.relpath(value, path.parent.resolve())
     clip = data.get("feed_clip")
-    if isinstance(clip, dict) and isinstance(clip.get("polygon"), str) \
-            and Path(clip["polygon"]).is_absolute():
-        data["feed_clip"] = {**clip, "polygon": os.path.relpath(clip["polygon"],
-                                                               path.parent.resolve())}
+    if (
+        isinstance(clip, dict)
+        and isinstance(clip.get("polygon"), str)
+        and Path(clip["polygon"]).is_absolute()
+    ):
+        data["feed_clip"] = {
+            **clip,
+            "polygon": os.path.relpath(clip["polygon"], path.parent.resolve()),
+        }
     return data
 
 
 def scenario_yaml(data: dict) -> str:
     """A scenario dict as YAML text (keys in the order given, Unicode kept)."""
+
     def plain(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: plain(v) for k, v in value.items()}
@@ -915,6 +994,7 @@ def scenario_yaml(data: dict) -> str:
         if isinstance(value, Path):
             return str(value)
         return value
+
     return yaml.safe_dump(plain(data), allow_unicode=True, sort_keys=False)
 
 
@@ -928,8 +1008,7 @@ def load_scenario(path: str | Path) -> Scenario:
         )
     root, data = _read_yaml(path)
     data = _with_base(data, path)
-    return scenario_from_dict(data, source=safe_path(path, what="scenario file"),
-                              yaml_root=root)
+    return scenario_from_dict(data, source=safe_path(path, what="scenario file"), yaml_root=root)
 
 
 def field_default(model: type[BaseModel], name: str) -> Any:
@@ -944,4 +1023,3 @@ def field_upper_bound(model: type[BaseModel], name: str) -> float:
         if bound is not None:
             return float(bound)
     raise KeyError(f"{model.__name__}.{name} has no upper bound")
-

@@ -38,13 +38,16 @@ def load_candidates(path: str | Path) -> pd.DataFrame:
 
 def with_sites(scenario: Scenario, sites: pd.DataFrame) -> Scenario:
     """The scenario with other rooms (name, lat, lon)."""
-    rooms = [Site(name=str(r.name), lat=float(r.lat), lon=float(r.lon))
-             for r in sites.itertuples(index=False)]
+    rooms = [
+        Site(name=str(r.name), lat=float(r.lat), lon=float(r.lon))
+        for r in sites.itertuples(index=False)
+    ]
     return scenario.model_copy(update={"sites": rooms})
 
 
-def candidate_study(scenario: Scenario, candidates: pd.DataFrame | None = None,
-                    feed: Feed | None = None) -> Study:
+def candidate_study(
+    scenario: Scenario, candidates: pd.DataFrame | None = None, feed: Feed | None = None
+) -> Study:
     """A study whose rooms are the candidates (default: every place of the scenario)."""
     if candidates is None:
         base = prepare(scenario, feed)
@@ -92,11 +95,19 @@ class SiteChoice:
         return 0.0 if self.bound <= 0 else max(0.0, (self.bound - self.covered) / self.bound)
 
 
-def choose_sites(cover: pd.DataFrame, weight: pd.Series, p: int, *,
-                 keep: tuple[str, ...] = (), capacity: int | None = None,
-                 coords: pd.DataFrame | None = None, min_distance_km: float | None = None,
-                 time_limit_s: float = 30, seed: int = 0, real_counts: bool = True
-                 ) -> SiteChoice:
+def choose_sites(
+    cover: pd.DataFrame,
+    weight: pd.Series,
+    p: int,
+    *,
+    keep: tuple[str, ...] = (),
+    capacity: int | None = None,
+    coords: pd.DataFrame | None = None,
+    min_distance_km: float | None = None,
+    time_limit_s: float = 30,
+    seed: int = 0,
+    real_counts: bool = True,
+) -> SiteChoice:
     """Choose ``p`` rooms (columns of ``cover``) maximising the participants who reach the
     room they are assigned to (CP-SAT; one worker, deterministic).
 
@@ -107,11 +118,16 @@ def choose_sites(cover: pd.DataFrame, weight: pd.Series, p: int, *,
     places = list(cover.index)
     unknown = [k for k in keep if k not in rooms]
     if unknown:
-        raise ScenarioError(f"siting.keep names unknown room(s): {', '.join(unknown)}.",
-                            field="siting.keep", hint=f"Candidates: {', '.join(rooms)}.")
+        raise ScenarioError(
+            f"siting.keep names unknown room(s): {', '.join(unknown)}.",
+            field="siting.keep",
+            hint=f"Candidates: {', '.join(rooms)}.",
+        )
     if p > len(rooms) or len(keep) > p:
-        raise ScenarioError(f"cannot choose {p} rooms from {len(rooms)} candidates keeping "
-                            f"{len(keep)}.", field="siting.p")
+        raise ScenarioError(
+            f"cannot choose {p} rooms from {len(rooms)} candidates keeping {len(keep)}.",
+            field="siting.p",
+        )
     w = [int(weight.get(pl, 0)) for pl in places]
     m = cp_model.CpModel()
     y = {r: m.new_bool_var(f"open[{r}]") for r in rooms}
@@ -135,8 +151,14 @@ def choose_sites(cover: pd.DataFrame, weight: pd.Series, p: int, *,
             raise ValueError("min_distance_km needs coords")
         xy = coords.set_index("name").loc[rooms]
         for r1, r2 in itertools.combinations(rooms, 2):
-            d = float(haversine_m(xy.at[r1, "lat"], xy.at[r1, "lon"],
-                                  xy.at[r2, "lat"], xy.at[r2, "lon"])) / 1000
+            d = (
+                float(
+                    haversine_m(
+                        xy.at[r1, "lat"], xy.at[r1, "lon"], xy.at[r2, "lat"], xy.at[r2, "lon"]
+                    )
+                )
+                / 1000
+            )
             if d < min_distance_km:
                 m.add(y[r1] + y[r2] <= 1)
     m.maximize(sum(w[i] * v for (i, _), v in a.items()))
@@ -147,35 +169,62 @@ def choose_sites(cover: pd.DataFrame, weight: pd.Series, p: int, *,
     solver.parameters.max_deterministic_time = time_limit_s
     status = solver.solve(m)
     if status == cp_model.INFEASIBLE:
-        raise ScenarioError("no choice of rooms fits siting.keep, siting.p and "
-                            "siting.min_distance_km together.", field="siting",
-                            hint="Lower min_distance_km or keep fewer rooms.")
+        raise ScenarioError(
+            "no choice of rooms fits siting.keep, siting.p and siting.min_distance_km together.",
+            field="siting",
+            hint="Lower min_distance_km or keep fewer rooms.",
+        )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise ScenarioError("no choice of rooms found within siting.time_limit_s.",
-                            field="siting.time_limit_s", hint="Raise the time limit.")
+        raise ScenarioError(
+            "no choice of rooms found within siting.time_limit_s.",
+            field="siting.time_limit_s",
+            hint="Raise the time limit.",
+        )
     chosen = [r for r in rooms if solver.value(y[r])]
     site_of = {i: r for (i, r), v in a.items() if solver.value(v)}
-    assignment = pd.DataFrame({"place": places, "participants": w,
-                               "site": [site_of.get(i, "") for i in range(len(places))]})
+    assignment = pd.DataFrame(
+        {
+            "place": places,
+            "participants": w,
+            "site": [site_of.get(i, "") for i in range(len(places))],
+        }
+    )
     covered = int(sum(w[i] for i in site_of))
-    return SiteChoice(chosen, assignment, covered, int(sum(w)),
-                      status == cp_model.OPTIMAL, float(solver.best_objective_bound),
-                      real_counts)
+    return SiteChoice(
+        chosen,
+        assignment,
+        covered,
+        int(sum(w)),
+        status == cp_model.OPTIMAL,
+        float(solver.best_objective_bound),
+        real_counts,
+    )
 
 
-def best_sites(scenario: Scenario, candidates: pd.DataFrame | None = None,
-               feed: Feed | None = None, p: int | None = None,
-               study: Study | None = None) -> tuple[SiteChoice, Study, pd.DataFrame]:
+def best_sites(
+    scenario: Scenario,
+    candidates: pd.DataFrame | None = None,
+    feed: Feed | None = None,
+    p: int | None = None,
+    study: Study | None = None,
+) -> tuple[SiteChoice, Study, pd.DataFrame]:
     """Choose rooms for a scenario among candidates (default: all its places)."""
     s = study or candidate_study(scenario, candidates, feed)
     table = reachability_table(s)
     cover = coverage(table, needed_dates(s))
     weight, real = weights(s)
     cfg = scenario.siting
-    choice = choose_sites(cover, weight, p or cfg.p, keep=tuple(cfg.keep),
-                          capacity=cfg.capacity, coords=s.sites[["name", "lat", "lon"]],
-                          min_distance_km=cfg.min_distance_km, time_limit_s=cfg.time_limit_s,
-                          real_counts=real)
+    choice = choose_sites(
+        cover,
+        weight,
+        p or cfg.p,
+        keep=tuple(cfg.keep),
+        capacity=cfg.capacity,
+        coords=s.sites[["name", "lat", "lon"]],
+        min_distance_km=cfg.min_distance_km,
+        time_limit_s=cfg.time_limit_s,
+        real_counts=real,
+    )
     return choice, s, table
 
 
@@ -189,13 +238,15 @@ def start_times(scenario: Scenario) -> list[int]:
     first, last = clock_to_seconds(cfg.earliest_start), clock_to_seconds(cfg.latest_start)
     lo = clock_to_seconds(cfg.start_not_before) if cfg.start_not_before else 0
     hi = clock_to_seconds(cfg.end_by) if cfg.end_by else 48 * 3600
-    times = [t for t in range(first, last + 1, cfg.step_min * 60)
-             if t >= lo and t + duration <= hi]
+    times = [t for t in range(first, last + 1, cfg.step_min * 60) if t >= lo and t + duration <= hi]
     if not times:
-        raise ScenarioError("no start time fits between earliest_start and latest_start and "
-                            "inside the childcare window (start_not_before … end_by) for a "
-                            f"course of {duration // 60} minutes.", field="siting",
-                            hint="Widen the window or shorten the course.")
+        raise ScenarioError(
+            "no start time fits between earliest_start and latest_start and "
+            "inside the childcare window (start_not_before … end_by) for a "
+            f"course of {duration // 60} minutes.",
+            field="siting",
+            hint="Widen the window or shorten the course.",
+        )
     return times
 
 
@@ -203,12 +254,14 @@ def time_coverage(study: Study, times: list[int]) -> dict[int, pd.DataFrame]:
     """For each start time: place × room coverage (course length fixed)."""
     duration = study.scenario.course.end_s - study.scenario.course.start_s
     need = needed_dates(study)
-    return {t: coverage(reachability_table(study, start_s=t, end_s=t + duration), need)
-            for t in times}
+    return {
+        t: coverage(reachability_table(study, start_s=t, end_s=t + duration), need) for t in times
+    }
 
 
-def best_start_times(study: Study, times: list[int] | None = None,
-                     per_room: bool | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
+def best_start_times(
+    study: Study, times: list[int] | None = None, per_room: bool | None = None
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """Participants reached per start time, and the best start (common, or per room).
 
     Returns (table with start, end, places, participants [, per-room columns]), and the
@@ -224,20 +277,29 @@ def best_start_times(study: Study, times: list[int] | None = None,
     rows = []
     for t in times:
         reach_any = cov[t].any(axis=1)
-        rows.append({"start": clock(t), "end": clock(t + duration),
-                     "places": int(reach_any.sum()),
-                     "participants": int(weight[reach_any[reach_any].index].sum()),
-                     **{f"participants {r}": int(weight[cov[t][r][cov[t][r]].index].sum())
-                        for r in rooms}})
+        rows.append(
+            {
+                "start": clock(t),
+                "end": clock(t + duration),
+                "places": int(reach_any.sum()),
+                "participants": int(weight[reach_any[reach_any].index].sum()),
+                **{
+                    f"participants {r}": int(weight[cov[t][r][cov[t][r]].index].sum())
+                    for r in rooms
+                },
+            }
+        )
     table = pd.DataFrame(rows)
     if not per_room:  # ties go to the earliest start (stable sort)
         best = times[int(table["participants"].to_numpy().argmax())]
         chosen = dict.fromkeys(rooms, best)
     else:
         if len(times) ** len(rooms) > 200_000:
-            raise ScenarioError("too many combinations of per-room start times.",
-                                field="siting.per_room_times",
-                                hint="Use a larger step_min or a common start time.")
+            raise ScenarioError(
+                "too many combinations of per-room start times.",
+                field="siting.per_room_times",
+                hint="Use a larger step_min or a common start time.",
+            )
         w = weight.reindex(cov[times[0]].index).to_numpy()
         columns = {(t, r): cov[t][r].to_numpy() for t in times for r in rooms}
         best_value, chosen = -1, {}
@@ -248,17 +310,22 @@ def best_start_times(study: Study, times: list[int] | None = None,
             value = int(w[reached].sum())
             if value > best_value:
                 best_value, chosen = value, dict(zip(rooms, combo, strict=True))
-    table["chosen"] = [all(chosen[r] == t for r in rooms) if not per_room else
-                       any(chosen[r] == t for r in rooms) for t in times]
+    table["chosen"] = [
+        all(chosen[r] == t for r in rooms) if not per_room else any(chosen[r] == t for r in rooms)
+        for t in times
+    ]
     return table, chosen
 
 
 # --------------------------------------------------------------------------- the report
 
 
-def unreachable_report(study: Study, start_s: int | None = None,
-                       candidates: Study | None = None,
-                       times: list[int] | None = None) -> pd.DataFrame:
+def unreachable_report(
+    study: Study,
+    start_s: int | None = None,
+    candidates: Study | None = None,
+    times: list[int] | None = None,
+) -> pd.DataFrame:
     """For each place that reaches none of the study's rooms: why, and the smallest change
     that would make it reachable — another start time, a longer travel limit, another
     candidate room — or that public transport cannot help."""
@@ -272,9 +339,17 @@ def unreachable_report(study: Study, start_s: int | None = None,
     weight, _ = weights(study)
     lost = [p for p in cover.index if not cover.loc[p].any()]
     if not lost:
-        return pd.DataFrame(columns=["place", "participants", "reason", "by_start_time",
-                                     "by_travel_limit_min", "by_other_room",
-                                     "smallest_change"])
+        return pd.DataFrame(
+            columns=[
+                "place",
+                "participants",
+                "reason",
+                "by_start_time",
+                "by_travel_limit_min",
+                "by_other_room",
+                "smallest_change",
+            ]
+        )
     times = times or start_times(scenario)
     other_cov = time_coverage(study, [t for t in times if t != start])
     other_rooms = None
@@ -291,17 +366,24 @@ def unreachable_report(study: Study, start_s: int | None = None,
                 by_time = t
                 break
         # the smallest travel limit that would do, on the needed number of dates
-        longest = np.maximum(mine["outbound_min"].astype("Float64"),
-                             mine["return_min"].astype("Float64"))
-        per_room = (mine.assign(longest=longest).dropna(subset=["longest"])
-                    .groupby("site")["longest"]
-                    .apply(lambda s: sorted(s)[need - 1] if len(s) >= need else None)
-                    .dropna())
+        longest = np.maximum(
+            mine["outbound_min"].astype("Float64"), mine["return_min"].astype("Float64")
+        )
+        per_room = (
+            mine.assign(longest=longest)
+            .dropna(subset=["longest"])
+            .groupby("site")["longest"]
+            .apply(lambda s: sorted(s)[need - 1] if len(s) >= need else None)
+            .dropna()
+        )
         limit = int(per_room.min()) if len(per_room) else None
         room = None
         if candidates is not None and other_rooms is not None and place in other_rooms.index:
-            options = [r for r in other_rooms.columns
-                       if other_rooms.at[place, r] and r not in study.network.site_names]
+            options = [
+                r
+                for r in other_rooms.columns
+                if other_rooms.at[place, r] and r not in study.network.site_names
+            ]
             if options:  # the nearest one beyond walking distance (a room in the village
                 # itself is always "reachable" and says nothing new)
                 lat, lon = study.places.set_index("name").loc[place, ["lat", "lon"]]
@@ -314,16 +396,21 @@ def unreachable_report(study: Study, start_s: int | None = None,
         if by_time is not None:
             changes.append((abs(by_time - start) / 60, f"Kursbeginn {clock(by_time)}"))
         if limit is not None:
-            changes.append((limit - travel.max_travel_min,
-                            f"Reisezeit bis {limit} min zulassen"))
+            changes.append((limit - travel.max_travel_min, f"Reisezeit bis {limit} min zulassen"))
         if room is not None:
             changes.append((math.inf, f"anderer Kursort: {room}"))
         smallest = min(changes)[1] if changes else NO_TRANSIT
-        rows.append({"place": place, "participants": int(weight.get(place, 0)),
-                     "reason": reason,
-                     "by_start_time": clock(by_time) if by_time is not None else "",
-                     "by_travel_limit_min": limit,
-                     "by_other_room": room or "", "smallest_change": smallest})
+        rows.append(
+            {
+                "place": place,
+                "participants": int(weight.get(place, 0)),
+                "reason": reason,
+                "by_start_time": clock(by_time) if by_time is not None else "",
+                "by_travel_limit_min": limit,
+                "by_other_room": room or "",
+                "smallest_change": smallest,
+            }
+        )
     report = pd.DataFrame(rows)
     report["by_travel_limit_min"] = report["by_travel_limit_min"].astype("Int64")
     return report

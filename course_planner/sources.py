@@ -43,10 +43,23 @@ ENV_MAX_UNZIPPED_MB = "COURSE_PLANNER_MAX_UNZIPPED_MB"
 ENV_MAX_ZIP_RATIO = "COURSE_PLANNER_MAX_ZIP_RATIO"
 ENV_MAX_MEMBERS = "COURSE_PLANNER_MAX_ZIP_MEMBERS"
 #: compression methods Python's zipfile can read: stored, deflate, bzip2, lzma
-READABLE_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate",
-                    zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
-KNOWN_METHODS = {9: "Deflate64", 10: "PKWARE imploding", 6: "imploding", 93: "Zstandard",
-                 95: "xz", 96: "JPEG", 97: "WavPack", 98: "PPMd", 99: "AES encryption"}
+READABLE_METHODS = {
+    zipfile.ZIP_STORED: "stored",
+    zipfile.ZIP_DEFLATED: "deflate",
+    zipfile.ZIP_BZIP2: "bzip2",
+    zipfile.ZIP_LZMA: "lzma",
+}
+KNOWN_METHODS = {
+    9: "Deflate64",
+    10: "PKWARE imploding",
+    6: "imploding",
+    93: "Zstandard",
+    95: "xz",
+    96: "JPEG",
+    97: "WavPack",
+    98: "PPMd",
+    99: "AES encryption",
+}
 _SAMPLE = 1 << 20  # bytes looked at to decide a file's encoding
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _FOREIGN_RUN = re.compile(r"[^\W\d_\x00-\x7f]{4,}")  # four non-ASCII letters in a row
@@ -85,20 +98,24 @@ class ArchiveLimits:
     def from_env(cls, **overrides: Any) -> ArchiveLimits:
         """The defaults, then the environment, then ``overrides`` that are not None."""
         values: dict[str, Any] = {}
-        for name, env, kind in (("max_unzipped_mb", ENV_MAX_UNZIPPED_MB, float),
-                                ("max_ratio", ENV_MAX_ZIP_RATIO, float),
-                                ("max_members", ENV_MAX_MEMBERS, int)):
+        for name, env, kind in (
+            ("max_unzipped_mb", ENV_MAX_UNZIPPED_MB, float),
+            ("max_ratio", ENV_MAX_ZIP_RATIO, float),
+            ("max_members", ENV_MAX_MEMBERS, int),
+        ):
             text = os.environ.get(env, "").strip()
             if text:
                 try:
                     values[name] = kind(text)
                 except ValueError:
-                    raise InputFileError(f"the environment variable {env}={text!r} is not "
-                                         "a number.", hint="Unset it or give a number.") \
-                        from None
+                    raise InputFileError(
+                        f"the environment variable {env}={text!r} is not a number.",
+                        hint="Unset it or give a number.",
+                    ) from None
                 if values[name] <= 0:
-                    raise InputFileError(f"the environment variable {env}={text!r} must be "
-                                         "positive.")
+                    raise InputFileError(
+                        f"the environment variable {env}={text!r} must be positive."
+                    )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -106,16 +123,23 @@ class ArchiveLimits:
 # --------------------------------------------------------------------------- paths
 
 
-def safe_path(path: str | Path, *, what: str = "file", file: str | Path | None = None,
-              field: str | None = None) -> Path:
+def safe_path(
+    path: str | Path,
+    *,
+    what: str = "file",
+    file: str | Path | None = None,
+    field: str | None = None,
+) -> Path:
     """``path`` made absolute with symbolic links resolved; a link loop is an error."""
     try:
         return Path(path).resolve()
     except (RuntimeError, OSError) as exc:  # Python < 3.13: RuntimeError on a loop
         raise InputFileError(
-            f"the {what} {path} is a symbolic link that points to itself (a link loop; "
-            f"{exc}).", file=file, field=field,
-            hint="Point the link at the real file, or give the real path.") from None
+            f"the {what} {path} is a symbolic link that points to itself (a link loop; {exc}).",
+            file=file,
+            field=field,
+            hint="Point the link at the real file, or give the real path.",
+        ) from None
 
 
 def _looks_like_zip(head: bytes) -> bool:
@@ -146,17 +170,31 @@ def detect_encoding(sample: bytes, label: str, *, complete: bool) -> Encoding:
     a :class:`TextEncodingError` naming ``label``. ``complete``: ``sample`` is the whole
     file (else it may end inside a character)."""
     hint = "Save the file as UTF-8 (in Excel: „CSV UTF-8“; in an editor: encoding UTF-8)."
-    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
-                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "UTF-32"),
+        (codecs.BOM_UTF32_BE, "UTF-32"),
+        (codecs.BOM_UTF16_LE, "UTF-16"),
+        (codecs.BOM_UTF16_BE, "UTF-16"),
+    ):
         if sample.startswith(bom) and not sample.startswith(codecs.BOM_UTF8):
-            raise TextEncodingError(f"the file is {name} text; only UTF-8 and "
-                                    "Windows-1252/Latin-1 are read.", file=label, hint=hint)
+            raise TextEncodingError(
+                f"the file is {name} text; only UTF-8 and Windows-1252/Latin-1 are read.",
+                file=label,
+                hint=hint,
+            )
     if _looks_like_zip(sample):
-        raise TextEncodingError("this is a zip archive, not a text file.", file=label,
-                                hint="Unpack it, or give the text (CSV) file itself.")
+        raise TextEncodingError(
+            "this is a zip archive, not a text file.",
+            file=label,
+            hint="Unpack it, or give the text (CSV) file itself.",
+        )
     if b"\x00" in sample:
-        raise TextEncodingError("the file is not text (it contains zero bytes: binary data "
-                                "or UTF-16 without a byte-order mark).", file=label, hint=hint)
+        raise TextEncodingError(
+            "the file is not text (it contains zero bytes: binary data "
+            "or UTF-16 without a byte-order mark).",
+            file=label,
+            hint=hint,
+        )
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
         return UTF8
@@ -167,22 +205,31 @@ def detect_encoding(sample: bytes, label: str, *, complete: bool) -> Encoding:
     except UnicodeDecodeError as exc:
         raise TextEncodingError(
             f"the file is neither UTF-8 nor Windows-1252/Latin-1 text (byte "
-            f"0x{sample[exc.start]:02x} at position {exc.start}).", file=label,
-            hint=hint) from None
+            f"0x{sample[exc.start]:02x} at position {exc.start}).",
+            file=label,
+            hint=hint,
+        ) from None
     controls = any(ord(c) < 32 and c not in "\t\r\n" for c in text)
     # Western text has accented letters among plain ones; text in another 8-bit encoding
     # (Cyrillic, Greek, …) read as Windows-1252 gives runs of accented letters only
     if controls or _FOREIGN_RUN.search(text):
         raise TextEncodingError(
             "the file is neither UTF-8 nor Windows-1252/Latin-1 text (perhaps another "
-            "8-bit encoding such as Windows-1251).", file=label, hint=hint)
+            "8-bit encoding such as Windows-1251).",
+            file=label,
+            hint=hint,
+        )
     return CP1252
 
 
 def _notice_converted(label: str, encoding: Encoding) -> None:
     if encoding.converted:
-        log.warning("%s: read as %s text and converted (not UTF-8); save it as UTF-8 to "
-                    "silence this notice.", label, encoding.name)
+        log.warning(
+            "%s: read as %s text and converted (not UTF-8); save it as UTF-8 to "
+            "silence this notice.",
+            label,
+            encoding.name,
+        )
 
 
 def decode_text(data: bytes, label: str) -> str:
@@ -193,23 +240,32 @@ def decode_text(data: bytes, label: str) -> str:
     return data.decode(encoding.codec)
 
 
-def read_text(path: str | Path, *, what: str = "file", max_mb: float = 64,
-              file: str | Path | None = None, field: str | None = None) -> str:
+def read_text(
+    path: str | Path,
+    *,
+    what: str = "file",
+    max_mb: float = 64,
+    file: str | Path | None = None,
+    field: str | None = None,
+) -> str:
     """A whole text file (scenario, places, names) read safely: exists, is a file and not
     a link loop, at most ``max_mb`` MiB, in a known encoding."""
     path = Path(path)
     label = str(path)
     safe_path(path, what=what, file=file, field=field)
     if not path.exists():
-        raise InputFileNotFoundError(f"the {what} does not exist.", file=label,
-                                     hint="Check the path.")
+        raise InputFileNotFoundError(
+            f"the {what} does not exist.", file=label, hint="Check the path."
+        )
     if path.is_dir():
         raise InputFileError(f"this is a folder; the {what} must be a file.", file=label)
     size = path.stat().st_size
     if size > max_mb * MIB:
-        raise InputFileError(f"the {what} is {size_text(size)}; at most "
-                             f"{size_text(max_mb * MIB)} are read.", file=label,
-                             hint="Is this the right file?")
+        raise InputFileError(
+            f"the {what} is {size_text(size)}; at most {size_text(max_mb * MIB)} are read.",
+            file=label,
+            hint="Is this the right file?",
+        )
     return decode_text(path.read_bytes(), label)
 
 
@@ -221,9 +277,12 @@ def check_delimiter(header: str, label: str) -> None:
     for sep, name in ((";", "semicolons (;)"), ("\t", "tabs"), ("|", "vertical bars (|)")):
         if sep in header:
             raise DelimiterError(
-                f"the columns are separated by {name}, not by commas.", file=label, row=1,
+                f"the columns are separated by {name}, not by commas.",
+                file=label,
+                row=1,
                 hint="Save it as comma-separated CSV (in Excel: „CSV UTF-8 (durch Komma "
-                     "getrennt)“).")
+                "getrennt)“).",
+            )
 
 
 def first_line(text: str) -> str:
@@ -254,22 +313,29 @@ def normalised_member_name(raw: str, label: str) -> str:
     are refused (they would point outside the folder the archive unpacks to)."""
     name = raw.replace("\\", "/")
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        raise ArchiveError(f"the member '{raw}' has an absolute name.", file=label,
-                           hint="Such archives are refused: pack the files with relative "
-                                "names.")
+        raise ArchiveError(
+            f"the member '{raw}' has an absolute name.",
+            file=label,
+            hint="Such archives are refused: pack the files with relative names.",
+        )
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if ".." in parts:
-        raise ArchiveError(f"the member '{raw}' points outside the archive ('..').",
-                           file=label, hint="Such archives are refused: pack the files "
-                                            "with plain relative names.")
+        raise ArchiveError(
+            f"the member '{raw}' points outside the archive ('..').",
+            file=label,
+            hint="Such archives are refused: pack the files with plain relative names.",
+        )
     return "/".join(parts) + ("/" if name.endswith("/") else "")
 
 
 def _is_junk(name: str) -> bool:
     """Files that archivers add and nobody means: macOS resource forks, Windows thumbs."""
     parts = name.split("/")
-    return parts[0] == "__MACOSX" or parts[-1].startswith("._") or parts[-1] in (
-        ".DS_Store", "Thumbs.db")
+    return (
+        parts[0] == "__MACOSX"
+        or parts[-1].startswith("._")
+        or parts[-1] in (".DS_Store", "Thumbs.db")
+    )
 
 
 def _method_name(method: int) -> str:
@@ -307,12 +373,17 @@ class Source:
                 with self.zf.open(member.info) as fh:
                     yield fh
         except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-            raise ArchiveError(f"the member is corrupt and cannot be unpacked ({exc}).",
-                               file=label, hint="Download the feed again.") from None
+            raise ArchiveError(
+                f"the member is corrupt and cannot be unpacked ({exc}).",
+                file=label,
+                hint="Download the feed again.",
+            ) from None
         except NotImplementedError as exc:  # a method we did not foresee
-            raise ArchiveError(f"the member cannot be unpacked ({exc}).", file=label,
-                               hint="Repack the archive with ordinary zip compression.") \
-                from None
+            raise ArchiveError(
+                f"the member cannot be unpacked ({exc}).",
+                file=label,
+                hint="Repack the archive with ordinary zip compression.",
+            ) from None
 
     def encoding(self, table: str) -> Encoding:
         with self.open_binary(table) as fh:
@@ -340,8 +411,11 @@ class Source:
                     break
             except pd.errors.EmptyDataError:
                 return pd.DataFrame()
-        raise TextEncodingError("the file is neither UTF-8 nor Windows-1252/Latin-1 text.",
-                                file=label, hint="Save the file as UTF-8.")
+        raise TextEncodingError(
+            "the file is neither UTF-8 nor Windows-1252/Latin-1 text.",
+            file=label,
+            hint="Save the file as UTF-8.",
+        )
 
     def close(self) -> None:
         if self.zf is not None:
@@ -354,8 +428,13 @@ class Source:
         self.close()
 
 
-def open_source(path: str | Path, tables: Iterable[str], *, what: str = "GTFS feed",
-                limits: ArchiveLimits | None = None) -> Source:
+def open_source(
+    path: str | Path,
+    tables: Iterable[str],
+    *,
+    what: str = "GTFS feed",
+    limits: ArchiveLimits | None = None,
+) -> Source:
     """Check a zip archive or folder holding the files ``tables`` (``stops`` → stops.txt;
     other files by their whole name, e.g. ``locations.geojson``) and choose the folder they
     are in. Nothing is unpacked here."""
@@ -363,15 +442,19 @@ def open_source(path: str | Path, tables: Iterable[str], *, what: str = "GTFS fe
     label = str(path)
     safe_path(path, what=what)
     if not path.exists():
-        raise InputFileNotFoundError(f"the {what} does not exist.", file=label,
-                                     hint="Give the path of a zip file or folder.")
+        raise InputFileNotFoundError(
+            f"the {what} does not exist.", file=label, hint="Give the path of a zip file or folder."
+        )
     wanted = {t.lower() for t in tables}
     if path.is_dir():
         files = []
         for p in sorted(path.rglob("*")):
             rel = p.relative_to(path).as_posix()
-            if p.name.lower().removesuffix(".txt") not in wanted or _is_junk(rel) \
-                    or not p.is_file():
+            if (
+                p.name.lower().removesuffix(".txt") not in wanted
+                or _is_junk(rel)
+                or not p.is_file()
+            ):
                 continue
             files.append(Member(rel, p.stat().st_size, path=p))
         members = _choose_folder(files, wanted, label)
@@ -381,9 +464,11 @@ def open_source(path: str | Path, tables: Iterable[str], *, what: str = "GTFS fe
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ArchiveError(f"this is not a zip file, or the zip is broken ({exc}).",
-                           file=label, hint="Download the feed again, or give the unpacked "
-                                            "folder.") from None
+        raise ArchiveError(
+            f"this is not a zip file, or the zip is broken ({exc}).",
+            file=label,
+            hint="Download the feed again, or give the unpacked folder.",
+        ) from None
     try:
         members = check_archive(zf, wanted, label, limits)
     except BaseException:
@@ -393,18 +478,20 @@ def open_source(path: str | Path, tables: Iterable[str], *, what: str = "GTFS fe
     return Source(path, f"{label}/{folder}" if folder else label, members, zf)
 
 
-def check_archive(zf: zipfile.ZipFile, wanted: set[str], label: str,
-                  limits: ArchiveLimits) -> dict[str, Member]:
+def check_archive(
+    zf: zipfile.ZipFile, wanted: set[str], label: str, limits: ArchiveLimits
+) -> dict[str, Member]:
     """Check an open archive from its directory, before anything is unpacked: entry count,
     unpacked size, member names (no traversal, no links), and for the ``wanted`` tables
     encryption, compression method and compression ratio. Returns the wanted members."""
     infos = zf.infolist()
     if len(infos) > limits.max_members:
         raise ArchiveLimitError(
-            f"the archive holds {len(infos)} entries; at most {limits.max_members} are "
-            "read.", file=label,
+            f"the archive holds {len(infos)} entries; at most {limits.max_members} are read.",
+            file=label,
             hint=f"Is this the right file? The limit can be raised with {ENV_MAX_MEMBERS} "
-                 "or the scenario's limits.max_zip_members.")
+            "or the scenario's limits.max_zip_members.",
+        )
     total = 0
     files: list[Member] = []
     for info in infos:
@@ -413,40 +500,50 @@ def check_archive(zf: zipfile.ZipFile, wanted: set[str], label: str,
             continue
         mode = info.external_attr >> 16
         if info.create_system == 3 and stat.S_ISLNK(mode):
-            raise ArchiveError(f"the member '{info.filename}' is a symbolic link.",
-                               file=label, hint="Such archives are refused: pack the files "
-                                                "themselves, not links to them.")
+            raise ArchiveError(
+                f"the member '{info.filename}' is a symbolic link.",
+                file=label,
+                hint="Such archives are refused: pack the files themselves, not links to them.",
+            )
         total += info.file_size
         files.append(Member(name, info.file_size, info=info))
     if total > limits.max_unzipped_mb * MIB:
         raise ArchiveLimitError(
             f"the archive would unpack to {size_text(total)}; the limit is "
-            f"{size_text(limits.max_unzipped_mb * MIB)}. Nothing was unpacked.", file=label,
+            f"{size_text(limits.max_unzipped_mb * MIB)}. Nothing was unpacked.",
+            file=label,
             hint=f"Clip the feed to your area first, or raise the limit ({ENV_MAX_UNZIPPED_MB}"
-                 " or the scenario's limits.max_unzipped_mb) if the file is trusted.")
+            " or the scenario's limits.max_unzipped_mb) if the file is trusted.",
+        )
     members = _choose_folder(files, wanted, label)
     for member in members.values():
         entry = member.info
         assert entry is not None
         where = f"{label}/{member.name}"
         if entry.flag_bits & 0x1:
-            raise ArchiveError("the member is encrypted (password-protected).", file=where,
-                               hint="Pack the feed again without a password.")
+            raise ArchiveError(
+                "the member is encrypted (password-protected).",
+                file=where,
+                hint="Pack the feed again without a password.",
+            )
         if entry.compress_type not in READABLE_METHODS:
             raise ArchiveError(
                 f"the member is compressed with {_method_name(entry.compress_type)}, which "
                 "cannot be read (readable: " + ", ".join(READABLE_METHODS.values()) + ").",
-                file=where, hint="Repack the archive with ordinary zip (deflate) "
-                                 "compression.")
+                file=where,
+                hint="Repack the archive with ordinary zip (deflate) compression.",
+            )
         ratio = entry.file_size / max(entry.compress_size, 1)
         if entry.file_size > limits.ratio_floor_mb * MIB and ratio > limits.max_ratio:
             raise ArchiveLimitError(
                 f"the member would unpack from {size_text(entry.compress_size)} to "
                 f"{size_text(entry.file_size)} (ratio {ratio:,.0f}:1); the limit is "
-                f"{limits.max_ratio:,.0f}:1. Nothing was unpacked.", file=where,
+                f"{limits.max_ratio:,.0f}:1. Nothing was unpacked.",
+                file=where,
                 hint=f"Such archives are refused as zip bombs; raise the limit "
-                     f"({ENV_MAX_ZIP_RATIO} or the scenario's limits.max_zip_ratio) only for "
-                     "a trusted file.")
+                f"({ENV_MAX_ZIP_RATIO} or the scenario's limits.max_zip_ratio) only for "
+                "a trusted file.",
+            )
     return members
 
 
@@ -472,21 +569,29 @@ def _choose_folder(files: list[Member], wanted: set[str], label: str) -> dict[st
         if member.table in tables:
             raise ArchiveError(
                 f"'{tables[member.table].name}' and '{member.name}' are the same file twice "
-                f"({PurePosixPath(member.name).name}).", file=label,
-                hint="Keep one of them and pack the feed again.")
+                f"({PurePosixPath(member.name).name}).",
+                file=label,
+                hint="Keep one of them and pack the feed again.",
+            )
         tables[member.table] = member
     if not by_folder:
         return {}
     if len(by_folder) > 1:
         where = ", ".join(f"'{f}/'" if f else "the top level" for f in sorted(by_folder))
-        names = sorted({PurePosixPath(m.name).name for ms in by_folder.values()
-                        for m in ms.values()})
+        names = sorted(
+            {PurePosixPath(m.name).name for ms in by_folder.values() for m in ms.values()}
+        )
         raise ArchiveError(
             f"files of a feed ({', '.join(names[:4])}…) lie in several "
-            f"folders: {where}. This looks like several feeds in one archive.", file=label,
-            hint="Give one feed per archive (or point to one folder).")
+            f"folders: {where}. This looks like several feeds in one archive.",
+            file=label,
+            hint="Give one feed per archive (or point to one folder).",
+        )
     folder, members = next(iter(by_folder.items()))
     if folder:
-        log.warning("%s: the feed lies in the folder '%s/' of the archive; reading it from "
-                    "there.", label, folder)
+        log.warning(
+            "%s: the feed lies in the folder '%s/' of the archive; reading it from there.",
+            label,
+            folder,
+        )
     return members

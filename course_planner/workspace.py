@@ -37,7 +37,7 @@ from course_planner.scenario import ALL_STOPS, scenario_yaml
 ENV = "COURSE_PLANNER_WORKSPACE"
 SCENARIO_FILE = "scenario.yaml"
 BUNDLE_LIMIT_BYTES = 1 << 30  # uncompressed size of a bundle we are willing to unpack
-BUNDLE_MAX_RATIO = 200        # uncompressed ÷ compressed, per member (zip bombs)
+BUNDLE_MAX_RATIO = 200  # uncompressed ÷ compressed, per member (zip bombs)
 
 
 def default_root() -> Path:
@@ -121,15 +121,19 @@ class Workspace:
     def scenarios(self) -> list[SavedScenario]:
         if not self.root.is_dir():
             return []
-        return [SavedScenario(f.name, f, _version(f / SCENARIO_FILE))
-                for f in sorted(self.root.iterdir(), key=lambda p: p.name.casefold())
-                if not f.name.startswith(".") and (f / SCENARIO_FILE).is_file()]
+        return [
+            SavedScenario(f.name, f, _version(f / SCENARIO_FILE))
+            for f in sorted(self.root.iterdir(), key=lambda p: p.name.casefold())
+            if not f.name.startswith(".") and (f / SCENARIO_FILE).is_file()
+        ]
 
     def get(self, name: str) -> SavedScenario:
         folder = self._folder(name)
         if not (folder / SCENARIO_FILE).is_file():
-            raise WorkspaceError(f"there is no saved scenario „{name}“.",
-                                 hint="Pick one from the list of saved scenarios.")
+            raise WorkspaceError(
+                f"there is no saved scenario „{name}“.",
+                hint="Pick one from the list of saved scenarios.",
+            )
         return SavedScenario(folder.name, folder, _version(folder / SCENARIO_FILE))
 
     def open(self, name: str) -> tuple[dict, SavedScenario]:
@@ -139,17 +143,27 @@ class Workspace:
         try:
             data = yaml.safe_load(text.decode("utf-8-sig"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise WorkspaceError(f"the saved file is not readable YAML ({exc}).",
-                                 file=f"{saved.name}/{SCENARIO_FILE}") from None
+            raise WorkspaceError(
+                f"the saved file is not readable YAML ({exc}).",
+                file=f"{saved.name}/{SCENARIO_FILE}",
+            ) from None
         if not isinstance(data, dict):
-            raise WorkspaceError("the saved file is not a scenario (a YAML mapping).",
-                                 file=f"{saved.name}/{SCENARIO_FILE}")
-        return data, SavedScenario(saved.name, saved.folder,
-                                   hashlib.sha256(text).hexdigest())
+            raise WorkspaceError(
+                "the saved file is not a scenario (a YAML mapping).",
+                file=f"{saved.name}/{SCENARIO_FILE}",
+            )
+        return data, SavedScenario(saved.name, saved.folder, hashlib.sha256(text).hexdigest())
 
     # ------------------------------------------------------------------ writing
-    def save(self, name: str, data: dict, base: Path, *, version: str | None = None,
-             copy_from: tuple[Path, ...] = ()) -> SavedScenario:
+    def save(
+        self,
+        name: str,
+        data: dict,
+        base: Path,
+        *,
+        version: str | None = None,
+        copy_from: tuple[Path, ...] = (),
+    ) -> SavedScenario:
         """Save ``data`` (paths relative to ``base``) as ``name``.
 
         ``version``: the version that was opened; ``None`` for a new scenario (refused when
@@ -161,13 +175,16 @@ class Workspace:
         self.root.mkdir(parents=True, exist_ok=True)
         exists = (folder / SCENARIO_FILE).is_file()
         if version is None and exists:
-            raise WorkspaceError(f"a saved scenario „{folder.name}“ exists already.",
-                                 hint="Choose another name, or open it and save there.")
+            raise WorkspaceError(
+                f"a saved scenario „{folder.name}“ exists already.",
+                hint="Choose another name, or open it and save there.",
+            )
         if version is not None and exists and _version(folder / SCENARIO_FILE) != version:
             raise ScenarioChangedError(
                 f"„{folder.name}“ was changed elsewhere (another tab?) since you opened it; "
                 "nothing was saved.",
-                hint="Save under a new name, or open it again and redo your change.")
+                hint="Save under a new name, or open it again and redo your change.",
+            )
         new_folder = not folder.exists()
         work = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-")) if new_folder else folder
         try:
@@ -239,8 +256,9 @@ class Workspace:
     def _folder(self, name: str) -> Path:
         clean = safe_name(name)
         if not clean:
-            raise WorkspaceError(f"„{name}“ is not usable as a name.",
-                                 hint="Use letters, digits, spaces or dashes.")
+            raise WorkspaceError(
+                f"„{name}“ is not usable as a name.", hint="Use letters, digits, spaces or dashes."
+            )
         return self.root / clean
 
 
@@ -254,8 +272,11 @@ def bundle(data: dict, base: Path) -> bytes:
             if path is None:
                 continue
             if not path.exists():
-                raise WorkspaceError(f"the {key} file {path.name} is missing.",
-                                     field=key, hint="Give the file, then export again.")
+                raise WorkspaceError(
+                    f"the {key} file {path.name} is missing.",
+                    field=key,
+                    hint="Give the file, then export again.",
+                )
             arc = safe_name(path.name) or key
             if not arc.startswith(f"{key}-"):
                 arc = f"{key}-{arc}"
@@ -281,30 +302,38 @@ def unpack_bundle(content: bytes, folder: Path) -> None:
     try:
         z = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
-        raise WorkspaceError("the bundle is not a zip file.",
-                             hint="Upload a bundle downloaded from the Kursplaner.") from None
+        raise WorkspaceError(
+            "the bundle is not a zip file.", hint="Upload a bundle downloaded from the Kursplaner."
+        ) from None
     with z:
         members = z.infolist()
         names = [m.filename for m in members]
         if SCENARIO_FILE not in names:
-            raise WorkspaceError(f"the bundle has no {SCENARIO_FILE}.",
-                                 hint="Upload a bundle downloaded from the Kursplaner.")
+            raise WorkspaceError(
+                f"the bundle has no {SCENARIO_FILE}.",
+                hint="Upload a bundle downloaded from the Kursplaner.",
+            )
         total = 0
         for m in members:
             parts = PurePosixPath(m.filename.replace("\\", "/")).parts
             if m.filename.startswith(("/", "\\")) or ".." in parts or ":" in m.filename:
-                raise WorkspaceError(f"the bundle member {m.filename!r} points outside the "
-                                     "bundle; nothing was unpacked.")
+                raise WorkspaceError(
+                    f"the bundle member {m.filename!r} points outside the "
+                    "bundle; nothing was unpacked."
+                )
             if m.flag_bits & 0x1:
                 raise WorkspaceError(f"the bundle member {m.filename} is encrypted.")
             total += m.file_size
             if m.compress_size and m.file_size / m.compress_size > BUNDLE_MAX_RATIO:
                 raise WorkspaceError(
                     f"the bundle member {m.filename} would unpack to {m.file_size:,} bytes "
-                    f"from {m.compress_size:,} (ratio over {BUNDLE_MAX_RATIO}); refused.")
+                    f"from {m.compress_size:,} (ratio over {BUNDLE_MAX_RATIO}); refused."
+                )
         if total > BUNDLE_LIMIT_BYTES:
-            raise WorkspaceError(f"the bundle would unpack to {total:,} bytes (limit "
-                                 f"{BUNDLE_LIMIT_BYTES:,}); refused.")
+            raise WorkspaceError(
+                f"the bundle would unpack to {total:,} bytes (limit "
+                f"{BUNDLE_LIMIT_BYTES:,}); refused."
+            )
         try:
             for m in members:
                 if m.is_dir():

@@ -19,8 +19,15 @@ CHANGE_ROOM = {"name": "Kursort", "lat": 51.9991, "lon": 8.800}
 PLATFORMS_ROOM = {"name": "Kursort", "lat": 52.0369, "lon": 8.8025}
 
 
-def make_scenario(feed: str, *, places: str | None = None, sites: list[dict] | None = None,
-                  course: dict | None = None, travel: dict | None = None, **extra) -> Scenario:
+def make_scenario(
+    feed: str,
+    *,
+    places: str | None = None,
+    sites: list[dict] | None = None,
+    course: dict | None = None,
+    travel: dict | None = None,
+    **extra,
+) -> Scenario:
     """A scenario on fixture feed ``feed`` (a folder name under tests/fixtures)."""
     folder = FIXTURES / feed
     data = {
@@ -28,8 +35,14 @@ def make_scenario(feed: str, *, places: str | None = None, sites: list[dict] | N
         "feed": str(folder),
         "places": places or str(folder / "places.csv"),
         "sites": sites or [LINE_ROOM],
-        "course": course or {"start_date": "2026-02-02", "end_date": "2026-02-06",
-                             "weekdays": ["mon"], "start": "08:30", "end": "12:00"},
+        "course": course
+        or {
+            "start_date": "2026-02-02",
+            "end_date": "2026-02-06",
+            "weekdays": ["mon"],
+            "start": "08:30",
+            "end": "12:00",
+        },
         **extra,
     }
     if travel:

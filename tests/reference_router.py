@@ -45,14 +45,26 @@ def _stop_events(source: str) -> dict[str, list[tuple[str, int, int, bool, bool]
     ok), with an empty time taken from the other and stop times without any time left out."""
     st = _read(source).stop_times.sort_values(["trip_id", "stop_sequence"])
     n = len(st)
-    pick = (st["pickup_type"].fillna(0).astype(int) != 1).tolist() \
-        if "pickup_type" in st else [True] * n
-    drop = (st["drop_off_type"].fillna(0).astype(int) != 1).tolist() \
-        if "drop_off_type" in st else [True] * n
+    pick = (
+        (st["pickup_type"].fillna(0).astype(int) != 1).tolist()
+        if "pickup_type" in st
+        else [True] * n
+    )
+    drop = (
+        (st["drop_off_type"].fillna(0).astype(int) != 1).tolist()
+        if "drop_off_type" in st
+        else [True] * n
+    )
     events: dict[str, list] = {}
     for trip_id, stop_id, arr, dep, p, d in zip(
-            st["trip_id"].tolist(), st["stop_id"].tolist(), st["arrival_time"].tolist(),
-            st["departure_time"].tolist(), pick, drop, strict=True):
+        st["trip_id"].tolist(),
+        st["stop_id"].tolist(),
+        st["arrival_time"].tolist(),
+        st["departure_time"].tolist(),
+        pick,
+        drop,
+        strict=True,
+    ):
         a, t = _seconds(arr), _seconds(dep)
         a, t = (t if a < 0 else a), (a if t < 0 else t)
         if a < 0:
@@ -68,8 +80,9 @@ class TimeExpandedGraph:
         stop_index = {s: i for i, s in enumerate(feed.stops["stop_id"])}
         gt = _read(feed.source)
         today = set(gk.get_active_services(gt, date.strftime("%Y%m%d")))
-        yesterday = set(gk.get_active_services(
-            gt, (date - dt.timedelta(days=1)).strftime("%Y%m%d")))
+        yesterday = set(
+            gk.get_active_services(gt, (date - dt.timedelta(days=1)).strftime("%Y%m%d"))
+        )
         service = dict(zip(gt.trips["trip_id"], gt.trips["service_id"], strict=True))
         edges: list[tuple[tuple, tuple, float]] = []
         board_at: dict[int, set[int]] = {}
@@ -82,8 +95,7 @@ class TimeExpandedGraph:
                 if not active:
                     continue
                 run = (trip_id, shift)
-                ev = [(stop_index[stop_id], a, d, pick, drop)
-                      for stop_id, a, d, pick, drop in rows]
+                ev = [(stop_index[stop_id], a, d, pick, drop) for stop_id, a, d, pick, drop in rows]
                 for k, (s, a, d, pick, drop) in enumerate(ev):
                     dep_ok = k + 1 < len(ev) and (shift == 0 or d >= 86400)
                     arr_ok = k > 0 and (shift == 0 or ev[k - 1][2] >= 86400)
@@ -122,17 +134,16 @@ class TimeExpandedGraph:
         i = bisect_left(ts, ready)
         return ts[i] if i < len(ts) else None
 
-    def _search(self, extra: list[tuple[tuple, tuple, float]], start: tuple,
-                reverse: bool) -> dict[tuple, float]:
+    def _search(
+        self, extra: list[tuple[tuple, tuple, float]], start: tuple, reverse: bool
+    ) -> dict[tuple, float]:
         """Dijkstra (scipy, in C) from ``start`` over the graph plus ``extra`` edges, along
         the edges (or against them with ``reverse``). Zero-weight edges are stored
         explicitly, which scipy keeps as edges."""
         if not hasattr(self, "_nodes"):
             index: dict[tuple, int] = {("source",): 0, ("sink",): 1}
-            u = np.array([index.setdefault(a, len(index)) for a, _ in self.edges],
-                         dtype=np.int64)
-            v = np.array([index.setdefault(b, len(index)) for _, b in self.edges],
-                         dtype=np.int64)
+            u = np.array([index.setdefault(a, len(index)) for a, _ in self.edges], dtype=np.int64)
+            v = np.array([index.setdefault(b, len(index)) for _, b in self.edges], dtype=np.int64)
             self._u, self._v = u, v
             self._w = np.fromiter(self.edges.values(), dtype=float, count=len(self.edges))
             self._index, self._nodes = index, list(index)
@@ -167,8 +178,11 @@ class TimeExpandedGraph:
         egress = {}
         for s, w in self.walks.stops_near_site(site):
             egress[s] = max(egress.get(s, -np.inf), arrive_by - w)
-        extra = [(node, sink, arrive_by - a) for node, s, a in self.arr_nodes
-                 if s in egress and a <= egress[s]]
+        extra = [
+            (node, sink, arrive_by - a)
+            for node, s, a in self.arr_nodes
+            if s in egress and a <= egress[s]
+        ]
         dist = self._search(extra, sink, reverse=True)
         out = np.full(self.n_stops, -np.inf)
         for node, s, _d in self.dep_nodes:

@@ -11,11 +11,38 @@ from course_planner.scenario import scenario_data, scenario_yaml
 
 APP = str(REPO / "app.py")
 PAGES = "course_planner/ui/"
-ALL_PAGES = ["scenario_page.py", "reach_page.py", "rotation_page.py", "siting_page.py",
-             "compare_page.py", "export_page.py"]
-RAW = {"None", "nan", "NaN", "<NA>", "NaT", "ok", "no_service", "no_stop_nearby",
-       "no_outbound", "outbound_too_long", "no_return", "return_too_long", "depart_home",
-       "outbound_min", "reason", "place", "site", "mon", "tue", "wed", "thu", "fri"}
+ALL_PAGES = [
+    "scenario_page.py",
+    "reach_page.py",
+    "rotation_page.py",
+    "siting_page.py",
+    "compare_page.py",
+    "export_page.py",
+]
+RAW = {
+    "None",
+    "nan",
+    "NaN",
+    "<NA>",
+    "NaT",
+    "ok",
+    "no_service",
+    "no_stop_nearby",
+    "no_outbound",
+    "outbound_too_long",
+    "no_return",
+    "return_too_long",
+    "depart_home",
+    "outbound_min",
+    "reason",
+    "place",
+    "site",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+}
 SHIPPED = sorted(p.name for p in (REPO / "scenarios").glob("*.yaml"))
 
 
@@ -176,6 +203,7 @@ def test_every_text_the_pages_use_is_in_the_catalogue_in_both_languages():
 
 # ------------------------------------------------------------------ state that cannot lie
 
+
 def test_load_then_apply_without_edits_leaves_the_loaded_scenario_unchanged():
     at = app()
     load(at, "lippe-2026-strict-rotation.yaml")
@@ -186,7 +214,8 @@ def test_load_then_apply_without_edits_leaves_the_loaded_scenario_unchanged():
     assert at.multiselect(key=key(at, "f_weekdays")).value == ["tue", "thu"]
     assert str(at.date_input(key=key(at, "f_start_date")).value) == "2025-03-03"
     assert yaml.safe_load(at.text_area(key=key(at, "f_yaml")).value) == yaml.safe_load(
-        scenario_yaml(expected))
+        scenario_yaml(expected)
+    )
     submit(at)
     assert not errors(at)
     assert at.session_state.scenario_data == expected
@@ -230,11 +259,13 @@ def test_every_shipped_scenario_opens_every_page(name):
         for frame in at.dataframe if p != "scenario_page.py" else []:  # (the rooms
             # editor shows an empty cell for no number)
             cells = {str(v) for v in frame.value.to_numpy().ravel()} | {
-                str(c) for c in frame.value.columns}
+                str(c) for c in frame.value.columns
+            }
             assert not cells & RAW, (name, p, cells & RAW)
 
 
 # ------------------------------------------------------------------ saved work
+
 
 def test_save_reopen_and_compare_saved_scenarios(tmp_path):
     at = app()
@@ -258,8 +289,9 @@ def test_a_save_over_a_scenario_changed_elsewhere_is_refused(tmp_path):
     at.text_input(key=key(at, "save_name")).set_value("Geteilt")
     at.button(key="save_as").click().run()
     saved = tmp_path / "workspace" / "Geteilt" / "scenario.yaml"
-    saved.write_text(saved.read_text(encoding="utf-8").replace("Südlippe", "Anderer Tab"),
-                     encoding="utf-8")
+    saved.write_text(
+        saved.read_text(encoding="utf-8").replace("Südlippe", "Anderer Tab"), encoding="utf-8"
+    )
     before = saved.read_bytes()
     at.text_input(key=key(at, "f_start")).set_value("09:00")
     submit(at)
@@ -280,13 +312,21 @@ def test_the_caches_keep_all_stops_a_keyword():
     assert Scenario.model_validate_json(lippe.model_dump_json()) == lippe
 
 
-@pytest.mark.parametrize(("raw", "shown"), [
-    ("/srv/app/scenarios/a.yaml, field 'feed': the feed /tmp/k/upload-1/x.zip does not "
-     "exist.", "a.yaml, field 'feed': the feed x.zip does not exist."),
-    ("C:\\Users\\x\\orte.csv, row 3: bad", "orte.csv, row 3: bad"),
-    ("Beginn 08:30 / Ende 12:00 (siehe gtfs_data/README.md)",
-     "Beginn 08:30 / Ende 12:00 (siehe gtfs_data/README.md)"),
-])
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (
+            "/srv/app/scenarios/a.yaml, field 'feed': the feed /tmp/k/upload-1/x.zip does not "
+            "exist.",
+            "a.yaml, field 'feed': the feed x.zip does not exist.",
+        ),
+        ("C:\\Users\\x\\orte.csv, row 3: bad", "orte.csv, row 3: bad"),
+        (
+            "Beginn 08:30 / Ende 12:00 (siehe gtfs_data/README.md)",
+            "Beginn 08:30 / Ende 12:00 (siehe gtfs_data/README.md)",
+        ),
+    ],
+)
 def test_messages_show_file_names_not_server_paths(raw, shown):
     from course_planner.ui.state import public
 

@@ -23,8 +23,15 @@ from conftest import REPO
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).parent / "screenshots"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _require_browser():
@@ -56,11 +63,26 @@ def server(workspace):
     _require_browser()
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-         "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "COURSE_PLANNER_WORKSPACE": str(workspace)})
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(REPO / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "COURSE_PLANNER_WORKSPACE": str(workspace)},
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -97,11 +119,13 @@ def test_plan_and_map_in_a_real_browser(server, tmp_path):
         evil = f"../../kursplaner-test-{os.getpid()}.zip"
         page.get_by_role("tab", name="Hochladen").click()
         page.get_by_text("Eigene Dateien hochladen").click()
-        page.locator("input[type=file]").nth(1).set_input_files(files=[{
-            "name": evil, "mimeType": "application/zip", "buffer": b"this is not a zip"}])
+        page.locator("input[type=file]").nth(1).set_input_files(
+            files=[{"name": evil, "mimeType": "application/zip", "buffer": b"this is not a zip"}]
+        )
         # the upload itself reruns the app: let that finish before the click
-        expect(page.get_by_role("button", name=re.compile("^Remove .*kursplaner-test"))
-               ).to_be_visible()
+        expect(
+            page.get_by_role("button", name=re.compile("^Remove .*kursplaner-test"))
+        ).to_be_visible()
         page.wait_for_timeout(2000)
         page.get_by_role("button", name="Hochgeladene Dateien verwenden").click()
         expect(page.get_by_text("not a zip file")).to_be_visible()
@@ -188,14 +212,16 @@ def test_state_flows_in_a_real_browser(server, workspace):
         expect(page.get_by_text("Nichts geändert")).to_be_visible()
         box = _yaml_editor(page)
         assert yaml.safe_load(box.input_value()) == yaml.safe_load(
-            yaml.safe_dump(vpe, allow_unicode=True))
+            yaml.safe_dump(vpe, allow_unicode=True)
+        )
         # saved, the file holds B as loaded (paths made absolute for the shipped data)
         _one(page, "Name im Arbeitsordner").fill("Keltern")
         page.get_by_role("button", name="Speichern unter", exact=True).click()
         expect(page.get_by_text("Gespeichert als „Keltern“.", exact=True)).to_be_visible()
         saved = yaml.safe_load((workspace / "Keltern" / "scenario.yaml").read_text("utf-8"))
         assert {k: v for k, v in saved.items() if k != "feed"} == {
-            k: v for k, v in vpe.items() if k != "feed"}
+            k: v for k, v in vpe.items() if k != "feed"
+        }
         assert Path(saved["feed"]).name == Path(vpe["feed"]).name
 
         # a form edit, then a YAML edit: both kept
@@ -209,7 +235,8 @@ def test_state_flows_in_a_real_browser(server, workspace):
         box.press("Control+Enter")
         page.wait_for_timeout(1500)
         page.get_by_test_id("stExpander").filter(has_text="Szenario als YAML").get_by_role(
-            "button", name="Übernehmen").click()
+            "button", name="Übernehmen"
+        ).click()
         expect(page.get_by_text("Aktives Szenario: Keltern mit Änderungen").first).to_be_visible()
         expect(_one(page, "Beginn (HH:MM)")).to_have_value("09:00")
         data = yaml.safe_load(_one(page, "YAML").input_value())

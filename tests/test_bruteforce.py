@@ -36,8 +36,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "date", "arrive_by", "leave_at"), CASES,
-                         ids=[f"{c[0]}-{c[1]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "date", "arrive_by", "leave_at"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES]
+)
 def test_scans_match_time_expanded_dijkstra(name, date, arrive_by, leave_at):
     s = study(name)
     reference = TimeExpandedGraph(s.feed, s.network.walks, date, s.network.min_change_s)
@@ -69,8 +70,7 @@ def _compare(s, date, arrive_by, leave_at):
 
 def test_with_the_feeds_own_transfers():
     sc = load_scenario(REPO / "scenarios" / "lippe-2026.yaml")
-    sc = sc.model_copy(update={"travel": sc.travel.model_copy(
-        update={"use_feed_transfers": True})})
+    sc = sc.model_copy(update={"travel": sc.travel.model_copy(update={"use_feed_transfers": True})})
     s = prepare(sc, study("lippe-2026").feed)
     _compare(s, dt.date(2026, 2, 4), 8 * 3600 + 25 * 60, 12 * 3600 + 5 * 60)
 
@@ -84,7 +84,8 @@ def test_with_a_one_way_transfer(tmp_path):
     shutil.copytree(make_scenario("platforms").feed, folder)
     (folder / "transfers.txt").write_text(
         "from_stop_id,to_stop_id,transfer_type,min_transfer_time\n"
-        "de:05766:3048:0:1,de:05766:3048:0:2,2,170\n")
+        "de:05766:3048:0:1,de:05766:3048:0:2,2,170\n"
+    )
     sc = make_scenario("platforms", sites=[PLATFORMS_ROOM], travel={"use_feed_transfers": True})
     s = prepare(sc.model_copy(update={"feed": folder}))
     _compare(s, dt.date(2026, 2, 2), 8 * 3600 + 25 * 60, 7 * 3600)

@@ -46,8 +46,9 @@ def test_bad_scenario_exits_2_with_one_message(tmp_path, capsys):
 
 def test_bad_feed_exits_2(tmp_path, capsys):
     sc = tmp_path / "s.yaml"
-    sc.write_text(SCENARIO.replace(str(FIXTURES / "line") + "\n",
-                                   str(FIXTURES / "broken_dangling") + "\n", 1))
+    sc.write_text(
+        SCENARIO.replace(str(FIXTURES / "line") + "\n", str(FIXTURES / "broken_dangling") + "\n", 1)
+    )
     assert main(["reach", str(sc), "--out", str(tmp_path / "r.csv")]) == 2
     assert "stop_times.txt, row 7, field 'stop_id'" in capsys.readouterr().err
 
@@ -67,21 +68,34 @@ ROTATION = SCENARIO.replace(
     "        {name: Süd, lat: 51.9, lon: 8.8, participants: 3, available_weekdays: [tue],\n"
     "         label: Süd nur dienstags}]\n"
     "teacher: {base: {name: Zentrale, lat: 51.95, lon: 8.8}}\n"
-    "rotation: {max_wait: {sessions: 2, label: spätestens jede 3. Sitzung}}")
+    "rotation: {max_wait: {sessions: 2, label: spätestens jede 3. Sitzung}}",
+)
 
 
 def test_plan_writes_plan_and_kpis(tmp_path, capsys):
     sc = tmp_path / "s.yaml"
-    sc.write_text(ROTATION.replace("available_weekdays: [tue],\n", "\n").replace(
-        "         label: Süd nur dienstags}", "         label: egal}"))
+    sc.write_text(
+        ROTATION.replace("available_weekdays: [tue],\n", "\n").replace(
+            "         label: Süd nur dienstags}", "         label: egal}"
+        )
+    )
     out, kpis = tmp_path / "plan.csv", tmp_path / "kpis.json"
     assert main(["plan", str(sc), "--out", str(out), "--kpis", str(kpis)]) == 0
     plan = pd.read_csv(out, dtype=str)
-    assert list(plan.columns) == ["date", "weekday", "start", "end", "ue", "teacher_site",
-                                  "Nord", "Süd"]
+    assert list(plan.columns) == [
+        "date",
+        "weekday",
+        "start",
+        "end",
+        "ue",
+        "teacher_site",
+        "Nord",
+        "Süd",
+    ]
     assert set(plan["Nord"]) <= {"präsenz", "online"}
     assert ((plan["Nord"] == "präsenz") == (plan["teacher_site"] == "Nord")).all()
     import json
+
     data = json.loads(kpis.read_text(encoding="utf-8"))
     assert data["sessions"] == len(plan) and data["proven_optimal"] is True
     assert "proven optimal" in capsys.readouterr().out

@@ -139,8 +139,11 @@ def test_county_keeps_whole_trips_and_exactly_what_they_need(tmp_path):
     assert sorted(trips["trip_id"]) == ["T1", "T2", "T3", "T5", "T7", "T8"]
     st = member(out, "stop_times.txt")
     t1 = st[st["trip_id"] == "T1"]
-    assert list(t1["stop_id"]) == ["de:05711:9000:0:3", "de:05766:1000:0:1",
-                                   "de:05766:3048:0:1"]  # its stop outside is kept
+    assert list(t1["stop_id"]) == [
+        "de:05711:9000:0:3",
+        "de:05766:1000:0:1",
+        "de:05766:3048:0:1",
+    ]  # its stop outside is kept
     assert list(t1["departure_time"]) == ["07:00:00", "07:21:00", "07:30:00"]
     assert list(t1["drop_off_type"]) == ["1", "0", "0"]
     assert list(st.loc[st["trip_id"] == "T3", "arrival_time"]) == ["24:10:00", "24:25:00"]
@@ -170,8 +173,9 @@ def test_county_keeps_whole_trips_and_exactly_what_they_need(tmp_path):
 
 
 def test_buffer_zero_keeps_only_the_county(tmp_path):
-    report = clip_feed(write_feed(tmp_path), tmp_path / "c.zip",
-                       ClipArea(county="05766", buffer_km=0))
+    report = clip_feed(
+        write_feed(tmp_path), tmp_path / "c.zip", ClipArea(county="05766", buffer_km=0)
+    )
     assert sorted(member(tmp_path / "c.zip", "trips.txt")["trip_id"]) == IN_COUNTY
     assert report.area_stops == 7  # stations A, B, C and their 4 platforms
     assert "de:05711:9100:0:1" not in set(member(tmp_path / "c.zip", "stops.txt")["stop_id"])
@@ -179,14 +183,29 @@ def test_buffer_zero_keeps_only_the_county(tmp_path):
 
 def test_box_and_polygon_select_by_coordinates(tmp_path):
     src = write_feed(tmp_path)
-    clip_feed(src, tmp_path / "box.zip",
-              ClipArea(bbox=(8.79, 51.99, 8.81, 52.04), buffer_km=0))
+    clip_feed(src, tmp_path / "box.zip", ClipArea(bbox=(8.79, 51.99, 8.81, 52.04), buffer_km=0))
     assert sorted(member(tmp_path / "box.zip", "trips.txt")["trip_id"]) == IN_COUNTY
     # a triangle around G only, buffered by 1 km: the trip from G
     polygon = tmp_path / "area.geojson"
-    polygon.write_text(json.dumps({"type": "FeatureCollection", "features": [{
-        "type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
-            [[8.69, 51.99], [8.71, 51.99], [8.70, 51.995], [8.69, 51.99]]]}}]}))
+    polygon.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [[8.69, 51.99], [8.71, 51.99], [8.70, 51.995], [8.69, 51.99]]
+                            ],
+                        },
+                    }
+                ],
+            }
+        )
+    )
     clip_feed(src, tmp_path / "poly.zip", ClipArea(polygon=polygon, buffer_km=1))
     assert list(member(tmp_path / "poly.zip", "trips.txt")["trip_id"]) == ["T5"]
 
@@ -196,17 +215,28 @@ def test_the_clip_loads_and_gives_the_same_journeys_inside(tmp_path):
     clipped = tmp_path / "lippe.zip"
     clip_feed(src, clipped, COUNTY)
     places = tmp_path / "places.csv"
-    places.write_text("name,lat,lon\nA-Dorf,52.001,8.801\nC-Dorf,52.037,8.800\n"
-                      "G-Dorf,52.001,8.700\n")
+    places.write_text(
+        "name,lat,lon\nA-Dorf,52.001,8.801\nC-Dorf,52.037,8.800\nG-Dorf,52.001,8.700\n"
+    )
     tables = []
     for feed in (src, clipped):
-        scenario = scenario_from_dict({
-            "name": "clip", "feed": str(feed), "places": str(places),
-            "sites": [{"name": "Raum B", "lat": 52.0185, "lon": 8.8012}],
-            "course": {"start_date": "2026-02-02", "end_date": "2026-02-04",
-                       "weekdays": ["mon", "tue", "wed"], "start": "07:45",
-                       "end": "23:50"},
-            "travel": {"max_travel_min": 120}}, source=tmp_path / "s.yaml")
+        scenario = scenario_from_dict(
+            {
+                "name": "clip",
+                "feed": str(feed),
+                "places": str(places),
+                "sites": [{"name": "Raum B", "lat": 52.0185, "lon": 8.8012}],
+                "course": {
+                    "start_date": "2026-02-02",
+                    "end_date": "2026-02-04",
+                    "weekdays": ["mon", "tue", "wed"],
+                    "start": "07:45",
+                    "end": "23:50",
+                },
+                "travel": {"max_travel_min": 120},
+            },
+            source=tmp_path / "s.yaml",
+        )
         tables.append(reachability_table(prepare(scenario)))
     full, clip = tables
     pd.testing.assert_frame_equal(full, clip)
@@ -242,22 +272,28 @@ def test_a_county_not_in_the_feed_names_those_that_are(tmp_path):
         clip_feed(write_feed(tmp_path), tmp_path / "c.zip", ClipArea(county="05770"))
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"county": "5766"}, "not a county key"),
-    ({"county": "05766", "bbox": (8.0, 51.0, 9.0, 52.0)}, "exactly one area"),
-    ({"bbox": (9.0, 51.0, 8.0, 52.0)}, "min < max"),
-    ({"county": "05766", "buffer_km": -1}, "buffer_km"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"county": "5766"}, "not a county key"),
+        ({"county": "05766", "bbox": (8.0, 51.0, 9.0, 52.0)}, "exactly one area"),
+        ({"bbox": (9.0, 51.0, 8.0, 52.0)}, "min < max"),
+        ({"county": "05766", "buffer_km": -1}, "buffer_km"),
+    ],
+)
 def test_bad_areas_are_refused(kwargs, words):
     with pytest.raises(ClipError, match=words):
         ClipArea(**kwargs)
 
 
-@pytest.mark.parametrize("name, header, field", [
-    ("trips.txt", "route_id,service_id,trip_id,", "trip_id"),
-    ("shapes.txt", "shape_id,", "shape_id"),
-    ("calendar_dates.txt", "service_id,", "service_id"),
-])
+@pytest.mark.parametrize(
+    "name, header, field",
+    [
+        ("trips.txt", "route_id,service_id,trip_id,", "trip_id"),
+        ("shapes.txt", "shape_id,", "shape_id"),
+        ("calendar_dates.txt", "service_id,", "service_id"),
+    ],
+)
 def test_a_missing_key_column_is_named(tmp_path, name, header, field):
     files = dict(FEED)
     files[name] = FEED[name].replace(header, header.replace(field, "other"), 1)
@@ -269,8 +305,7 @@ def test_a_missing_key_column_is_named(tmp_path, name, header, field):
 
 def test_empty_optional_files_are_ignored(tmp_path):
     out = tmp_path / "c.zip"
-    clip_feed(write_feed(tmp_path, {**FEED, "shapes.txt": "", "frequencies.txt": ""}), out,
-              COUNTY)
+    clip_feed(write_feed(tmp_path, {**FEED, "shapes.txt": "", "frequencies.txt": ""}), out, COUNTY)
     with zipfile.ZipFile(out) as zf:
         assert "shapes.txt" not in zf.namelist() and "frequencies.txt" not in zf.namelist()
     assert len(load_feed(out).trips) == 6
@@ -303,8 +338,7 @@ def test_cli_clip(tmp_path, capsys):
     assert main(["clip", str(src), "--bbox", "8.8,52", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "not a box" in err and "Traceback" not in err
-    assert main(["clip", str(tmp_path / "nope.zip"), "--county", "05766",
-                 "--out", str(out)]) == 2
+    assert main(["clip", str(tmp_path / "nope.zip"), "--county", "05766", "--out", str(out)]) == 2
     assert "does not exist" in capsys.readouterr().err
 
 
@@ -336,13 +370,13 @@ def test_a_scenario_clips_once_and_reuses_the_clip(tmp_path, monkeypatch):
     src = write_feed(tmp_path)
     sc = load_scenario(scenario_file(tmp_path, '{county: "05766", buffer_km: 10}'))
     assert sc.clipped_from == src and sc.feed.parent == tmp_path / "cache" / "clips"
-    assert sorted(member(sc.feed, "trips.txt")["trip_id"]) == ["T1", "T2", "T3", "T5",
-                                                               "T7", "T8"]
+    assert sorted(member(sc.feed, "trips.txt")["trip_id"]) == ["T1", "T2", "T3", "T5", "T7", "T8"]
     assert "stop_times.txt" in sc.feed.with_suffix(".txt").read_text()  # the report
     assert reachability_table(prepare(sc))["reachable"].all()
 
     def no_clip(*args, **kwargs):
         raise AssertionError("clipped again")
+
     monkeypatch.setattr(clip_module, "clip_feed", no_clip)
     assert load_scenario(tmp_path / "s.yaml").feed == sc.feed  # cached
     monkeypatch.undo()
@@ -360,19 +394,30 @@ def test_a_scenario_polygon_is_relative_to_the_scenario(tmp_path, monkeypatch):
 
     monkeypatch.setenv("COURSE_PLANNER_CACHE", str(tmp_path / "cache"))
     write_feed(tmp_path)
-    (tmp_path / "area.geojson").write_text(json.dumps({"type": "Polygon", "coordinates": [
-        [[8.79, 51.99], [8.81, 51.99], [8.81, 52.04], [8.79, 52.04], [8.79, 51.99]]]}))
+    (tmp_path / "area.geojson").write_text(
+        json.dumps(
+            {
+                "type": "Polygon",
+                "coordinates": [
+                    [[8.79, 51.99], [8.81, 51.99], [8.81, 52.04], [8.79, 52.04], [8.79, 51.99]]
+                ],
+            }
+        )
+    )
     sc = load_scenario(scenario_file(tmp_path, "{polygon: area.geojson, buffer_km: 0}"))
     assert sc.feed_clip.polygon == tmp_path / "area.geojson"
     assert sorted(member(sc.feed, "trips.txt")["trip_id"]) == IN_COUNTY
 
 
-@pytest.mark.parametrize("clip, words", [
-    ("{county: 05766}", 'county key in quotes, e.g. county: "05766"'),
-    ('{county: "5766"}', "not a county key"),
-    ('{county: "05766", bbox: [8, 51, 9, 52]}', "exactly one of county, bbox or polygon"),
-    ('{county: "05766", buffer: 3}', "Did you mean 'buffer_km'"),
-])
+@pytest.mark.parametrize(
+    "clip, words",
+    [
+        ("{county: 05766}", 'county key in quotes, e.g. county: "05766"'),
+        ('{county: "5766"}', "not a county key"),
+        ('{county: "05766", bbox: [8, 51, 9, 52]}', "exactly one of county, bbox or polygon"),
+        ('{county: "05766", buffer: 3}', "Did you mean 'buffer_km'"),
+    ],
+)
 def test_bad_feed_clips_name_the_field(tmp_path, clip, words):
     from course_planner.errors import ScenarioError
     from course_planner.scenario import load_scenario
@@ -410,32 +455,48 @@ def test_a_generated_state_feed_gives_the_same_county_table_clipped(tmp_path, mo
     clipped = tmp_path / "lippe.zip"
     report = clip_feed(full, clipped, COUNTY)
     assert report.kept("stop_times.txt") < 0.3 * next(
-        f.rows_in for f in report.files if f.file == "stop_times.txt")
+        f.rows_in for f in report.files if f.file == "stop_times.txt"
+    )
 
     stops = member(clipped, "stops.txt")
-    stations = stops[(stops["location_type"] == "1")
-                     & stops["stop_id"].str.startswith("de:05766:")]
+    stations = stops[(stops["location_type"] == "1") & stops["stop_id"].str.startswith("de:05766:")]
     places = tmp_path / "places.csv"
     stations.rename(columns={"stop_name": "name", "stop_lat": "lat", "stop_lon": "lon"})[
-        ["name", "lat", "lon"]].to_csv(places, index=False)
-    rooms = [{"name": f"Raum {i}", "lat": float(s.stop_lat), "lon": float(s.stop_lon)}
-             for i, s in enumerate(stations.iloc[[0, len(stations) // 2]].itertuples())]
+        ["name", "lat", "lon"]
+    ].to_csv(places, index=False)
+    rooms = [
+        {"name": f"Raum {i}", "lat": float(s.stop_lat), "lon": float(s.stop_lon)}
+        for i, s in enumerate(stations.iloc[[0, len(stations) // 2]].itertuples())
+    ]
     tables = []
     for feed in (full, clipped):
-        scenario = scenario_from_dict({
-            "name": "generated", "feed": str(feed), "places": str(places), "sites": rooms,
-            "course": {"start_date": "2026-02-02", "end_date": "2026-02-13",
-                       "weekdays": ["mon", "wed", "sat"], "start": "08:30", "end": "12:00"}},
-            source=tmp_path / "s.yaml")
+        scenario = scenario_from_dict(
+            {
+                "name": "generated",
+                "feed": str(feed),
+                "places": str(places),
+                "sites": rooms,
+                "course": {
+                    "start_date": "2026-02-02",
+                    "end_date": "2026-02-13",
+                    "weekdays": ["mon", "wed", "sat"],
+                    "start": "08:30",
+                    "end": "12:00",
+                },
+            },
+            source=tmp_path / "s.yaml",
+        )
         tables.append(reachability_table(prepare(scenario)))
     whole, clip = tables
-    pd.testing.assert_frame_equal(whole[["place", "site", "date", "reachable", "reason"]],
-                                  clip[["place", "site", "date", "reachable", "reason"]])
+    pd.testing.assert_frame_equal(
+        whole[["place", "site", "date", "reachable", "reason"]],
+        clip[["place", "site", "date", "reachable", "reason"]],
+    )
     checked = 0
-    for minutes, columns in (("outbound_min", ["depart_home", "arrive_site", "outbound_min",
-                                               "outbound_transfers"]),
-                             ("return_min", ["leave_site", "arrive_home", "return_min",
-                                             "return_transfers"])):
+    for minutes, columns in (
+        ("outbound_min", ["depart_home", "arrive_site", "outbound_min", "outbound_transfers"]),
+        ("return_min", ["leave_site", "arrive_home", "return_min", "return_transfers"]),
+    ):
         within = (whole[minutes] <= 90).fillna(False)
         assert within.equals((clip[minutes] <= 90).fillna(False))
         pd.testing.assert_frame_equal(whole.loc[within, columns], clip.loc[within, columns])
@@ -444,13 +505,15 @@ def test_a_generated_state_feed_gives_the_same_county_table_clipped(tmp_path, mo
 
 
 def test_frequencies_and_attributions_follow_their_trips(tmp_path):
-    files = {**FEED,
-             "frequencies.txt": "trip_id,start_time,end_time,headway_secs\n"
-                                "T2,07:00:00,09:00:00,1800\nT4,08:00:00,10:00:00,3600\n",
-             "attributions.txt": "attribution_id,agency_id,route_id,trip_id,organization_name,"
-                                 "is_producer\na1,,,,NWL,1\na2,far,,,Fernbus,1\n"
-                                 "a3,,rb,,DB,1\n",
-             "booking_rules.txt": "booking_rule_id,booking_type\nb1,1\n"}
+    files = {
+        **FEED,
+        "frequencies.txt": "trip_id,start_time,end_time,headway_secs\n"
+        "T2,07:00:00,09:00:00,1800\nT4,08:00:00,10:00:00,3600\n",
+        "attributions.txt": "attribution_id,agency_id,route_id,trip_id,organization_name,"
+        "is_producer\na1,,,,NWL,1\na2,far,,,Fernbus,1\n"
+        "a3,,rb,,DB,1\n",
+        "booking_rules.txt": "booking_rule_id,booking_type\nb1,1\n",
+    }
     out = tmp_path / "c.zip"
     report = clip_feed(write_feed(tmp_path, files), out, COUNTY)
     assert any(line.startswith("booking_rules.txt: GTFS-Flex") for line in report.left_out)
@@ -458,10 +521,13 @@ def test_frequencies_and_attributions_follow_their_trips(tmp_path):
     assert list(member(out, "attributions.txt")["attribution_id"]) == ["a1", "a3"]
 
 
-@pytest.mark.parametrize(("extra", "words"), [
-    ({"../../evil.txt": "x"}, "evil.txt"),  # a member that would land outside the folder
-    ({"stop_times.txt": "trip_id,stop_id\n" + "a,b\n" * 1_000_000}, "ratio"),  # zip bomb
-])
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"../../evil.txt": "x"}, "evil.txt"),  # a member that would land outside the folder
+        ({"stop_times.txt": "trip_id,stop_id\n" + "a,b\n" * 1_000_000}, "ratio"),  # zip bomb
+    ],
+)
 def test_the_clip_checks_the_archive_like_every_feed_read(tmp_path, extra, words):
     from course_planner.errors import ArchiveError
 

@@ -28,12 +28,21 @@ TEACHER = {"base": {"name": "Zentrale", "lat": 52.03, "lon": 8.8}}
 
 
 def plan_and_study():
-    sc = make_scenario("line", sites=[dict(LINE_ROOM, participants=4),
-                                      {"name": "Dorfhaus", "lat": 51.998, "lon": 8.8,
-                                       "participants": 3}],
-                       course={"start_date": "2026-02-02", "end_date": "2026-02-27",
-                               "weekdays": ["mon", "wed"], "start": "08:30", "end": "12:00"},
-                       teacher=TEACHER)
+    sc = make_scenario(
+        "line",
+        sites=[
+            dict(LINE_ROOM, participants=4),
+            {"name": "Dorfhaus", "lat": 51.998, "lon": 8.8, "participants": 3},
+        ],
+        course={
+            "start_date": "2026-02-02",
+            "end_date": "2026-02-27",
+            "weekdays": ["mon", "wed"],
+            "start": "08:30",
+            "end": "12:00",
+        },
+        teacher=TEACHER,
+    )
     study = prepare(sc)
     return solve_rotation(sc, study), study
 
@@ -51,8 +60,9 @@ def test_room_calendar_reads_back():
     assert next(c for c in cal.walk() if c.name == "VTIMEZONE")["TZID"] == "Europe/Berlin"
     for ev, rec in zip(evs, plan.sessions.itertuples(), strict=True):
         start = ev.decoded("dtstart")
-        assert start.date() == rec.date and clock(start.hour * 3600 + start.minute * 60) \
-            == clock(rec.start_s)
+        assert start.date() == rec.date and clock(start.hour * 3600 + start.minute * 60) == clock(
+            rec.start_s
+        )
         assert str(start.tzinfo) == "Europe/Berlin"
         mark = "Lehrkraft vor Ort" if rec.teacher_site == "Kursraum" else "Lehrkraft per Video"
         assert str(ev["description"]).startswith(mark)
@@ -110,11 +120,13 @@ def test_formula_injection_is_neutralised():
 def test_cli_export(tmp_path, capsys):
     out = tmp_path / "export"
     path = make_scenario("line").source_file
-    text = (f"name: Export\nfeed: {path.parent}\nplaces: {path.parent / 'places.csv'}\n"
-            "sites: [{name: Kursraum, lat: 52.0549, lon: 8.8}]\n"
-            "teacher: {base: {name: Zentrale, lat: 52.03, lon: 8.8}}\n"
-            "course: {start_date: 2026-02-02, end_date: 2026-02-13, weekdays: [mon],"
-            " start: '08:30', end: '12:00'}\n")
+    text = (
+        f"name: Export\nfeed: {path.parent}\nplaces: {path.parent / 'places.csv'}\n"
+        "sites: [{name: Kursraum, lat: 52.0549, lon: 8.8}]\n"
+        "teacher: {base: {name: Zentrale, lat: 52.03, lon: 8.8}}\n"
+        "course: {start_date: 2026-02-02, end_date: 2026-02-13, weekdays: [mon],"
+        " start: '08:30', end: '12:00'}\n"
+    )
     sc = tmp_path / "s.yaml"
     sc.write_text(text)
     assert main(["export", str(sc), "--out", str(out)]) == 0
@@ -143,13 +155,19 @@ def test_calendar_updates_sequence_stamp_and_cancellations():
     assert again.to_json() == state
     # a changed plan: one session moved to another room, the last session removed
     changed = plan.sessions.copy()
-    changed.loc[0, "teacher_site"] = "Dorfhaus" if changed.loc[0, "teacher_site"] == \
-        "Kursraum" else "Kursraum"
+    changed.loc[0, "teacher_site"] = (
+        "Dorfhaus" if changed.loc[0, "teacher_site"] == "Kursraum" else "Kursraum"
+    )
     removed = changed.iloc[-1]
     changed = changed.iloc[:-1]
     later = CalendarLedger.from_json(state, now=dt.datetime(2026, 2, 3, 7, tzinfo=dt.UTC))
-    new = village_calendar(type(plan)(**{**plan.__dict__, "sessions": changed}), study,
-                           "Dorf", "Kursraum", ledger=later)
+    new = village_calendar(
+        type(plan)(**{**plan.__dict__, "sessions": changed}),
+        study,
+        "Dorf",
+        "Kursraum",
+        ledger=later,
+    )
     _, evs = events(new)
     by_uid = {str(e["uid"]): e for e in evs}
     _, old = events(data)
@@ -173,8 +191,16 @@ def test_calendar_updates_sequence_stamp_and_cancellations():
     # exporting the changed plan once more changes nothing
     state2 = later.to_json()
     last = CalendarLedger.from_json(state2, now=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
-    assert village_calendar(type(plan)(**{**plan.__dict__, "sessions": changed}), study,
-                            "Dorf", "Kursraum", ledger=last) == new
+    assert (
+        village_calendar(
+            type(plan)(**{**plan.__dict__, "sessions": changed}),
+            study,
+            "Dorf",
+            "Kursraum",
+            ledger=last,
+        )
+        == new
+    )
     assert json.loads(last.to_json()) == json.loads(state2)
 
 
@@ -196,8 +222,9 @@ def test_file_names_in_any_script_are_unique():
 
 
 def test_csv_writer_guards_formulas_and_modes(tmp_path):
-    path = write_csv_atomic(pd.DataFrame({"place": ['=HYPERLINK("x")', "Lage"]}),
-                            tmp_path / "reach.csv")
+    path = write_csv_atomic(
+        pd.DataFrame({"place": ['=HYPERLINK("x")', "Lage"]}), tmp_path / "reach.csv"
+    )
     assert path.read_text().splitlines()[1].startswith("\"'=HYPERLINK")
     assert path.stat().st_mode & 0o777 == 0o644
 
@@ -217,15 +244,18 @@ def test_staging_is_all_or_nothing(tmp_path):
 def test_cli_export_without_teacher_and_failure_leaves_nothing(tmp_path, capsys, monkeypatch):
     path = make_scenario("line").source_file
     sc = tmp_path / "s.yaml"
-    sc.write_text(f"name: VPE-like\nfeed: {path.parent}\nplaces: {path.parent / 'places.csv'}\n"
-                  "sites: [{name: Kursraum, lat: 52.0549, lon: 8.8}]\n"
-                  "course: {start_date: 2026-02-02, end_date: 2026-02-13, weekdays: [mon],"
-                  " start: '08:30', end: '12:00'}\n")
+    sc.write_text(
+        f"name: VPE-like\nfeed: {path.parent}\nplaces: {path.parent / 'places.csv'}\n"
+        "sites: [{name: Kursraum, lat: 52.0549, lon: 8.8}]\n"
+        "course: {start_date: 2026-02-02, end_date: 2026-02-13, weekdays: [mon],"
+        " start: '08:30', end: '12:00'}\n"
+    )
     out = tmp_path / "export"
     from course_planner.exports import bundle
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
+
     monkeypatch.setattr(bundle, "handout_pdf", broken)
     assert main(["export", str(sc), "--out", str(out)]) == 2
     assert not out.exists() and sorted(os.listdir(tmp_path)) == ["s.yaml"]

@@ -50,8 +50,13 @@ def test_timetable_uses_previous_service_day_after_midnight_only():
     n = len(trip_ids)
     runs = {(trip_ids[t % n], t >= n) for t in tuesday.run.tolist()}
     assert ("N1", True) in runs and ("N2", True) in runs  # Monday's night trips
-    yesterday = [(d, a) for t, d, a in zip(tuesday.run.tolist(), tuesday.dep.tolist(),
-                                           tuesday.arr.tolist(), strict=True) if t >= n]
+    yesterday = [
+        (d, a)
+        for t, d, a in zip(
+            tuesday.run.tolist(), tuesday.dep.tolist(), tuesday.arr.tolist(), strict=True
+        )
+        if t >= n
+    ]
     assert all(d >= 0 for d, _ in yesterday)  # only their part from 24:00 on
     assert (3000, 4200) in yesterday  # 24:50 → 25:10 becomes 00:50 → 01:10
     sunday_after = timetable_for(feed, dt.date(2026, 2, 9))  # Monday after a Sunday
@@ -97,7 +102,8 @@ def test_missing_column(tmp_path):
     shutil.copytree(FIXTURES / "line", folder)
     lines = (folder / "stops.txt").read_text().splitlines()
     (folder / "stops.txt").write_text(
-        "\n".join(",".join(line.split(",")[:3]) for line in lines) + "\n")  # drop stop_lon
+        "\n".join(",".join(line.split(",")[:3]) for line in lines) + "\n"
+    )  # drop stop_lon
     with pytest.raises(FeedError) as err:
         load_feed(folder)
     assert err.value.field == "stop_lon" and err.value.file.endswith("stops.txt")

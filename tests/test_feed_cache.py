@@ -14,8 +14,7 @@ from course_planner.transit.feed import load_feed
 
 def same(a, b) -> None:
     for name in a.connections.__dataclass_fields__:
-        np.testing.assert_array_equal(getattr(a.connections, name),
-                                      getattr(b.connections, name))
+        np.testing.assert_array_equal(getattr(a.connections, name), getattr(b.connections, name))
     for name in ("stops", "stations", "trips"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
     assert a.service_ids == b.service_ids and a.validity == b.validity
@@ -39,8 +38,11 @@ def test_changed_feed_gets_its_own_entry(tmp_path, monkeypatch):
     folder = tmp_path / "feed"
     shutil.copytree(FIXTURES / "line", folder)
     before = load_feed(folder)
-    text = (folder / "stop_times.txt").read_text().replace("T1,07:30:00,07:30:00",
-                                                           "T1,07:20:00,07:20:00")
+    text = (
+        (folder / "stop_times.txt")
+        .read_text()
+        .replace("T1,07:30:00,07:30:00", "T1,07:20:00,07:20:00")
+    )
     (folder / "stop_times.txt").write_text(text)
     after = load_feed(folder)
     assert after.gtfs is not None  # not the old entry

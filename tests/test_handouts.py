@@ -26,10 +26,12 @@ from course_planner.transit.reachability import prepare, reachability_table
 
 FONTS_INSTALLED = any(d.joinpath(handout.FONTS["arab"]).exists() for d in handout.FONT_DIRS)
 if not FONTS_INSTALLED and os.environ.get("CI"):
-    pytest.fail("the Noto fonts are missing in CI: .ci/run must install fonts-noto-core",
-                pytrace=False)
-pytestmark = pytest.mark.skipif(not FONTS_INSTALLED,
-                                reason="needs the Noto fonts (apt-get install fonts-noto-core)")
+    pytest.fail(
+        "the Noto fonts are missing in CI: .ci/run must install fonts-noto-core", pytrace=False
+    )
+pytestmark = pytest.mark.skipif(
+    not FONTS_INSTALLED, reason="needs the Noto fonts (apt-get install fonts-noto-core)"
+)
 
 
 @cache
@@ -64,8 +66,9 @@ def boxes(pdf: bytes, tmp_path) -> list[list[tuple[float, float, float, float, s
     """Word boxes per page, from poppler's pdftotext -bbox."""
     src = tmp_path / "h.pdf"
     src.write_bytes(pdf)
-    html = subprocess.run(["pdftotext", "-bbox", str(src), "-"], capture_output=True,
-                          check=True, text=True).stdout
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(src), "-"], capture_output=True, check=True, text=True
+    ).stdout
     pages: list[list] = []
 
     class Parser(HTMLParser):
@@ -93,7 +96,7 @@ def overlaps(words) -> list[tuple[str, str]]:
     text printed over text overlaps by far more than that (a third of a line)."""
     bad = []
     for i, (x0, y0, x1, y1, w) in enumerate(words):
-        for a0, b0, a1, b1, v in words[i + 1:]:
+        for a0, b0, a1, b1, v in words[i + 1 :]:
             line = min(y1 - y0, b1 - b0)
             if min(x1, a1) - max(x0, a0) > 0.6 and min(y1, b1) - max(y0, b0) > line / 3:
                 bad.append((w, v))
@@ -105,28 +108,39 @@ LONG_ROOM = "Kursraum im Gemeindezentrum der Evangelischen Kirchengemeinde Stadt
 
 @cache
 def long_names():
-    sc = make_scenario("line", sites=[dict(LINE_ROOM, name=LONG_ROOM, participants=4,
-                                           address="Lange Straße 123, 32657 Lemgo")],
-                       course={"start_date": "2026-02-02", "end_date": "2026-02-27",
-                               "weekdays": ["mon", "wed"], "start": "08:30", "end": "12:00"},
-                       teacher=TEACHER,
-                       contact={"organiser_phone": "05231 123456",
-                                "booking_phone": "05231 977977",
-                                "online_link": "https://meet.example.org/kurs"})
+    sc = make_scenario(
+        "line",
+        sites=[
+            dict(LINE_ROOM, name=LONG_ROOM, participants=4, address="Lange Straße 123, 32657 Lemgo")
+        ],
+        course={
+            "start_date": "2026-02-02",
+            "end_date": "2026-02-27",
+            "weekdays": ["mon", "wed"],
+            "start": "08:30",
+            "end": "12:00",
+        },
+        teacher=TEACHER,
+        contact={
+            "organiser_phone": "05231 123456",
+            "booking_phone": "05231 977977",
+            "online_link": "https://meet.example.org/kurs",
+        },
+    )
     study = prepare(sc)
     return solve_rotation(sc, study), study
 
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                   reason="needs poppler-utils (pdftotext)")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="needs poppler-utils (pdftotext)"
+)
 
 
 @needs_poppler
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_no_text_overlaps_and_long_stop_names_wrap(lang, tmp_path):
     plan, study = long_names()
-    pages = boxes(handout_pdf(plan, study, "Dorf", LONG_ROOM, lang, name="Amina محمد"),
-                  tmp_path)
+    pages = boxes(handout_pdf(plan, study, "Dorf", LONG_ROOM, lang, name="Amina محمد"), tmp_path)
     assert len(pages) <= 2
     right = 595 - 12 / 25.4 * 72 + 1
     for page in pages:
@@ -140,14 +154,23 @@ def test_no_text_overlaps_and_long_stop_names_wrap(lang, tmp_path):
 
 
 def test_every_page_repeats_title_and_number(tmp_path):
-    sc = make_scenario("line", sites=[dict(LINE_ROOM, participants=4)], teacher=TEACHER,
-                       course={"start_date": "2026-02-02", "end_date": "2026-06-26",
-                               "weekdays": ["mon", "wed", "fri"], "start": "08:30",
-                               "end": "12:00"})
+    sc = make_scenario(
+        "line",
+        sites=[dict(LINE_ROOM, participants=4)],
+        teacher=TEACHER,
+        course={
+            "start_date": "2026-02-02",
+            "end_date": "2026-06-26",
+            "weekdays": ["mon", "wed", "fri"],
+            "start": "08:30",
+            "end": "12:00",
+        },
+    )
     study = prepare(sc)
     pdf = handout_pdf(None, study, "Dorf", "Kursraum", "uk")
-    pages = [unicodedata.normalize("NFKC", p.extract_text())
-             for p in PdfReader(io.BytesIO(pdf)).pages]
+    pages = [
+        unicodedata.normalize("NFKC", p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages
+    ]
     assert len(pages) > 1
     for i, page in enumerate(pages, start=1):
         assert "Ihr Kursplan" in page and "Ваш розклад курсу" in page
@@ -178,11 +201,19 @@ def test_connection_per_date_matches_the_reachability_table():
 
 
 def test_two_sessions_a_day_way_back_after_the_last():
-    sc = make_scenario("line", sites=[dict(LINE_ROOM, participants=4)], teacher=TEACHER,
-                       course={"start_date": "2026-02-02", "end_date": "2026-02-13",
-                               "weekdays": ["mon"], "start": "08:30", "end": "12:00",
-                               "slots": [{"start": "08:30", "end": "10:00"},
-                                         {"start": "10:30", "end": "12:00"}]})
+    sc = make_scenario(
+        "line",
+        sites=[dict(LINE_ROOM, participants=4)],
+        teacher=TEACHER,
+        course={
+            "start_date": "2026-02-02",
+            "end_date": "2026-02-13",
+            "weekdays": ["mon"],
+            "start": "08:30",
+            "end": "12:00",
+            "slots": [{"start": "08:30", "end": "10:00"}, {"start": "10:30", "end": "12:00"}],
+        },
+    )
     study = prepare(sc)
     plan = solve_rotation(sc, study)
     assert len(plan.sessions) == 4
@@ -200,8 +231,13 @@ def test_two_sessions_a_day_way_back_after_the_last():
 def test_a_village_without_connection_is_told_what_to_do():
     plan, study = setup()
     text = words_of(handout_pdf(plan, study, "Fernhof", None, "en"))
-    for words in ("erreicht man keinen Kursraum", "no course room can be reached",
-                  "please join online", "Bitte nehmen Sie dann online teil", "Rufbus"):
+    for words in (
+        "erreicht man keinen Kursraum",
+        "no course room can be reached",
+        "please join online",
+        "Bitte nehmen Sie dann online teil",
+        "Rufbus",
+    ):
         assert words in text
     text = words_of(handout_pdf(plan, study, "Fernhof", "Kursraum", "en"))
     assert "keine passende Verbindung" in text and "no connection" in text.lower()
@@ -231,8 +267,7 @@ def test_name_in_arabic_script_prints_in_both_halves():
 
 def test_name_is_printed_and_errors_are_clear(monkeypatch, tmp_path):
     plan, study = setup()
-    assert "Für: Amina" in text_of(handout_pdf(plan, study, "Dorf", "Kursraum", "ar",
-                                               name="Amina"))
+    assert "Für: Amina" in text_of(handout_pdf(plan, study, "Dorf", "Kursraum", "ar", name="Amina"))
     with pytest.raises(CoursePlannerError, match="no handout texts"):
         handout_pdf(plan, study, "Dorf", "Kursraum", "xx")
     monkeypatch.setattr(handout, "FONT_DIRS", (tmp_path,))
@@ -246,10 +281,15 @@ def test_every_text_is_translated():
     keys = set(handout.catalogue("en"))
     for lang in LANGUAGES:
         assert set(handout.catalogue(lang)) == keys, lang
-    for key in ("Fahrplandaten: Rekonstruktion aus NWL-Daten 2019 (CC BY), kein amtlicher "
-                "Fahrplan. Angaben ohne Gewähr.", "Übersetzung: noch nicht von "
-                "Muttersprachlern geprüft.", "Lehrkraft vor Ort", "Lehrkraft per Video",
-                "Von zu Hause losgehen um", "Wieder zu Hause um"):
+    for key in (
+        "Fahrplandaten: Rekonstruktion aus NWL-Daten 2019 (CC BY), kein amtlicher "
+        "Fahrplan. Angaben ohne Gewähr.",
+        "Übersetzung: noch nicht von Muttersprachlern geprüft.",
+        "Lehrkraft vor Ort",
+        "Lehrkraft per Video",
+        "Von zu Hause losgehen um",
+        "Wieder zu Hause um",
+    ):
         assert key in keys
         assert key.split(" ")[0] in source
 
@@ -257,12 +297,13 @@ def test_every_text_is_translated():
 def scenario_file(tmp_path, teacher=True, places=None):
     path = plan_and_study()[0].inp.scenario.source_file
     sc = tmp_path / "s.yaml"
-    sc.write_text(f"name: H\nfeed: {path.parent}\nplaces: {places or path.parent / 'places.csv'}\n"
-                  "sites: [{name: Kursraum, lat: 52.0549, lon: 8.8}]\n"
-                  + ("teacher: {base: {name: Zentrale, lat: 52.03, lon: 8.8}}\n" if teacher
-                     else "")
-                  + "course: {start_date: 2026-02-02, end_date: 2026-02-13, weekdays: [mon],"
-                  " start: '08:30', end: '12:00'}\n")
+    sc.write_text(
+        f"name: H\nfeed: {path.parent}\nplaces: {places or path.parent / 'places.csv'}\n"
+        "sites: [{name: Kursraum, lat: 52.0549, lon: 8.8}]\n"
+        + ("teacher: {base: {name: Zentrale, lat: 52.03, lon: 8.8}}\n" if teacher else "")
+        + "course: {start_date: 2026-02-02, end_date: 2026-02-13, weekdays: [mon],"
+        " start: '08:30', end: '12:00'}\n"
+    )
     return sc
 
 
@@ -271,22 +312,40 @@ def test_cli_handouts_for_every_village_and_class_sets(tmp_path, capsys):
     names = tmp_path / "names.txt"
     names.write_text("Amina;Dorf\nOleksandr;Dorf\nمحمد;Fernhof\nEva\n")
     out = tmp_path / "out"
-    assert main(["export", str(sc), "--what", "handouts", "--lang", "ar,tr", "--names",
-                 str(names), "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(sc),
+                "--what",
+                "handouts",
+                "--lang",
+                "ar,tr",
+                "--names",
+                str(names),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     files = sorted(p.name for p in (out / "handouts").iterdir())
     # Dorf: Amina, Oleksandr, Eva; Fernhof (no room reachable): محمد and Eva; Stadtrand: Eva
-    expected = sorted([f"dorf-kursraum-{lang}-{i:03d}.pdf" for lang in ("ar", "tr")
-                       for i in (1, 2, 3)]
-                      + [f"fernhof-kein-raum-{lang}-{i:03d}.pdf" for lang in ("ar", "tr")
-                         for i in (1, 2)]
-                      + [f"stadtrand-kursraum-{lang}-001.pdf" for lang in ("ar", "tr")])
+    expected = sorted(
+        [f"dorf-kursraum-{lang}-{i:03d}.pdf" for lang in ("ar", "tr") for i in (1, 2, 3)]
+        + [f"fernhof-kein-raum-{lang}-{i:03d}.pdf" for lang in ("ar", "tr") for i in (1, 2)]
+        + [f"stadtrand-kursraum-{lang}-001.pdf" for lang in ("ar", "tr")]
+    )
     assert files == expected
     assert "Oleksandr" in text_of((out / "handouts" / "dorf-kursraum-tr-002.pdf").read_bytes())
     fernhof = text_of((out / "handouts" / "fernhof-kein-raum-ar-001.pdf").read_bytes())
     assert "keinen Kursraum" in fernhof and set("محمد") <= set(fernhof)
     # class set: every handout of the room and language, page for page
-    pages = sum(len(PdfReader(out / "handouts" / f).pages) for f in files
-                if f.startswith(("dorf", "stadtrand")) and "-tr-" in f)
+    pages = sum(
+        len(PdfReader(out / "handouts" / f).pages)
+        for f in files
+        if f.startswith(("dorf", "stadtrand")) and "-tr-" in f
+    )
     assert len(PdfReader(out / "klassensaetze" / "klassensatz-kursraum-tr.pdf").pages) == pages
     poster = text_of((out / "klassensaetze" / "aushang-kursraum.pdf").read_bytes())
     assert "Kurs im Raum Kursraum" in poster and "Lehrkraft vor Ort" in poster
@@ -300,8 +359,9 @@ def test_cli_refuses_tens_of_thousands_of_handouts(tmp_path, capsys):
     names = tmp_path / "names.txt"
     names.write_text("\n".join(f"Person {i}" for i in range(10_000)))
     out = tmp_path / "out"
-    assert main(["export", str(sc), "--lang", "ar,tr", "--names", str(names),
-                 "--out", str(out)]) == 2
+    assert (
+        main(["export", str(sc), "--lang", "ar,tr", "--names", str(names), "--out", str(out)]) == 2
+    )
     err = capsys.readouterr().err
     assert "60000 handouts" in err and "10000 names × 3 villages × 2 languages" in err
     assert "name;village" in err
@@ -313,11 +373,12 @@ def test_unprintable_name_is_reported(tmp_path, capsys):
     names = tmp_path / "names.txt"
     names.write_text("Ahmed \U00013000;Dorf\n")
     out = tmp_path / "out"
-    assert main(["export", str(sc), "--what", "handouts", "--names", str(names),
-                 "--out", str(out)]) == 0
+    assert (
+        main(["export", str(sc), "--what", "handouts", "--names", str(names), "--out", str(out)])
+        == 0
+    )
     assert "the name 'Ahmed \U00013000' has characters" in capsys.readouterr().err
-    assert "\U00013000" not in text_of((out / "handouts" / "dorf-kursraum-en-001.pdf")
-                                        .read_bytes())
+    assert "\U00013000" not in text_of((out / "handouts" / "dorf-kursraum-en-001.pdf").read_bytes())
 
 
 def test_poster_without_teacher():
@@ -329,10 +390,19 @@ def test_poster_without_teacher():
 def test_dates_without_connection_are_listed():
     # Easter Monday is a session here (public holidays not skipped) but the feed has no
     # service that day: the handout shows the usual connection and lists that date
-    sc = make_scenario("line", sites=[dict(LINE_ROOM, participants=4)], teacher=TEACHER,
-                       course={"start_date": "2026-03-30", "end_date": "2026-04-13",
-                               "weekdays": ["mon"], "start": "08:30", "end": "12:00",
-                               "holidays": {"public": False}})
+    sc = make_scenario(
+        "line",
+        sites=[dict(LINE_ROOM, participants=4)],
+        teacher=TEACHER,
+        course={
+            "start_date": "2026-03-30",
+            "end_date": "2026-04-13",
+            "weekdays": ["mon"],
+            "start": "08:30",
+            "end": "12:00",
+            "holidays": {"public": False},
+        },
+    )
     study = prepare(sc)
     plan = solve_rotation(sc, study)
     assert len(plan.sessions) == 3

@@ -40,8 +40,9 @@ def test_prior_day_booking_is_by_a_time_days_before():
 
 def test_lippe_ast_early_rides_are_booked_the_evening_before():
     early = BookingRule(BookingType.PRIOR_DAYS, days_before=1, last_time=22 * 3600)
-    rule = BookingRule(BookingType.SAME_DAY, minutes_ahead=60, early_before=8 * 3600,
-                       early_rule=early)
+    rule = BookingRule(
+        BookingType.SAME_DAY, minutes_ahead=60, early_before=8 * 3600, early_rule=early
+    )
     assert booking_deadline(rule, MONDAY, 7 * 3600 + 59 * 60) == dt.datetime(2026, 3, 1, 22)
     assert booking_deadline(rule, MONDAY, 8 * 3600) == dt.datetime(2026, 3, 2, 7, 0)
 
@@ -51,11 +52,14 @@ def test_real_time_booking_is_the_ride_itself():
     assert booking_deadline(rule, MONDAY, 3600) == dt.datetime(2026, 3, 2, 1, 0)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"booking_type": BookingType.SAME_DAY},
-    {"booking_type": BookingType.PRIOR_DAYS, "days_before": 1},
-    {"booking_type": BookingType.SAME_DAY, "minutes_ahead": 30, "early_before": 3600},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"booking_type": BookingType.SAME_DAY},
+        {"booking_type": BookingType.PRIOR_DAYS, "days_before": 1},
+        {"booking_type": BookingType.SAME_DAY, "minutes_ahead": 30, "early_before": 3600},
+    ],
+)
 def test_incomplete_rules_are_refused(kwargs):
     with pytest.raises(ValueError):
         BookingRule(**kwargs)
@@ -105,13 +109,21 @@ def test_read_flex_from_a_zip(tmp_path):
     assert flex is not None and len(flex.windows) == 3
 
 
-@pytest.mark.parametrize(("file", "old", "new", "words"), [
-    ("stop_times.txt", "zone-stadt,1,2,1", "zone-nirgends,1,2,1", "'zone-nirgends' is not a zone"),
-    ("stop_times.txt", "20:00:00,soon", "07:00:00,soon", "window ends before it starts"),
-    ("booking_rules.txt", "soon,1,60", "soon,1,", "prior_notice_duration_min"),
-    ("booking_rules.txt", "soon,1,60", "soon,7,60", "not a booking type"),
-    ("locations.geojson", '"id": "zone-stadt"', '"id": ""', "has no id"),
-])
+@pytest.mark.parametrize(
+    ("file", "old", "new", "words"),
+    [
+        (
+            "stop_times.txt",
+            "zone-stadt,1,2,1",
+            "zone-nirgends,1,2,1",
+            "'zone-nirgends' is not a zone",
+        ),
+        ("stop_times.txt", "20:00:00,soon", "07:00:00,soon", "window ends before it starts"),
+        ("booking_rules.txt", "soon,1,60", "soon,1,", "prior_notice_duration_min"),
+        ("booking_rules.txt", "soon,1,60", "soon,7,60", "not a booking type"),
+        ("locations.geojson", '"id": "zone-stadt"', '"id": ""', "has no id"),
+    ],
+)
 def test_bad_flex_files_name_file_and_row(tmp_path, file, old, new, words):
     feed = tmp_path / "feed"
     shutil.copytree(FLEX, feed)
@@ -128,8 +140,10 @@ def test_bad_flex_files_name_file_and_row(tmp_path, file, old, new, words):
 
 
 def test_detect_booked_routes_with_reasons():
-    found = {r.route_id: r for r in detect_booked_routes(
-        read("routes.txt"), read("trips.txt"), read("stop_times.txt"))}
+    found = {
+        r.route_id: r
+        for r in detect_booked_routes(read("routes.txt"), read("trips.txt"), read("stop_times.txt"))
+    }
     assert "R1" not in found  # an ordinary bus
     assert found["Z"].booked and Evidence.ROUTE_TYPE in found["Z"].evidence
     assert found["ALF"].booked and found["ALF"].matched_name == "ALF"
@@ -143,17 +157,34 @@ def test_detect_booked_routes_with_reasons():
 
 
 def test_scenario_confirms_and_rejects():
-    found = {r.route_id: r for r in detect_booked_routes(
-        read("routes.txt"), read("trips.txt"), read("stop_times.txt"),
-        confirm=("T300",), reject=("Z",))}
+    found = {
+        r.route_id: r
+        for r in detect_booked_routes(
+            read("routes.txt"),
+            read("trips.txt"),
+            read("stop_times.txt"),
+            confirm=("T300",),
+            reject=("Z",),
+        )
+    }
     assert found["T300"].booked and found["T300"].whole_route
     assert not found["Z"].booked and Evidence.REJECTED in found["Z"].evidence
 
 
 def test_name_pattern_needs_whole_words():
-    routes = pd.DataFrame({"route_id": list("abcde"), "route_type": ["3"] * 5,
-                           "route_short_name": ["Gastweg", "AST 12", "Rufbus Blomberg",
-                                                "726 mit Bedarfshalt", "Bedarfsbus Lügde"]})
+    routes = pd.DataFrame(
+        {
+            "route_id": list("abcde"),
+            "route_type": ["3"] * 5,
+            "route_short_name": [
+                "Gastweg",
+                "AST 12",
+                "Rufbus Blomberg",
+                "726 mit Bedarfshalt",
+                "Bedarfsbus Lügde",
+            ],
+        }
+    )
     trips = pd.DataFrame({"route_id": list("abcde"), "trip_id": list("12345")})
     stop_times = pd.DataFrame({"trip_id": ["1"], "stop_id": ["x"]})
     found = {r.route_id for r in detect_booked_routes(routes, trips, stop_times)}
@@ -174,11 +205,19 @@ def test_must_book_per_stop_time():
 # --------------------------------------------------------------------------- scenario
 
 
-LIMO = {"name": "Limo Lage (illustrativ)", "zone": {"places": ["Dorf", "Stadtrand"]},
-        "hours": {"Mon": ["08:00-20:00"], "sat": ["08:00-20:00"], "sun": ["10:00-20:00"]},
-        "booking": {"minutes_ahead": 60, "early_before": "08:00", "early_by": "22:00",
-                    "phone": "05261 000000"},
-        "not_within_min_of_bus": 15, "illustrative": True}
+LIMO = {
+    "name": "Limo Lage (illustrativ)",
+    "zone": {"places": ["Dorf", "Stadtrand"]},
+    "hours": {"Mon": ["08:00-20:00"], "sat": ["08:00-20:00"], "sun": ["10:00-20:00"]},
+    "booking": {
+        "minutes_ahead": 60,
+        "early_before": "08:00",
+        "early_by": "22:00",
+        "phone": "05261 000000",
+    },
+    "not_within_min_of_bus": 15,
+    "illustrative": True,
+}
 
 
 def test_scenario_on_demand_service():
@@ -195,14 +234,17 @@ def test_scenario_on_demand_service():
     assert sc.on_demand_routes.confirm == ["T300"]
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    ({"hours": {"mon": ["20:00-08:00"]}}, "ends after it starts"),
-    ({"hours": {"monthly": ["08:00-20:00"]}}, "hours"),
-    ({"booking": {"phone": "1"}}, "either minutes_ahead"),
-    ({"booking": {"minutes_ahead": 30, "by": "22:00"}}, "either minutes_ahead"),
-    ({"zone": {"places": ["Dorf"], "stops": ["A"]}}, "exactly one"),
-    ({"zone": {"geojson": "nirgends.geojson"}}, "nirgends.geojson"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"hours": {"mon": ["20:00-08:00"]}}, "ends after it starts"),
+        ({"hours": {"monthly": ["08:00-20:00"]}}, "hours"),
+        ({"booking": {"phone": "1"}}, "either minutes_ahead"),
+        ({"booking": {"minutes_ahead": 30, "by": "22:00"}}, "either minutes_ahead"),
+        ({"zone": {"places": ["Dorf"], "stops": ["A"]}}, "exactly one"),
+        ({"zone": {"geojson": "nirgends.geojson"}}, "nirgends.geojson"),
+    ],
+)
 def test_bad_on_demand_services_name_the_field(change, words):
     from conftest import make_scenario
 

@@ -37,9 +37,18 @@ def course(date: str, start="08:30", end="12:00", weekdays=None):
 
 
 def test_columns_and_one_row_per_place_site_date():
-    table = table_for(make_scenario("line", course={
-        "start_date": "2026-02-02", "end_date": "2026-02-15", "weekdays": ["mon", "wed"],
-        "start": "08:30", "end": "12:00"}))
+    table = table_for(
+        make_scenario(
+            "line",
+            course={
+                "start_date": "2026-02-02",
+                "end_date": "2026-02-15",
+                "weekdays": ["mon", "wed"],
+                "start": "08:30",
+                "end": "12:00",
+            },
+        )
+    )
     assert list(table.columns) == REACH_COLUMNS
     assert len(table) == 3 * 1 * 4  # places × rooms × dates
     assert set(table["date"]) == {"2026-02-02", "2026-02-04", "2026-02-09", "2026-02-11"}
@@ -82,9 +91,16 @@ def test_no_stop_nearby_and_direct_walk():
 
 
 def test_calendar_dates_remove_and_add_service():
-    sc = make_scenario("line", course={"start_date": "2026-04-06", "end_date": "2026-04-11",
-                                       "weekdays": ["mon", "sat"], "start": "08:30",
-                                       "end": "12:00"})
+    sc = make_scenario(
+        "line",
+        course={
+            "start_date": "2026-04-06",
+            "end_date": "2026-04-11",
+            "weekdays": ["mon", "sat"],
+            "start": "08:30",
+            "end": "12:00",
+        },
+    )
     table = table_for(sc)
     easter_monday = row(table, "Dorf", "2026-04-06")
     assert easter_monday["reason"] == "no_service" and not easter_monday["reachable"]
@@ -102,23 +118,35 @@ def test_sunday_without_service():
 
 def test_trip_past_midnight_runs_on_the_next_day():
     # N1 runs on Monday's service at 24:50 → 01:10 on Tuesday
-    tuesday = row(table_for(make_scenario("line", course=course("2026-02-03", "01:30",
-                                                                 "02:00"))),
-                  "Dorf", "2026-02-03")
+    tuesday = row(
+        table_for(make_scenario("line", course=course("2026-02-03", "01:30", "02:00"))),
+        "Dorf",
+        "2026-02-03",
+    )
     assert tuesday["depart_home"] == "00:46" and tuesday["arrive_site"] == "01:12"
     # the way back waits for T2 at 12:30
     assert tuesday["reason"] == "return_too_long" and tuesday["arrive_home"] == "13:04"
     # on Monday the day before is Sunday: no night trip, and Monday's own 24:50 is too late
-    monday = row(table_for(make_scenario("line", course=course("2026-02-02", "01:30",
-                                                                "02:00"))),
-                 "Dorf", "2026-02-02")
+    monday = row(
+        table_for(make_scenario("line", course=course("2026-02-02", "01:30", "02:00"))),
+        "Dorf",
+        "2026-02-02",
+    )
     assert monday["reason"] == "no_outbound" and pd.isna(monday["depart_home"])
 
 
 def test_return_after_midnight_is_written_past_24():
-    r = row(table_for(make_scenario("line", course=course("2026-02-02", "22:00", "23:30"),
-                                    travel={"max_travel_min": 200})),
-            "Dorf", "2026-02-02")
+    r = row(
+        table_for(
+            make_scenario(
+                "line",
+                course=course("2026-02-02", "22:00", "23:30"),
+                travel={"max_travel_min": 200},
+            )
+        ),
+        "Dorf",
+        "2026-02-02",
+    )
     # N2 leaves D at 24:40 (Monday's service), reaches A at 25:00, + 231 s on foot
     assert r["arrive_home"] == "25:04"
     assert (r["return_min"] == 95 and r["reason"] == "no_return") or r["arrive_home"] == "25:04"
@@ -132,8 +160,11 @@ def test_same_stop_change_needs_the_minimum_change_time():
     assert strict["outbound_transfers"] == 1
     # on the way back R1 reaches B 12:20; R2a at 12:21 is too early, R2b at 12:22 is fine
     assert strict["arrive_home"] == "12:46" and strict["return_transfers"] == 1
-    loose = row(table_for(make_scenario("change", travel={"min_change_min": 1}, **base)),
-                "Dorf", "2026-02-02")
+    loose = row(
+        table_for(make_scenario("change", travel={"min_change_min": 1}, **base)),
+        "Dorf",
+        "2026-02-02",
+    )
     assert loose["depart_home"] == "07:30"  # X2 at 07:31 − 57 s
     assert loose["arrive_home"] == "12:31"  # R2a
 
@@ -145,16 +176,20 @@ def test_walking_transfer_between_platforms_of_one_station():
     # platform 1 → 2 is 171 m = 178 s on foot: L2a (2 min) is missed, L2b (3 min) is taken
     assert r["arrive_site"] == "08:07" and r["outbound_transfers"] == 1
     there, _ = journeys(study, "Dorf", "Kursort", dt.date(2026, 2, 2))
-    assert [leg.mode for leg in there.legs] == [Mode.WALK, Mode.RIDE, Mode.WALK, Mode.RIDE,
-                                                Mode.WALK]
+    assert [leg.mode for leg in there.legs] == [
+        Mode.WALK,
+        Mode.RIDE,
+        Mode.WALK,
+        Mode.RIDE,
+        Mode.WALK,
+    ]
     change = there.legs[2]
     assert change.from_stop_id == "de:05766:3048:0:1"
     assert change.to_stop_id == "de:05766:3048:0:2"
     assert change.arrive - change.depart == pytest.approx(178, abs=1)
     assert there.legs[3].trip_id == "L2b"
     # with a transfer radius below 171 m the change is impossible
-    tight = make_scenario("platforms", sites=[PLATFORMS_ROOM],
-                          travel={"max_transfer_walk_m": 150})
+    tight = make_scenario("platforms", sites=[PLATFORMS_ROOM], travel={"max_transfer_walk_m": 150})
     assert row(table_for(tight), "Dorf", "2026-02-02")["reason"] == "no_outbound"
 
 
@@ -167,12 +202,14 @@ def test_feed_transfers_only_when_asked():
 
 def test_travel_limit_decides_reachable():
     # both ways take 3600 s + 231.3 s of walking = 63.855 min: decided on exact seconds
-    r = row(table_for(make_scenario("line", travel={"max_travel_min": 63.85})), "Dorf",
-            "2026-02-02")
+    r = row(
+        table_for(make_scenario("line", travel={"max_travel_min": 63.85})), "Dorf", "2026-02-02"
+    )
     assert r["outbound_min"] == 63 and r["return_min"] == 64
     assert not r["reachable"] and r["reason"] == "outbound_too_long"
-    r = row(table_for(make_scenario("line", travel={"max_travel_min": 63.86})), "Dorf",
-            "2026-02-02")
+    r = row(
+        table_for(make_scenario("line", travel={"max_travel_min": 63.86})), "Dorf", "2026-02-02"
+    )
     assert r["reachable"] and r["reason"] == "ok"
 
 
@@ -180,7 +217,10 @@ def test_all_stops_as_places_uses_one_place_per_station():
     sc = make_scenario("platforms", places="all_stops", sites=[PLATFORMS_ROOM])
     study = prepare(sc)
     assert sorted(study.places["stop_id"]) == [
-        "de:05766:1000", "de:05766:3048", "de:05766:5000:0:1"]
+        "de:05766:1000",
+        "de:05766:3048",
+        "de:05766:5000:0:1",
+    ]
     assert sorted(study.places["name"]) == ["Dorf Bf", "Knoten Bf", "Kursort Markt"]
     table = reachability_table(study)
     dorf = row(table, "Dorf Bf", "2026-02-02")
@@ -209,7 +249,8 @@ def test_feed_transfers_min_transfer_time_is_used(tmp_path, seconds, arrive):
     shutil.copytree(make_scenario("platforms").feed, folder)
     (folder / "transfers.txt").write_text(
         "from_stop_id,to_stop_id,transfer_type,min_transfer_time\n"
-        f"de:05766:3048:0:1,de:05766:3048:0:2,2,{seconds}\n")
+        f"de:05766:3048:0:1,de:05766:3048:0:2,2,{seconds}\n"
+    )
     sc = make_scenario("platforms", sites=[PLATFORMS_ROOM], travel={"use_feed_transfers": True})
     sc = sc.model_copy(update={"feed": folder})
     r = row(table_for(sc), "Dorf", "2026-02-02")

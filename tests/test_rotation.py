@@ -27,9 +27,14 @@ def scenario(course=None, rotation=None, sites=None, teacher=None, **extra):
         "feed": str(FIXTURES / "line"),
         "places": str(FIXTURES / "line" / "places.csv"),
         "sites": sites or SITES,
-        "course": {"start_date": "2026-02-02", "end_date": "2026-03-27",
-                   "weekdays": ["mon", "wed", "fri"], "start": "08:30", "end": "12:00",
-                   **(course or {})},
+        "course": {
+            "start_date": "2026-02-02",
+            "end_date": "2026-03-27",
+            "weekdays": ["mon", "wed", "fri"],
+            "start": "08:30",
+            "end": "12:00",
+            **(course or {}),
+        },
         "teacher": teacher or TEACHER,
         "rotation": rotation or {},
         **extra,
@@ -53,10 +58,16 @@ def runs_without(plan, room):
 
 
 def test_calendar_skips_holidays_and_closures_and_stops_at_the_ue_total():
-    course = scenario(course={
-        "start_date": "2026-03-23", "end_date": "2026-05-29", "ue_per_session": 4,
-        "holidays": {"school": True}, "closed": [{"date": "2026-04-22", "label": "Umzug"}],
-        "ue_total": 50}).course
+    course = scenario(
+        course={
+            "start_date": "2026-03-23",
+            "end_date": "2026-05-29",
+            "ue_per_session": 4,
+            "holidays": {"school": True},
+            "closed": [{"date": "2026-04-22", "label": "Umzug"}],
+            "ue_total": 50,
+        }
+    ).course
     sessions, skipped = term_sessions(course)
     reasons = dict(zip(skipped["date"], skipped["reason"], strict=True))
     assert reasons[dt.date(2026, 4, 3)].startswith("Feiertag")  # Karfreitag
@@ -68,11 +79,18 @@ def test_calendar_skips_holidays_and_closures_and_stops_at_the_ue_total():
 
 
 def test_two_slots_a_day():
-    course = scenario(course={"start": "08:30", "end": "13:00", "slots": [
-        {"start": "08:30", "end": "10:00"}, {"start": "11:30", "end": "13:00"}]}).course
+    course = scenario(
+        course={
+            "start": "08:30",
+            "end": "13:00",
+            "slots": [{"start": "08:30", "end": "10:00"}, {"start": "11:30", "end": "13:00"}],
+        }
+    ).course
     sessions, _ = term_sessions(course)
-    assert list(sessions["slot"][:2]) == [1, 2] and sessions["date"].iloc[0] == \
-        sessions["date"].iloc[1]
+    assert (
+        list(sessions["slot"][:2]) == [1, 2]
+        and sessions["date"].iloc[0] == sessions["date"].iloc[1]
+    )
     assert sessions["ue"].iloc[0] == 2
 
 
@@ -101,8 +119,14 @@ def test_max_wait_is_never_broken():
 
 
 def test_room_availability_weekdays_and_dates():
-    sites = [dict(SITES[0], available_weekdays=["mon"],
-                  unavailable=[{"start": "2026-02-09", "end": "2026-02-16"}]), *SITES[1:]]
+    sites = [
+        dict(
+            SITES[0],
+            available_weekdays=["mon"],
+            unavailable=[{"start": "2026-02-09", "end": "2026-02-16"}],
+        ),
+        *SITES[1:],
+    ]
     plan = solve_rotation(scenario(sites=sites))
     nord = plan.sessions[plan.sessions["teacher_site"] == "Nord"]
     assert len(nord) > 0
@@ -111,11 +135,11 @@ def test_room_availability_weekdays_and_dates():
 
 
 def test_teacher_unavailable_means_online_only():
-    teacher = dict(TEACHER, unavailable=[{"start": "2026-02-04", "end": "2026-02-06",
-                                          "label": "Fortbildung"}])
+    teacher = dict(
+        TEACHER, unavailable=[{"start": "2026-02-04", "end": "2026-02-06", "label": "Fortbildung"}]
+    )
     plan = solve_rotation(scenario(teacher=teacher))
-    away = plan.sessions[plan.sessions["date"].between(dt.date(2026, 2, 4),
-                                                        dt.date(2026, 2, 6))]
+    away = plan.sessions[plan.sessions["date"].between(dt.date(2026, 2, 4), dt.date(2026, 2, 6))]
     assert len(away) == 2 and (away["teacher_site"] == "").all()
     table = plan.table()
     assert (table.loc[away.index, ["Nord", "Mitte", "Süd"]] == "online").all().all()
@@ -123,8 +147,7 @@ def test_teacher_unavailable_means_online_only():
 
 
 def test_pins_and_opening_round():
-    rotation = {"pins": [{"date": "2026-02-11", "site": "Süd"}],
-                "opening_round": {}}
+    rotation = {"pins": [{"date": "2026-02-11", "site": "Süd"}], "opening_round": {}}
     plan = solve_rotation(scenario(rotation=rotation))
     ses = plan.sessions
     assert ses.loc[ses["date"] == dt.date(2026, 2, 11), "teacher_site"].item() == "Süd"
@@ -141,18 +164,24 @@ def test_travel_between_two_sessions_of_a_day_must_fit():
     # A strict rotation (every room every 3rd session) with two sessions a day puts every
     # pair of rooms on one day at some point, so Nord and Süd must share a day.
     sites = [dict(s, participants=10) for s in SITES]
-    rotation = {"target": "equal",
-                "max_wait": {"sessions": 2, "label": "jede 3. Sitzung in jedem Raum"}}
+    rotation = {
+        "target": "equal",
+        "max_wait": {"sessions": 2, "label": "jede 3. Sitzung in jedem Raum"},
+    }
 
     def course(break_end):
-        return {"start": "08:30", "end": "12:30", "slots": [
-            {"start": "08:30", "end": "10:15"}, {"start": break_end, "end": "12:30"}]}
+        return {
+            "start": "08:30",
+            "end": "12:30",
+            "slots": [{"start": "08:30", "end": "10:15"}, {"start": break_end, "end": "12:30"}],
+        }
 
     with pytest.raises(NoPlanError) as err:  # a 20-minute break is too short for that
         solve_rotation(scenario(course=course("10:35"), sites=sites, rotation=rotation))
     assert set(err.value.rules) == {
         "jede 3. Sitzung in jedem Raum",
-        "Fahrzeit zwischen zwei Sitzungen am selben Tag passt in die Pause"}
+        "Fahrzeit zwischen zwei Sitzungen am selben Tag passt in die Pause",
+    }
     plan = solve_rotation(scenario(course=course("10:50"), sites=sites, rotation=rotation))
     ses = plan.sessions
     moves = 0
@@ -160,43 +189,61 @@ def test_travel_between_two_sessions_of_a_day_must_fit():
         a, b = list(day["teacher_site"])
         if a != b:
             moves += 1
-            minutes = plan.inp.travel.between(day["date"].iloc[0], plan.sites.index(a),
-                                              int(day["end_s"].iloc[0]), plan.sites.index(b))
+            minutes = plan.inp.travel.between(
+                day["date"].iloc[0],
+                plan.sites.index(a),
+                int(day["end_s"].iloc[0]),
+                plan.sites.index(b),
+            )
             assert minutes <= 35
     assert moves > 0
     assert any(set(day["teacher_site"]) == {"Nord", "Süd"} for _, day in ses.groupby("date"))
 
 
 def test_streak_penalty_is_paid_only_when_it_must():
-    plan = solve_rotation(scenario(rotation={"max_streak": 2,
-                                             "weights": {"streak": 100, "share": 1}}))
+    plan = solve_rotation(
+        scenario(rotation={"max_streak": 2, "weights": {"streak": 100, "share": 1}})
+    )
     pen = plan.penalties.set_index("name")
     assert pen.at["streak", "value"] == 0
     # no run of more than two sessions in one room
     sites = list(plan.sessions["teacher_site"])
-    assert all(len({*sites[i:i + 3]}) > 1 for i in range(len(sites) - 2))
+    assert all(len({*sites[i : i + 3]}) > 1 for i in range(len(sites) - 2))
 
 
 # --------------------------------------------------------------------------- no plan
 
 
 def test_explanation_names_exactly_the_conflicting_rules():
-    sites = [SITES[0], SITES[1], dict(SITES[2], available_weekdays=["tue"],
-                                      label="Raum Süd nur dienstags")]
-    sc = scenario(sites=sites, rotation={
-        "max_wait": {"sessions": 3, "label": "jeder Raum spätestens jede 4. Sitzung"},
-        "pins": [{"date": "2026-02-02", "site": "Nord", "label": "Start in Nord"}]})
+    sites = [
+        SITES[0],
+        SITES[1],
+        dict(SITES[2], available_weekdays=["tue"], label="Raum Süd nur dienstags"),
+    ]
+    sc = scenario(
+        sites=sites,
+        rotation={
+            "max_wait": {"sessions": 3, "label": "jeder Raum spätestens jede 4. Sitzung"},
+            "pins": [{"date": "2026-02-02", "site": "Nord", "label": "Start in Nord"}],
+        },
+    )
     with pytest.raises(NoPlanError) as err:
         solve_rotation(sc)
-    assert set(err.value.rules) == {"Raum Süd nur dienstags",
-                                    "jeder Raum spätestens jede 4. Sitzung"}
+    assert set(err.value.rules) == {
+        "Raum Süd nur dienstags",
+        "jeder Raum spätestens jede 4. Sitzung",
+    }
     assert "„Raum Süd nur dienstags“" in str(err.value)
 
 
 def test_pin_against_teacher_absence():
     teacher = dict(TEACHER, unavailable=[{"date": "2026-02-04", "label": "Arzttermin"}])
-    sc = scenario(teacher=teacher, rotation={"pins": [
-        {"date": "2026-02-04", "site": "Mitte", "label": "Elternabend in Mitte"}]})
+    sc = scenario(
+        teacher=teacher,
+        rotation={
+            "pins": [{"date": "2026-02-04", "site": "Mitte", "label": "Elternabend in Mitte"}]
+        },
+    )
     with pytest.raises(NoPlanError) as err:
         solve_rotation(sc)
     assert set(err.value.rules) == {"Arzttermin", "Elternabend in Mitte"}
@@ -220,15 +267,24 @@ def test_penalties_and_kpis_match_the_plan():
     ses = plan.sessions
     counts = ses["teacher_site"].value_counts()
     n = len(ses)
-    expected_share = sum(abs(counts.get(r, 0) - plan.inp.target[r] * n)
-                         for r in plan.sites)
+    expected_share = sum(abs(counts.get(r, 0) - plan.inp.target[r] * n) for r in plan.sites)
     assert kpis.penalties["share"].value == pytest.approx(expected_share, abs=0.02)
     assert kpis.participant_sessions_in_person == sum(
-        {"Nord": 10, "Mitte": 6, "Süd": 0}[r] for r in ses["teacher_site"])
+        {"Nord": 10, "Mitte": 6, "Süd": 0}[r] for r in ses["teacher_site"]
+    )
     assert kpis.participant_sessions_total == 16 * n
     assert kpis.teacher_km > 0 and kpis.teacher_hours > 0
-    assert set(plan.table().columns) == {"date", "weekday", "start", "end", "ue",
-                                         "teacher_site", "Nord", "Mitte", "Süd"}
+    assert set(plan.table().columns) == {
+        "date",
+        "weekday",
+        "start",
+        "end",
+        "ue",
+        "teacher_site",
+        "Nord",
+        "Mitte",
+        "Süd",
+    }
 
 
 # --------------------------------------------------------------------------- soft rules

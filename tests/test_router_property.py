@@ -36,24 +36,39 @@ def feeds(draw):
     n_trips = draw(st.integers(2, 9))
     trips = []
     for _ in range(n_trips):
-        stops = draw(st.lists(st.integers(0, N_STOPS - 1), min_size=2, max_size=4,
-                              unique=True))
+        stops = draw(st.lists(st.integers(0, N_STOPS - 1), min_size=2, max_size=4, unique=True))
         # most trips in the evening of D−1 past midnight or in the early morning of D
-        t = draw(st.sampled_from([0, 23 * 3600, 24 * 3600 - 600])) + draw(
-            st.integers(0, 90)) * 60
+        t = draw(st.sampled_from([0, 23 * 3600, 24 * 3600 - 600])) + draw(st.integers(0, 90)) * 60
         rows = []
         for s in stops:
             dwell = draw(st.sampled_from([0, 0, 60]))
-            rows.append((s, t, t + dwell, draw(st.booleans()) or draw(st.booleans()),
-                         draw(st.booleans()) or draw(st.booleans())))
+            rows.append(
+                (
+                    s,
+                    t,
+                    t + dwell,
+                    draw(st.booleans()) or draw(st.booleans()),
+                    draw(st.booleans()) or draw(st.booleans()),
+                )
+            )
             t += dwell + draw(st.integers(1, 12)) * 60
         trips.append((draw(st.sampled_from(["A", "B", "C"])), rows))
-    runs = {svc: draw(st.lists(st.sampled_from(DATES), max_size=2, unique=True))
-            for svc in ("A", "B", "C")}
-    transfers = draw(st.none() | st.lists(
-        st.tuples(st.integers(0, N_STOPS - 1), st.integers(0, N_STOPS - 1),
-                  st.sampled_from([0, 2, 3]), st.sampled_from([None, 30, 200])),
-        max_size=5))
+    runs = {
+        svc: draw(st.lists(st.sampled_from(DATES), max_size=2, unique=True))
+        for svc in ("A", "B", "C")
+    }
+    transfers = draw(
+        st.none()
+        | st.lists(
+            st.tuples(
+                st.integers(0, N_STOPS - 1),
+                st.integers(0, N_STOPS - 1),
+                st.sampled_from([0, 2, 3]),
+                st.sampled_from([None, 30, 200]),
+            ),
+            max_size=5,
+        )
+    )
     change_min = draw(st.sampled_from([0, 2]))
     return trips, runs, transfers, change_min
 
@@ -61,19 +76,23 @@ def feeds(draw):
 def write_feed(folder: Path, trips, runs, transfers) -> None:
     (folder / "agency.txt").write_text(
         "agency_id,agency_name,agency_url,agency_timezone\n"
-        "ag,Test,https://example.invalid,Europe/Berlin\n")
-    (folder / "routes.txt").write_text("route_id,agency_id,route_short_name,route_type\n"
-                                       "r,ag,1,3\n")
-    (folder / "stops.txt").write_text("stop_id,stop_name,stop_lat,stop_lon\n" + "".join(
-        f"s{i},Stop {i},{52 + 0.00135 * i:.5f},8.8\n" for i in range(N_STOPS)))
-    (folder / "trips.txt").write_text("route_id,service_id,trip_id\n" + "".join(
-        f"r,{svc},t{k}\n" for k, (svc, _) in enumerate(trips)))
-    lines = ["trip_id,arrival_time,departure_time,stop_id,stop_sequence,pickup_type,"
-             "drop_off_type"]
+        "ag,Test,https://example.invalid,Europe/Berlin\n"
+    )
+    (folder / "routes.txt").write_text("route_id,agency_id,route_short_name,route_type\nr,ag,1,3\n")
+    (folder / "stops.txt").write_text(
+        "stop_id,stop_name,stop_lat,stop_lon\n"
+        + "".join(f"s{i},Stop {i},{52 + 0.00135 * i:.5f},8.8\n" for i in range(N_STOPS))
+    )
+    (folder / "trips.txt").write_text(
+        "route_id,service_id,trip_id\n"
+        + "".join(f"r,{svc},t{k}\n" for k, (svc, _) in enumerate(trips))
+    )
+    lines = ["trip_id,arrival_time,departure_time,stop_id,stop_sequence,pickup_type,drop_off_type"]
     for k, (_, rows) in enumerate(trips):
         for q, (s, a, d, pick, drop) in enumerate(rows):
-            lines.append(f"t{k},{_hms(a)},{_hms(d)},s{s},{q + 1},{0 if pick else 1},"
-                         f"{0 if drop else 1}")
+            lines.append(
+                f"t{k},{_hms(a)},{_hms(d)},s{s},{q + 1},{0 if pick else 1},{0 if drop else 1}"
+            )
     (folder / "stop_times.txt").write_text("\n".join(lines) + "\n")
     # removals on the first and last day give the feed its validity range
     cd = ["service_id,date,exception_type", "A,20260101,2", "B,20260101,2", "C,20260301,2"]
@@ -81,10 +100,12 @@ def write_feed(folder: Path, trips, runs, transfers) -> None:
     (folder / "calendar_dates.txt").write_text("\n".join(cd) + "\n")
     if transfers is not None:
         (folder / "transfers.txt").write_text(
-            "from_stop_id,to_stop_id,transfer_type,min_transfer_time\n" + "".join(
-                f"s{a},s{b},{kind},{'' if m is None else m}\n" for a, b, kind, m in transfers))
+            "from_stop_id,to_stop_id,transfer_type,min_transfer_time\n"
+            + "".join(f"s{a},s{b},{kind},{'' if m is None else m}\n" for a, b, kind, m in transfers)
+        )
     (folder / "places.csv").write_text(
-        "name,lat,lon\nNord,52.0075,8.801\nSüd,51.999,8.8\nWeit,52.1,8.8\n")
+        "name,lat,lon\nNord,52.0075,8.801\nSüd,51.999,8.8\nWeit,52.1,8.8\n"
+    )
 
 
 def check_journey(journey, depart: float, arrive_limit: float, rides: int) -> None:
@@ -97,22 +118,40 @@ def check_journey(journey, depart: float, arrive_limit: float, rides: int) -> No
         assert not (a.mode is Mode.WALK and b.mode is Mode.WALK)  # walks are not chained
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(feeds(), st.integers(0, 4 * 3600), st.integers(-3600, 3 * 3600))
 def test_scans_agree_with_the_brute_force_on_random_feeds(feed, arrive_by, leave_at):
     trips, runs, transfers, change_min = feed
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_feed(folder, trips, runs, transfers)
-        scenario = scenario_from_dict({
-            "name": "random", "feed": str(folder), "places": str(folder / "places.csv"),
-            "sites": [{"name": "Raum", "lat": 52.0068, "lon": 8.8}],
-            "course": {"start_date": "2026-02-03", "end_date": "2026-02-03",
-                       "weekdays": ["tue"], "start": "08:30", "end": "12:00"},
-            "travel": {"min_change_min": change_min, "max_access_walk_m": 400,
-                       "use_feed_transfers": transfers is not None},
-        }, source=folder / "scenario.yaml")
+        scenario = scenario_from_dict(
+            {
+                "name": "random",
+                "feed": str(folder),
+                "places": str(folder / "places.csv"),
+                "sites": [{"name": "Raum", "lat": 52.0068, "lon": 8.8}],
+                "course": {
+                    "start_date": "2026-02-03",
+                    "end_date": "2026-02-03",
+                    "weekdays": ["tue"],
+                    "start": "08:30",
+                    "end": "12:00",
+                },
+                "travel": {
+                    "min_change_min": change_min,
+                    "max_access_walk_m": 400,
+                    "use_feed_transfers": transfers is not None,
+                },
+            },
+            source=folder / "scenario.yaml",
+        )
         study = prepare(scenario)
         date = DATES[1]
         net, tt = study.network, study.timetable(date)

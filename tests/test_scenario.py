@@ -70,8 +70,12 @@ def test_impossible_values(tmp_path):
     with pytest.raises(ScenarioError, match=r"travel\.walk_speed_kmh"):
         load_scenario(write(tmp_path, GOOD + "travel: {{walk_speed_kmh: -1}}\n"))
     with pytest.raises(ScenarioError, match="unique"):
-        load_scenario(write(tmp_path, GOOD.replace(
-            "sites:\n", "sites:\n  - {{name: Kursraum, lat: 52, lon: 8.8}}\n")))
+        load_scenario(
+            write(
+                tmp_path,
+                GOOD.replace("sites:\n", "sites:\n  - {{name: Kursraum, lat: 52, lon: 8.8}}\n"),
+            )
+        )
 
 
 def test_missing_files(tmp_path):
@@ -88,8 +92,7 @@ def test_not_yaml(tmp_path):
         load_scenario(path)
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "scenarios").glob("*.yaml")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((REPO / "scenarios").glob("*.yaml")), ids=lambda p: p.name)
 def test_every_shipped_scenario_loads(path):
     sc = load_scenario(path)
     assert sc.feed.exists() and sc.sites

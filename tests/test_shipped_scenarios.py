@@ -31,22 +31,25 @@ def test_reachability_table(path):
     assert table["reachable"].any()
 
 
-@pytest.mark.parametrize("path", [p for p in SCENARIOS if load_scenario(p).teacher],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", [p for p in SCENARIOS if load_scenario(p).teacher], ids=lambda p: p.stem
+)
 def test_rotation(path):
     sc = load_scenario(path)
     study = prepare(sc, feed(sc.feed))
     if "impossible" in path.stem:
         with pytest.raises(NoPlanError) as err:
             solve_rotation(sc, study)
-        assert set(err.value.rules) == {"Raum Schlangen nur dienstags",
-                                        "jeder Raum spätestens jede 3. Sitzung"}
+        assert set(err.value.rules) == {
+            "Raum Schlangen nur dienstags",
+            "jeder Raum spätestens jede 3. Sitzung",
+        }
         return
     plan = solve_rotation(sc, study)
     assert plan.optimal
     kpis = plan.kpis()
-    away = sum(1 for d in plan.sessions["date"]
-               if any(r.contains(d) for r in sc.teacher.unavailable))
+    away = sum(
+        1 for d in plan.sessions["date"] if any(r.contains(d) for r in sc.teacher.unavailable)
+    )
     assert kpis.sessions_online_only == away
-    assert sum(r.in_person_sessions for r in kpis.rooms.values()) == \
-        kpis.sessions - away
+    assert sum(r.in_person_sessions for r in kpis.rooms.values()) == kpis.sessions - away

@@ -38,9 +38,11 @@ def brute_force(cover: pd.DataFrame, weight: pd.Series, p: int) -> int:
 @pytest.mark.parametrize("seed", range(8))
 def test_choice_equals_brute_force_on_random_instances(seed):
     rng = np.random.default_rng(seed)
-    cover = pd.DataFrame(rng.random((14, 7)) < 0.3,
-                         index=[f"P{i}" for i in range(14)],
-                         columns=[f"R{j}" for j in range(7)])
+    cover = pd.DataFrame(
+        rng.random((14, 7)) < 0.3,
+        index=[f"P{i}" for i in range(14)],
+        columns=[f"R{j}" for j in range(7)],
+    )
     weight = pd.Series(rng.integers(0, 9, 14), index=cover.index)
     choice = choose_sites(cover, weight, 3)
     assert choice.optimal and len(choice.sites) == 3
@@ -55,8 +57,11 @@ def test_choice_equals_brute_force_on_random_instances(seed):
 def lippe_candidates():
     sc = load_scenario(REPO / "scenarios" / "lippe-2026.yaml")
     places = prepare(sc).places
-    small = places[places["name"].isin(["Augustdorf", "Detmold", "Horn-Bad Meinberg", "Lage",
-                                        "Schlangen", "Blomberg", "Lemgo"])]
+    small = places[
+        places["name"].isin(
+            ["Augustdorf", "Detmold", "Horn-Bad Meinberg", "Lage", "Schlangen", "Blomberg", "Lemgo"]
+        )
+    ]
     return sc, candidate_study(sc, small[["name", "lat", "lon"]])
 
 
@@ -70,13 +75,15 @@ def test_on_lippe_a_small_candidate_set_equals_brute_force():
 
 
 def test_keep_distance_and_capacity():
-    cover = pd.DataFrame({"A": [1, 1, 0, 0], "B": [1, 1, 1, 0], "C": [0, 0, 1, 1]},
-                         index=["p1", "p2", "p3", "p4"]).astype(bool)
+    cover = pd.DataFrame(
+        {"A": [1, 1, 0, 0], "B": [1, 1, 1, 0], "C": [0, 0, 1, 1]}, index=["p1", "p2", "p3", "p4"]
+    ).astype(bool)
     weight = pd.Series([5, 5, 1, 1], index=cover.index)
     assert set(choose_sites(cover, weight, 1).sites) == {"B"}
     assert choose_sites(cover, weight, 1, keep=("C",)).sites == ["C"]
-    coords = pd.DataFrame({"name": ["A", "B", "C"], "lat": [52.0, 52.001, 52.3],
-                           "lon": [8.8, 8.8, 8.8]})
+    coords = pd.DataFrame(
+        {"name": ["A", "B", "C"], "lat": [52.0, 52.001, 52.3], "lon": [8.8, 8.8, 8.8]}
+    )
     # A and B are 111 m apart: with 1 km minimum distance they cannot both open
     two = choose_sites(cover, weight, 2, coords=coords, min_distance_km=1)
     assert set(two.sites) != {"A", "B"}
@@ -88,8 +95,9 @@ def test_keep_distance_and_capacity():
 
 
 def line_study(**siting):
-    sc = make_scenario("line", siting={"earliest_start": "07:30", "latest_start": "09:00",
-                                       **siting})
+    sc = make_scenario(
+        "line", siting={"earliest_start": "07:30", "latest_start": "09:00", **siting}
+    )
     return prepare(sc)
 
 
@@ -121,15 +129,30 @@ def test_cli_site_and_times(tmp_path, capsys):
     candidates.write_text("name,lat,lon\nKursraum,52.0549,8.8\nFeld,52.2,9.3\n")
     sc = tmp_path / "s.yaml"
     feed = make_scenario("line").feed
-    sc.write_text(f"name: T\nfeed: {feed}\n"
-                  f"places: {feed / 'places.csv'}\n"
-                  "sites: [{name: Kursraum, lat: 52.0549, lon: 8.8}]\n"
-                  "course: {start_date: 2026-02-02, end_date: 2026-02-06, weekdays: [mon],"
-                  " start: '08:30', end: '12:00'}\n"
-                  "siting: {p: 1, earliest_start: '07:30', latest_start: '09:00'}\n")
+    sc.write_text(
+        f"name: T\nfeed: {feed}\n"
+        f"places: {feed / 'places.csv'}\n"
+        "sites: [{name: Kursraum, lat: 52.0549, lon: 8.8}]\n"
+        "course: {start_date: 2026-02-02, end_date: 2026-02-06, weekdays: [mon],"
+        " start: '08:30', end: '12:00'}\n"
+        "siting: {p: 1, earliest_start: '07:30', latest_start: '09:00'}\n"
+    )
     out = tmp_path / "sites.csv"
-    assert main(["site", str(sc), "--candidates", str(candidates), "--out", str(out),
-                 "--report", str(tmp_path / "rep.csv")]) == 0
+    assert (
+        main(
+            [
+                "site",
+                str(sc),
+                "--candidates",
+                str(candidates),
+                "--out",
+                str(out),
+                "--report",
+                str(tmp_path / "rep.csv"),
+            ]
+        )
+        == 0
+    )
     sites = pd.read_csv(out)
     assert sites.loc[sites["chosen"], "name"].tolist() == ["Kursraum"]
     assert "proven optimal" in capsys.readouterr().out
@@ -154,9 +177,11 @@ def test_per_room_start_times_choose_each_rooms_own_best():
     Fernraum at any time. Per room, each room gets its own best (earliest of ties)."""
     from conftest import LINE_ROOM
 
-    sc = make_scenario("line", sites=[LINE_ROOM, FERNRAUM],
-                       siting={"earliest_start": "07:30", "latest_start": "09:00",
-                               "per_room_times": True})
+    sc = make_scenario(
+        "line",
+        sites=[LINE_ROOM, FERNRAUM],
+        siting={"earliest_start": "07:30", "latest_start": "09:00", "per_room_times": True},
+    )
     table, chosen = best_start_times(prepare(sc))
     assert chosen == {"Kursraum": 8 * 3600 + 15 * 60, "Fernraum": 7 * 3600 + 30 * 60}
     assert list(table.loc[table["chosen"], "start"]) == ["07:30", "08:15"]
@@ -168,11 +193,19 @@ def test_per_room_start_times_choose_each_rooms_own_best():
 def test_per_room_start_times_refuse_an_explosion_of_combinations():
     from conftest import LINE_ROOM
 
-    rooms = [LINE_ROOM] + [{"name": f"Raum {i}", "lat": 52.0 + i / 100, "lon": 9.0}
-                           for i in range(4)]
-    sc = make_scenario("line", sites=rooms,
-                       siting={"earliest_start": "07:30", "latest_start": "09:00",
-                               "step_min": 5, "per_room_times": True})
+    rooms = [LINE_ROOM] + [
+        {"name": f"Raum {i}", "lat": 52.0 + i / 100, "lon": 9.0} for i in range(4)
+    ]
+    sc = make_scenario(
+        "line",
+        sites=rooms,
+        siting={
+            "earliest_start": "07:30",
+            "latest_start": "09:00",
+            "step_min": 5,
+            "per_room_times": True,
+        },
+    )
     with pytest.raises(ScenarioError, match="too many combinations") as err:
         best_start_times(prepare(sc))
     assert err.value.field == "siting.per_room_times"

@@ -24,8 +24,11 @@ def _files(scenario: Scenario) -> dict[str, bytes]:
         if isinstance(path, str):
             out[key] = path.encode()
         elif path.is_dir():
-            out |= {f"{key}/{f.relative_to(path)}": f.read_bytes()
-                    for f in sorted(path.rglob("*")) if f.is_file()}
+            out |= {
+                f"{key}/{f.relative_to(path)}": f.read_bytes()
+                for f in sorted(path.rglob("*"))
+                if f.is_file()
+            }
         else:
             out[key] = path.read_bytes()
     return out
@@ -44,10 +47,18 @@ def test_default_root_follows_the_environment(monkeypatch, tmp_path):
     assert default_root() == Path.home() / "Kursplaner"
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    ("../../x.zip", "x.zip"), ("/etc/passwd", "passwd"), ("..\\..\\böse.csv", "böse.csv"),
-    ("Südlippe Herbst", "Südlippe Herbst"), ("..", ""), ("a\nb", "ab"), (".hidden", "hidden"),
-])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("../../x.zip", "x.zip"),
+        ("/etc/passwd", "passwd"),
+        ("..\\..\\böse.csv", "böse.csv"),
+        ("Südlippe Herbst", "Südlippe Herbst"),
+        ("..", ""),
+        ("a\nb", "ab"),
+        (".hidden", "hidden"),
+    ],
+)
 def test_safe_name_keeps_only_a_basename(raw, clean):
     assert safe_name(raw) == clean
 
@@ -116,8 +127,9 @@ def test_uploaded_files_are_copied_in_and_paths_stay_relative(tmp_path):
     assert load_scenario(saved.file).places == saved.folder / "orte.csv"
 
 
-@pytest.mark.parametrize("name", ["lippe-2026.yaml", "vpe-keltern-2025.yaml",
-                                  "lippe-2026-integrationskurs-700ue.yaml"])
+@pytest.mark.parametrize(
+    "name", ["lippe-2026.yaml", "vpe-keltern-2025.yaml", "lippe-2026-integrationskurs-700ue.yaml"]
+)
 def test_bundle_round_trip_gives_an_identical_scenario(tmp_path, name):
     ws = Workspace(tmp_path / "ws")
     ws.save("Original", scenario_data(SCENARIOS / name), SCENARIOS)
@@ -144,12 +156,15 @@ def _zip(members: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize(("content", "words"), [
-    (b"not a zip", "not a zip file"),
-    (_zip({"x.txt": b"x"}), "has no scenario.yaml"),
-    (_zip({"scenario.yaml": b"name: x", "../../evil.txt": b"x"}), "points outside"),
-    (_zip({"scenario.yaml": b"name: x", "big.txt": b"0" * 5_000_000}), "ratio over"),
-])
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"not a zip", "not a zip file"),
+        (_zip({"x.txt": b"x"}), "has no scenario.yaml"),
+        (_zip({"scenario.yaml": b"name: x", "../../evil.txt": b"x"}), "points outside"),
+        (_zip({"scenario.yaml": b"name: x", "big.txt": b"0" * 5_000_000}), "ratio over"),
+    ],
+)
 def test_a_bad_bundle_is_refused_and_leaves_nothing(tmp_path, content, words):
     ws = Workspace(tmp_path / "ws")
     with pytest.raises(WorkspaceError, match=words):

@@ -52,14 +52,21 @@ def participants(lines: list[str]) -> list[Participant]:
     return people
 
 
-def export_bundle(scenario: Scenario, out: Path, what: set[str], langs: list[str],
-                  names: list[Participant] | None = None) -> ExportResult:
+def export_bundle(
+    scenario: Scenario,
+    out: Path,
+    what: set[str],
+    langs: list[str],
+    names: list[Participant] | None = None,
+) -> ExportResult:
     """Write the chosen exports to ``out``, all or nothing. Without a teacher, calendars and
     handouts show the course dates without presence marks."""
     unknown = what - set(WHAT)
     if unknown:
-        raise ScenarioError(f"--what: unknown export(s) {', '.join(sorted(unknown))}.",
-                            hint="Use handouts, ics, tables, or several with commas.")
+        raise ScenarioError(
+            f"--what: unknown export(s) {', '.join(sorted(unknown))}.",
+            hint="Use handouts, ics, tables, or several with commas.",
+        )
     people = names or [Participant(None)]
     study = prepare(scenario)
     table = reachability_table(study)
@@ -67,28 +74,37 @@ def export_bundle(scenario: Scenario, out: Path, what: set[str], langs: list[str
     places = list(rooms)
     unknown_places = sorted({p.place for p in people if p.place and p.place not in rooms})
     if unknown_places:
-        raise ScenarioError(f"--names: village(s) not in the scenario: "
-                            f"{', '.join(unknown_places[:5])}"
-                            + (" …" if len(unknown_places) > 5 else ""),
-                            hint=f"Villages are the scenario's places, e.g. {places[0]}.")
-    handouts = [(place, person) for person in people for place in places
-                if person.place in (None, place)] if "handouts" in what else []
+        raise ScenarioError(
+            f"--names: village(s) not in the scenario: "
+            f"{', '.join(unknown_places[:5])}" + (" …" if len(unknown_places) > 5 else ""),
+            hint=f"Villages are the scenario's places, e.g. {places[0]}.",
+        )
+    handouts = (
+        [(place, person) for person in people for place in places if person.place in (None, place)]
+        if "handouts" in what
+        else []
+    )
     n_files = len(handouts) * len(langs)
     if n_files > MAX_FILES:
         raise ScenarioError(
             f"the export would write {n_files} handouts ({len(people)} names × "
             f"{len(places)} villages × {len(langs)} languages); the limit is {MAX_FILES}.",
             hint="Give each name its village ('name;village' per line in the --names file), "
-                 "or export fewer languages.")
+            "or export fewer languages.",
+        )
     result = ExportResult(scenario.name)
     bad = sorted({p.name for p in people if p.name and unprintable(p.name)})
     for name in bad:
-        result.warnings.append(f"the name '{name}' has characters no handout font can print "
-                               f"({unprintable(name)}); its handouts leave the name blank.")
+        result.warnings.append(
+            f"the name '{name}' has characters no handout font can print "
+            f"({unprintable(name)}); its handouts leave the name blank."
+        )
     plan = solve_rotation(scenario, study) if scenario.teacher else None
     if plan is None and what & {"handouts", "ics"}:
-        result.warnings.append("the scenario has no teacher: calendars and handouts show the "
-                               "course dates without presence marks.")
+        result.warnings.append(
+            "the scenario has no teacher: calendars and handouts show the "
+            "course dates without presence marks."
+        )
     files = unique_slugs(places)
     site_files = unique_slugs(s.name for s in scenario.sites)
     with Staging(out) as stage:
@@ -103,14 +119,20 @@ def export_bundle(scenario: Scenario, out: Path, what: set[str], langs: list[str
             state = out / "ics" / LEDGER_FILE
             ledger = CalendarLedger.from_json(state.read_bytes() if state.exists() else None)
             for site, file in site_files.items():
-                result.files.append(stage.write(
-                    f"ics/raum-{file}.ics",
-                    room_calendar(plan, site, scenario=scenario, ledger=ledger)))
+                result.files.append(
+                    stage.write(
+                        f"ics/raum-{file}.ics",
+                        room_calendar(plan, site, scenario=scenario, ledger=ledger),
+                    )
+                )
             for place, home in rooms.items():
                 if home is not None:
-                    result.files.append(stage.write(
-                        f"ics/ort-{files[place]}.ics",
-                        village_calendar(plan, study, place, home, ledger=ledger)))
+                    result.files.append(
+                        stage.write(
+                            f"ics/ort-{files[place]}.ics",
+                            village_calendar(plan, study, place, home, ledger=ledger),
+                        )
+                    )
             stage.write(f"ics/{LEDGER_FILE}", ledger.to_json())
         if "handouts" in what:
             sets: dict[tuple[str, str], PdfWriter] = {}
@@ -125,18 +147,25 @@ def export_bundle(scenario: Scenario, out: Path, what: set[str], langs: list[str
                         counter[place] = counter.get(place, 0) + 1
                         suffix = f"-{counter[place]:03d}"
                     room = site_files[room_of] if room_of else "kein-raum"
-                    result.files.append(stage.write(
-                        f"handouts/{files[place]}-{room}-{lang}{suffix}.pdf", pdf))
+                    result.files.append(
+                        stage.write(f"handouts/{files[place]}-{room}-{lang}{suffix}.pdf", pdf)
+                    )
                     if room_of is not None:
                         writer = sets.setdefault((room_of, lang), PdfWriter())
                         writer.append(io.BytesIO(pdf))
             for (site, lang), writer in sorted(sets.items()):
                 buffer = io.BytesIO()
                 writer.write(buffer)
-                result.files.append(stage.write(
-                    f"klassensaetze/klassensatz-{site_files[site]}-{lang}.pdf",
-                    buffer.getvalue()))
+                result.files.append(
+                    stage.write(
+                        f"klassensaetze/klassensatz-{site_files[site]}-{lang}.pdf",
+                        buffer.getvalue(),
+                    )
+                )
             for site, file in site_files.items():
-                result.files.append(stage.write(f"klassensaetze/aushang-{file}.pdf",
-                                                room_poster_pdf(plan, scenario, site)))
+                result.files.append(
+                    stage.write(
+                        f"klassensaetze/aushang-{file}.pdf", room_poster_pdf(plan, scenario, site)
+                    )
+                )
     return result

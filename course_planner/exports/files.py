@@ -22,8 +22,9 @@ from course_planner.exports.tables import guard_frame
 FILE_MODE = 0o644
 
 
-def write_atomic(path: str | Path, write: Callable[[IO[str]], object] | None,
-                 binary: bytes | None = None) -> Path:
+def write_atomic(
+    path: str | Path, write: Callable[[IO[str]], object] | None, binary: bytes | None = None
+) -> Path:
     """Write a file through ``write(fh)`` (text) or as ``binary`` bytes, so that a crash
     never leaves a half-written file. The file gets mode 0644."""
     path = Path(path)
@@ -48,8 +49,9 @@ def write_atomic(path: str | Path, write: Callable[[IO[str]], object] | None,
 def write_csv_atomic(frame: pd.DataFrame, path: str | Path, **to_csv: Any) -> Path:
     """A CSV (comma, UTF-8) with the formula guard on every text cell and header."""
     safe = guard_frame(frame)
-    return write_atomic(path, lambda fh: safe.to_csv(fh, index=to_csv.pop("index", False),
-                                                    **to_csv))
+    return write_atomic(
+        path, lambda fh: safe.to_csv(fh, index=to_csv.pop("index", False), **to_csv)
+    )
 
 
 class Staging:
@@ -82,8 +84,12 @@ class Staging:
         self.files.append(Path(relative))
         return self.out / relative
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         assert self._tmp is not None
         try:
             if exc_type is None:

@@ -45,11 +45,18 @@ from course_planner.transit.router import Journey, Leg
 LANGUAGES = ("en", "ar", "uk", "fa", "tr")
 RTL = {"ar": "ara", "fa": "fas"}
 LOCALES = Path(__file__).parent / "locales"
-FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/noto"),
-             Path("/usr/local/share/fonts/noto"))
-FONTS = {"sans": "NotoSans-Regular.ttf", "sans-bold": "NotoSans-Bold.ttf",
-         "arab": "NotoNaskhArabic-Regular.ttf", "arab-bold": "NotoNaskhArabic-Bold.ttf",
-         "sym": "NotoSansSymbols2-Regular.ttf"}
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/noto"),
+    Path("/usr/share/fonts/noto"),
+    Path("/usr/local/share/fonts/noto"),
+)
+FONTS = {
+    "sans": "NotoSans-Regular.ttf",
+    "sans-bold": "NotoSans-Bold.ttf",
+    "arab": "NotoNaskhArabic-Regular.ttf",
+    "arab-bold": "NotoNaskhArabic-Bold.ttf",
+    "sym": "NotoSansSymbols2-Regular.ttf",
+}
 INK, GREY, LIGHT = (0, 0, 0), (90, 90, 90), (235, 235, 235)
 
 
@@ -57,12 +64,17 @@ INK, GREY, LIGHT = (0, 0, 0), (90, 90, 90), (235, 235, 235)
 def catalogue(lang: str) -> dict[str, str]:
     path = LOCALES / lang / "LC_MESSAGES" / "handout.po"
     if not path.exists():
-        raise HandoutError(f"no handout texts for the language '{lang}'.",
-                           hint=f"Available: {', '.join(LANGUAGES)}.")
+        raise HandoutError(
+            f"no handout texts for the language '{lang}'.",
+            hint=f"Available: {', '.join(LANGUAGES)}.",
+        )
     with path.open("rb") as fh:
         # plural entries (tuples of forms) are not used by the handout: only str -> str
-        return {m.id: m.string for m in read_po(fh)
-                if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string}
+        return {
+            m.id: m.string
+            for m in read_po(fh)
+            if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string
+        }
 
 
 def _(text: str, lang: str) -> str:
@@ -73,8 +85,10 @@ def font_file(name: str) -> Path:
     for folder in FONT_DIRS:
         if (folder / FONTS[name]).exists():
             return folder / FONTS[name]
-    raise HandoutError(f"the font {FONTS[name]} is not installed.",
-                       hint="Install the Noto fonts (Debian: apt-get install fonts-noto-core).")
+    raise HandoutError(
+        f"the font {FONTS[name]} is not installed.",
+        hint="Install the Noto fonts (Debian: apt-get install fonts-noto-core).",
+    )
 
 
 @cache
@@ -107,13 +121,19 @@ def _dates_label(dates: tuple[dt.date, ...], all_dates: list[dt.date], lang: str
     weekdays = sorted({d.weekday() for d in dates})
     every = [d for d in all_dates if d.weekday() in weekdays]
     if len(dates) > 1 and list(dates) == every:
-        names = [format_date(next(d for d in dates if d.weekday() == w), "EEEE", locale=lang)
-                 for w in weekdays]
-        joined = (", ".join(names[:-1]) + f" {_('und', lang)} " + names[-1]
-                  if len(names) > 1 else names[0])
+        names = [
+            format_date(next(d for d in dates if d.weekday() == w), "EEEE", locale=lang)
+            for w in weekdays
+        ]
+        joined = (
+            ", ".join(names[:-1]) + f" {_('und', lang)} " + names[-1]
+            if len(names) > 1
+            else names[0]
+        )
         return f"{_('Jeden', lang)}: {joined}"
-    return ", ".join(format_date(d, "d.M." if lang == "de" else "d MMM", locale=lang)
-                     for d in dates)
+    return ", ".join(
+        format_date(d, "d.M." if lang == "de" else "d MMM", locale=lang) for d in dates
+    )
 
 
 class _Page(FPDF):
@@ -168,12 +188,14 @@ class _Page(FPDF):
         self.set_text_color(*GREY)
         self.german(9, bold=True)
         y = self.get_y()
-        self.multi_cell(self.half - 2, 4.5, self.title_pair[0], align="L", new_x="RIGHT",
-                        new_y="TOP")
+        self.multi_cell(
+            self.half - 2, 4.5, self.title_pair[0], align="L", new_x="RIGHT", new_y="TOP"
+        )
         self.other(9, bold=True)
         self.set_xy(self.l_margin + self.half, y)
-        self.multi_cell(self.half, 4.5, self.title_pair[1], align="R", new_x="LMARGIN",
-                        new_y="NEXT")
+        self.multi_cell(
+            self.half, 4.5, self.title_pair[1], align="R", new_x="LMARGIN", new_y="NEXT"
+        )
         self.set_draw_color(*GREY)
         self.line(self.l_margin, 19, self.w - self.r_margin, 19)
         self.set_text_color(*INK)
@@ -186,8 +208,16 @@ class _Page(FPDF):
         self.cell(0, 5, f"{self.footer_text} {self.page_no()}/{{nb}}", align="C")
         self.set_text_color(*INK)
 
-    def pair(self, german: str, other: str, size: float = 10, bold: bool = False,
-             h: float | None = None, fill: bool = False, width: float | None = None) -> None:
+    def pair(
+        self,
+        german: str,
+        other: str,
+        size: float = 10,
+        bold: bool = False,
+        h: float | None = None,
+        fill: bool = False,
+        width: float | None = None,
+    ) -> None:
         """German on the left half, the participant's language on the right; both wrap, and
         the next line starts below the taller half (never on top of it)."""
         h = h or size * (0.6 if self.lang in RTL else 0.5)  # Naskh sets taller lines
@@ -201,8 +231,7 @@ class _Page(FPDF):
             self.half = half
             self.shape(False)
 
-    def _pair(self, german: str, other: str, size: float, bold: bool, h: float,
-              fill: bool) -> None:
+    def _pair(self, german: str, other: str, size: float, bold: bool, h: float, fill: bool) -> None:
         self.german(size, bold)
         left = self._height(h, german, "L")
         self.other(size, bold)
@@ -213,8 +242,7 @@ class _Page(FPDF):
         y = self.get_y()
         if fill:
             self.set_fill_color(*LIGHT)
-            self.rect(self.l_margin, y, self.w - self.l_margin - self.r_margin, height,
-                      style="F")
+            self.rect(self.l_margin, y, self.w - self.l_margin - self.r_margin, height, style="F")
         self.german(size, bold)
         self.set_xy(self.l_margin, y)
         self.multi_cell(self.half - 2, h, german, align="L")
@@ -225,8 +253,7 @@ class _Page(FPDF):
 
     def _height(self, h: float, text: str, align: Align | str) -> float:
         """The height ``text`` takes in a half-width column (fpdf2's dry run, HEIGHT)."""
-        height = self.multi_cell(self.half - 2, h, text, dry_run=True, output="HEIGHT",
-                                 align=align)
+        height = self.multi_cell(self.half - 2, h, text, dry_run=True, output="HEIGHT", align=align)
         if not isinstance(height, (int, float)):  # the HEIGHT output mode gives a number
             raise TypeError(f"fpdf2 multi_cell(output='HEIGHT') gave {type(height)}")
         return height
@@ -247,6 +274,7 @@ class _Page(FPDF):
 
 # ------------------------------------------------------------------ icons (vector, no font)
 
+
 def _icon(pdf: _Page, kind: str, x: float, y: float, s: float = 6) -> None:
     """A simple black-and-white pictogram in an ``s`` mm square at (x, y)."""
     pdf.set_draw_color(*INK)
@@ -260,8 +288,15 @@ def _icon(pdf: _Page, kind: str, x: float, y: float, s: float = 6) -> None:
         pdf.line(x + s * 0.48, y + s * 0.38, x + s * 0.25, y + s * 0.55)
         pdf.line(x + s * 0.48, y + s * 0.38, x + s * 0.72, y + s * 0.5)
     elif kind in ("bus", "train"):
-        pdf.rect(x + s * 0.1, y + s * 0.1, s * 0.8, s * 0.68, style="D", round_corners=True,
-                 corner_radius=s * 0.12)
+        pdf.rect(
+            x + s * 0.1,
+            y + s * 0.1,
+            s * 0.8,
+            s * 0.68,
+            style="D",
+            round_corners=True,
+            corner_radius=s * 0.12,
+        )
         pdf.set_fill_color(255, 255, 255)
         if kind == "bus":
             pdf.rect(x + s * 0.18, y + s * 0.2, s * 0.64, s * 0.28, style="D")
@@ -284,8 +319,10 @@ def _icon(pdf: _Page, kind: str, x: float, y: float, s: float = 6) -> None:
         pdf.line(x + s * 0.5, y + s * 0.67, x + s * 0.5, y + s * 0.82)
         pdf.line(x + s * 0.3, y + s * 0.85, x + s * 0.7, y + s * 0.85)
     elif kind == "home":
-        pdf.polygon([(x + s * 0.1, y + s * 0.45), (x + s * 0.5, y + s * 0.08),
-                     (x + s * 0.9, y + s * 0.45)], style="D")
+        pdf.polygon(
+            [(x + s * 0.1, y + s * 0.45), (x + s * 0.5, y + s * 0.08), (x + s * 0.9, y + s * 0.45)],
+            style="D",
+        )
         pdf.rect(x + s * 0.2, y + s * 0.45, s * 0.6, s * 0.48, style="D")
     pdf.set_line_width(0.2)
 
@@ -294,8 +331,11 @@ def _mode(journey_leg: Leg) -> str:
     if is_walk(journey_leg):
         return "walk"
     route = (journey_leg.route or "").upper()
-    return "train" if route.startswith(("RE", "RB", "S", "IC", "ICE")) and any(
-        c.isdigit() for c in route) else "bus"
+    return (
+        "train"
+        if route.startswith(("RE", "RB", "S", "IC", "ICE")) and any(c.isdigit() for c in route)
+        else "bus"
+    )
 
 
 # ------------------------------------------------------------------ the handout
@@ -306,12 +346,18 @@ def _essentials(pdf: _Page, group: ConnectionGroup, label: tuple[str, str]) -> N
     there, back = group.there, group.back
     first_ride = next((leg for leg in there.legs if not is_walk(leg)), there.legs[0])
     pdf.pair(label[0], label[1], size=11, bold=True)
-    line = (f"{first_ride.route or ''} » {first_ride.headsign or ''}"
-            if not is_walk(first_ride) else _("zu Fuß", "de"))
-    rows = [(("home", "Von zu Hause losgehen um", clock(there.depart)),
-             ("home", "Wieder zu Hause um", clock(back.arrive, up=True))),
-            ((_mode(first_ride), "Linie", line),
-             ("walk", "Haltestelle", first_ride.from_name))]
+    line = (
+        f"{first_ride.route or ''} » {first_ride.headsign or ''}"
+        if not is_walk(first_ride)
+        else _("zu Fuß", "de")
+    )
+    rows = [
+        (
+            ("home", "Von zu Hause losgehen um", clock(there.depart)),
+            ("home", "Wieder zu Hause um", clock(back.arrive, up=True)),
+        ),
+        ((_mode(first_ride), "Linie", line), ("walk", "Haltestelle", first_ride.from_name)),
+    ]
     for row in rows:
         if pdf.will_page_break(16):
             pdf.add_page()
@@ -325,8 +371,13 @@ def _essentials(pdf: _Page, group: ConnectionGroup, label: tuple[str, str]) -> N
             pdf.multi_cell(width, 3.8, _(key, "de"), new_x="LEFT", new_y="NEXT")
             if pdf.lang != "de":
                 pdf.other(8)
-                pdf.multi_cell(width, 4.6 if pdf.lang in RTL else 3.8, _(key, pdf.lang),
-                               new_x="LEFT", new_y="NEXT")
+                pdf.multi_cell(
+                    width,
+                    4.6 if pdf.lang in RTL else 3.8,
+                    _(key, pdf.lang),
+                    new_x="LEFT",
+                    new_y="NEXT",
+                )
             pdf.german(15, bold=True)
             pdf.shape(needs_shaping(value))
             pdf.multi_cell(width, 7, value, new_x="LEFT", new_y="NEXT")
@@ -340,15 +391,27 @@ def _journey_table(pdf: _Page, journey: Journey, heading: str) -> None:
     pdf.pair(_(heading, "de"), _(heading, lang), size=10, bold=True)
     head_de = FontFace(family="sans", emphasis="B", size_pt=8, fill_color=LIGHT)
     pdf.german(9)
-    pdf.shape(any(needs_shaping(f"{leg.from_name} {leg.to_name} {leg.headsign or ''}")
-                  for leg in journey.legs))
-    with pdf.table(col_widths=(52, 24, 52, 24, 34), text_align="LEFT", line_height=4.4,
-                   first_row_as_headings=True, headings_style=head_de,
-                   repeat_headings=1, borders_layout="SINGLE_TOP_LINE") as table:
+    pdf.shape(
+        any(
+            needs_shaping(f"{leg.from_name} {leg.to_name} {leg.headsign or ''}")
+            for leg in journey.legs
+        )
+    )
+    with pdf.table(
+        col_widths=(52, 24, 52, 24, 34),
+        text_align="LEFT",
+        line_height=4.4,
+        first_row_as_headings=True,
+        headings_style=head_de,
+        repeat_headings=1,
+        borders_layout="SINGLE_TOP_LINE",
+    ) as table:
         head = table.row()
         for key in ("von", "ab", "nach", "an", "Linie"):
-            head.cell(f"{key}\n{_(key, lang)}" if lang != "de" else key,
-                      style=FontFace(family=pdf.other_family, emphasis="B"))
+            head.cell(
+                f"{key}\n{_(key, lang)}" if lang != "de" else key,
+                style=FontFace(family=pdf.other_family, emphasis="B"),
+            )
         pdf.german(9)
         for leg in journey.legs:
             row = table.row()
@@ -356,13 +419,20 @@ def _journey_table(pdf: _Page, journey: Journey, heading: str) -> None:
             row.cell(clock(leg.depart), style=FontFace(emphasis="B"))
             row.cell(leg.to_name)
             row.cell(clock(leg.arrive, up=True), style=FontFace(emphasis="B"))
-            row.cell(_("zu Fuß", "de") if is_walk(leg) else
-                     f"{leg.route or ''} » {leg.headsign or ''}")
+            row.cell(
+                _("zu Fuß", "de") if is_walk(leg) else f"{leg.route or ''} » {leg.headsign or ''}"
+            )
     pdf.shape(False)
 
 
-def handout_pdf(plan: Plan | None, study: Study, place: str, site: str | None, lang: str,
-                name: str | None = None) -> bytes:
+def handout_pdf(
+    plan: Plan | None,
+    study: Study,
+    place: str,
+    site: str | None,
+    lang: str,
+    name: str | None = None,
+) -> bytes:
     """The handout for people from ``place`` attending ``site`` (``name``: printed only).
 
     ``plan`` None (a scenario without a teacher): the course dates without presence marks.
@@ -372,8 +442,14 @@ def handout_pdf(plan: Plan | None, study: Study, place: str, site: str | None, l
     sessions = course_sessions(plan, scenario)
     all_dates = sorted(set(sessions["date"]))
     footer = f"{scenario.name} · {place} · {_('Seite', 'de')}/{_('Seite', lang)}"
-    pdf = _Page(lang, (_("Ihr Kursplan", "de") + f" – {scenario.name}",
-                       _("Ihr Kursplan", lang) + f" – {scenario.name}"), footer)
+    pdf = _Page(
+        lang,
+        (
+            _("Ihr Kursplan", "de") + f" – {scenario.name}",
+            _("Ihr Kursplan", lang) + f" – {scenario.name}",
+        ),
+        footer,
+    )
     pdf.set_title(f"{scenario.name} – {place}")
     pdf.contact = scenario.contact
     pdf.add_page()
@@ -382,8 +458,9 @@ def handout_pdf(plan: Plan | None, study: Study, place: str, site: str | None, l
     pdf.pair(f"{_('Ihr Wohnort', 'de')}: {place}", f"{_('Ihr Wohnort', lang)}: {place}", 11)
     if site is None:
         pdf.ln(2)
-        pdf.translated("Von Ihrem Wohnort erreicht man keinen Kursraum mit Bus und Bahn.",
-                       size=13, bold=True)
+        pdf.translated(
+            "Von Ihrem Wohnort erreicht man keinen Kursraum mit Bus und Bahn.", size=13, bold=True
+        )
         groups: list[ConnectionGroup] = []
         missing: list[dt.date] = []
         pdf.heading("Ohne Verbindung")
@@ -391,12 +468,13 @@ def handout_pdf(plan: Plan | None, study: Study, place: str, site: str | None, l
     else:
         address = next((s.address for s in scenario.sites if s.name == site), None)
         where = f"{site}, {address}" if address else site
-        pdf.pair(f"{_('Kursort', 'de')}: {where}", f"{_('Kursort', lang)}: {where}", 11,
-                 bold=True)
+        pdf.pair(f"{_('Kursort', 'de')}: {where}", f"{_('Kursort', lang)}: {where}", 11, bold=True)
         groups, missing = grouped(day_connections(study, sessions, place, site))
     for i, group in enumerate(groups):
-        label = (_dates_label(group.dates, all_dates, "de"),
-                 _dates_label(group.dates, all_dates, lang))
+        label = (
+            _dates_label(group.dates, all_dates, "de"),
+            _dates_label(group.dates, all_dates, lang),
+        )
         pdf.heading("So kommen Sie hin und zurück" if i == 0 else "An anderen Tagen")
         _essentials(pdf, group, label)
         _journey_table(pdf, group.there, "Hinweg")
@@ -405,20 +483,26 @@ def handout_pdf(plan: Plan | None, study: Study, place: str, site: str | None, l
     if missing:
         pdf.heading("Ohne Verbindung")
         pdf.translated("An diesen Tagen gibt es keine passende Verbindung:", bold=True)
-        pdf.pair(", ".join(format_date(d, "EEE d.M.", locale="de") for d in missing),
-                 ", ".join(format_date(d, "EEE d MMM", locale=lang) for d in missing), 9)
+        pdf.pair(
+            ", ".join(format_date(d, "EEE d.M.", locale="de") for d in missing),
+            ", ".join(format_date(d, "EEE d MMM", locale=lang) for d in missing),
+            9,
+        )
         _instead(pdf)
     _dates_table(pdf, sessions, site)
     _contact(pdf)
     pdf.ln(2)
     if "reconstructed" in str(scenario.feed) or "rekonstru" in str(scenario.feed).lower():
-        pdf.translated("Fahrplandaten: Rekonstruktion aus NWL-Daten 2019 (CC BY), kein "
-                       "amtlicher Fahrplan. Angaben ohne Gewähr.", size=7)
+        pdf.translated(
+            "Fahrplandaten: Rekonstruktion aus NWL-Daten 2019 (CC BY), kein "
+            "amtlicher Fahrplan. Angaben ohne Gewähr.",
+            size=7,
+        )
     else:
-        pdf.translated("Fahrplandaten: {feed}. Angaben ohne Gewähr.", size=7,
-                       feed=Path(scenario.feed).name)
-    pdf.translated("Übersetzung: noch nicht von Muttersprachlern geprüft.",
-                   size=6)
+        pdf.translated(
+            "Fahrplandaten: {feed}. Angaben ohne Gewähr.", size=7, feed=Path(scenario.feed).name
+        )
+    pdf.translated("Übersetzung: noch nicht von Muttersprachlern geprüft.", size=6)
     return bytes(pdf.output())
 
 
@@ -427,8 +511,10 @@ def _instead(pdf: _Page) -> None:
     contact = pdf_contact(pdf)
     pdf.translated("Bitte nehmen Sie dann online teil.", bold=True)
     if contact.booking_phone:
-        pdf.translated("Oder bestellen Sie den Rufbus (AST): Telefon {phone}",
-                       phone=_unbroken(contact.booking_phone))
+        pdf.translated(
+            "Oder bestellen Sie den Rufbus (AST): Telefon {phone}",
+            phone=_unbroken(contact.booking_phone),
+        )
     else:
         pdf.translated("Oder fragen Sie nach einem Rufbus (AST) in Ihrem Ort.")
 
@@ -449,32 +535,49 @@ def _dates_table(pdf: _Page, sessions: pd.DataFrame, site: str | None) -> None:
     head = FontFace(family="sans", emphasis="B", size_pt=8, fill_color=LIGHT)
     widths = (40, 46, 26, 74) if has_teacher else (60, 66, 60)
     pdf.german(9)
-    with pdf.table(col_widths=widths, line_height=4.2, text_align="LEFT", padding=0.6,
-                   headings_style=head, repeat_headings=1,
-                   borders_layout="HORIZONTAL_LINES") as table:
+    with pdf.table(
+        col_widths=widths,
+        line_height=4.2,
+        text_align="LEFT",
+        padding=0.6,
+        headings_style=head,
+        repeat_headings=1,
+        borders_layout="HORIZONTAL_LINES",
+    ) as table:
         row = table.row()
         row.cell(_("Datum", "de"))
         row.cell(_("Datum", lang), style=FontFace(family=pdf.other_family))
         row.cell(_("Zeit", "de"))
         if has_teacher:
-            row.cell(f"{_('Lehrkraft', 'de')} / {_('Lehrkraft', lang)}",
-                     style=FontFace(family=pdf.other_family if lang in RTL else "sans"))
+            row.cell(
+                f"{_('Lehrkraft', 'de')} / {_('Lehrkraft', lang)}",
+                style=FontFace(family=pdf.other_family if lang in RTL else "sans"),
+            )
         for rec in sessions.itertuples(index=False):
             here = site is not None and rec.teacher_site == site
             row = table.row()
             row.cell(_fmt_date(rec.date, "de"), style=FontFace(emphasis="B" if here else ""))
-            row.cell(_fmt_date(rec.date, lang), style=FontFace(family=pdf.other_family,
-                                                               emphasis="B" if here else ""))
+            row.cell(
+                _fmt_date(rec.date, lang),
+                style=FontFace(family=pdf.other_family, emphasis="B" if here else ""),
+            )
             row.cell(f"{clock(rec.start_s)}–{clock(rec.end_s)}")
             if has_teacher:
                 key = "Lehrkraft vor Ort" if here else "Lehrkraft per Video"
                 mark = "● " if here else "○ "
-                row.cell(f"{mark}{_(key, 'de')}\n{_(key, lang)}",
-                         style=FontFace(emphasis="B" if here else "",
-                                        family=pdf.other_family if lang in RTL else "sans"))
+                row.cell(
+                    f"{mark}{_(key, 'de')}\n{_(key, lang)}",
+                    style=FontFace(
+                        emphasis="B" if here else "",
+                        family=pdf.other_family if lang in RTL else "sans",
+                    ),
+                )
     if has_teacher:
-        pdf.translated("● = Lehrkraft vor Ort im Kursraum; ○ = Lehrkraft per Video, Sie "
-                       "kommen trotzdem in den Kursraum.", size=8)
+        pdf.translated(
+            "● = Lehrkraft vor Ort im Kursraum; ○ = Lehrkraft per Video, Sie "
+            "kommen trotzdem in den Kursraum.",
+            size=8,
+        )
 
 
 def _contact(pdf: _Page) -> None:
@@ -493,18 +596,20 @@ def _contact(pdf: _Page) -> None:
     if not lines:
         return
     pdf.heading("Kontakt")
-    qr_data = contact.online_link or (f"tel:{contact.organiser_phone}"
-                                      if contact.organiser_phone else
-                                      f"mailto:{contact.organiser_email}"
-                                      if contact.organiser_email else None)
+    qr_data = contact.online_link or (
+        f"tel:{contact.organiser_phone}"
+        if contact.organiser_phone
+        else f"mailto:{contact.organiser_email}"
+        if contact.organiser_email
+        else None
+    )
     size = 28
     if qr_data and pdf.will_page_break(size + 2):
         pdf.add_page()
     top = pdf.get_y()
     width = pdf.w - pdf.l_margin - pdf.r_margin - (size + 4 if qr_data else 0)
     for key, value in lines:
-        pdf.pair(f"{_(key, 'de')}: {value}", f"{_(key, pdf.lang)}: {value}", 9.5,
-                 width=width)
+        pdf.pair(f"{_(key, 'de')}: {value}", f"{_(key, pdf.lang)}: {value}", 9.5, width=width)
     if qr_data:
         buffer = io.BytesIO()
         segno.make(qr_data, error="m").save(buffer, kind="png", scale=6, border=1)
@@ -517,8 +622,11 @@ def room_poster_pdf(plan: Plan | None, scenario: Scenario, site: str) -> bytes:
     teacher is in the room, and the room's address."""
     sessions = course_sessions(plan, scenario)
     address = next((s.address for s in scenario.sites if s.name == site), None)
-    pdf = _Page("de", (f"{_('Kurs im Raum', 'de')} {site}", scenario.name),
-                f"{scenario.name} · {site} · {_('Seite', 'de')}")
+    pdf = _Page(
+        "de",
+        (f"{_('Kurs im Raum', 'de')} {site}", scenario.name),
+        f"{scenario.name} · {site} · {_('Seite', 'de')}",
+    )
     pdf.set_title(f"{scenario.name} – {site}")
     pdf.contact = scenario.contact
     pdf.add_page()
@@ -534,17 +642,28 @@ def room_poster_pdf(plan: Plan | None, scenario: Scenario, site: str) -> bytes:
         pdf.set_xy(pdf.l_margin + 11, y + 1)
         pdf.german(12, bold=True)
         present = int((sessions["teacher_site"] == site).sum())
-        pdf.multi_cell(0, 6, f"{_('Lehrkraft vor Ort', 'de')}: {present} von "
-                       f"{len(sessions)} Terminen (●)", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0,
+            6,
+            f"{_('Lehrkraft vor Ort', 'de')}: {present} von {len(sessions)} Terminen (●)",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.set_y(max(pdf.get_y(), y + 10))
     pdf.ln(2)
     head = FontFace(family="sans", emphasis="B", size_pt=11, fill_color=LIGHT)
     pdf.german(12)
     widths = (70, 40, 76) if has_teacher else (90, 96)
-    with pdf.table(col_widths=widths, line_height=6, text_align="LEFT", headings_style=head,
-                   repeat_headings=1, borders_layout="HORIZONTAL_LINES") as table:
+    with pdf.table(
+        col_widths=widths,
+        line_height=6,
+        text_align="LEFT",
+        headings_style=head,
+        repeat_headings=1,
+        borders_layout="HORIZONTAL_LINES",
+    ) as table:
         row = table.row()
-        for key in ("Datum", "Zeit", "Lehrkraft")[:len(widths)]:
+        for key in ("Datum", "Zeit", "Lehrkraft")[: len(widths)]:
             row.cell(_(key, "de"))
         for rec in sessions.itertuples(index=False):
             here = has_teacher and rec.teacher_site == site
@@ -553,7 +672,11 @@ def room_poster_pdf(plan: Plan | None, scenario: Scenario, site: str) -> bytes:
             row.cell(_fmt_date(rec.date, "de"), style=bold)
             row.cell(f"{clock(rec.start_s)}–{clock(rec.end_s)}", style=bold)
             if has_teacher:
-                row.cell(("● " + _("Lehrkraft vor Ort", "de")) if here else
-                         ("○ " + _("Lehrkraft per Video", "de")), style=bold)
+                row.cell(
+                    ("● " + _("Lehrkraft vor Ort", "de"))
+                    if here
+                    else ("○ " + _("Lehrkraft per Video", "de")),
+                    style=bold,
+                )
     _contact(pdf)
     return bytes(pdf.output())

@@ -62,14 +62,14 @@ class CalendarLedger:
     def __init__(self, data: dict | None = None, now: dt.datetime | None = None) -> None:
         self.previous: dict[str, dict[str, EventRecord]] = {
             cal: {uid: EventRecord(**rec) for uid, rec in events.items()}
-            for cal, events in (data or {}).get("calendars", {}).items()}
+            for cal, events in (data or {}).get("calendars", {}).items()
+        }
         self.current: dict[str, dict[str, EventRecord]] = {}
         now = now or dt.datetime.now(dt.UTC)
         self.now = now.astimezone(dt.UTC).replace(microsecond=0)
 
     @classmethod
-    def from_json(cls, text: str | bytes | None, now: dt.datetime | None = None
-                  ) -> CalendarLedger:
+    def from_json(cls, text: str | bytes | None, now: dt.datetime | None = None) -> CalendarLedger:
         if not text:
             return cls(None, now)
         try:
@@ -79,8 +79,12 @@ class CalendarLedger:
             return cls(None, now)
 
     def to_json(self) -> bytes:
-        data = {"calendars": {cal: {uid: asdict(rec) for uid, rec in sorted(events.items())}
-                              for cal, events in sorted(self.current.items())}}
+        data = {
+            "calendars": {
+                cal: {uid: asdict(rec) for uid, rec in sorted(events.items())}
+                for cal, events in sorted(self.current.items())
+            }
+        }
         return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
@@ -114,8 +118,9 @@ def title(site: str, teacher_site: str | None) -> str:
     teacher's plan)."""
     if teacher_site is None:
         return f"Kurs im Raum {site}"
-    return f"Kurs im Raum {site} – " + ("Lehrkraft vor Ort" if teacher_site == site
-                                         else "Lehrkraft per Video")
+    return f"Kurs im Raum {site} – " + (
+        "Lehrkraft vor Ort" if teacher_site == site else "Lehrkraft per Video"
+    )
 
 
 def _journey_text(label: str, journey: Journey | None) -> str:
@@ -124,25 +129,40 @@ def _journey_text(label: str, journey: Journey | None) -> str:
     parts = []
     for leg in journey.legs:
         if is_walk(leg):
-            parts.append(f"zu Fuß {leg.from_name} → {leg.to_name} "
-                         f"({clock(leg.depart)}–{clock(leg.arrive, up=True)})")
+            parts.append(
+                f"zu Fuß {leg.from_name} → {leg.to_name} "
+                f"({clock(leg.depart)}–{clock(leg.arrive, up=True)})"
+            )
         else:
-            parts.append(f"Linie {leg.route} Richtung {leg.headsign}: ab {leg.from_name} "
-                         f"{clock(leg.depart)}, an {leg.to_name} {clock(leg.arrive, up=True)}")
+            parts.append(
+                f"Linie {leg.route} Richtung {leg.headsign}: ab {leg.from_name} "
+                f"{clock(leg.depart)}, an {leg.to_name} {clock(leg.arrive, up=True)}"
+            )
     return f"{label}: " + "; ".join(parts)
 
 
 def _contact_lines(scenario: Scenario) -> list[str]:
     c = scenario.contact
-    pairs = (("Online teilnehmen", c.online_link), ("Veranstalter", c.organiser),
-             ("Telefon", c.organiser_phone), ("E-Mail", c.organiser_email),
-             ("Rufbus (AST)", c.booking_phone))
+    pairs = (
+        ("Online teilnehmen", c.online_link),
+        ("Veranstalter", c.organiser),
+        ("Telefon", c.organiser_phone),
+        ("E-Mail", c.organiser_email),
+        ("Rufbus (AST)", c.booking_phone),
+    )
     return [f"{label}: {value}" for label, value in pairs if value]
 
 
-def _events(cal: Calendar, scenario: Scenario, sessions: pd.DataFrame, has_plan: bool,
-            site: str, key: str, ledger: CalendarLedger | None,
-            extra: Callable[[Any], list[str]] | None = None) -> None:
+def _events(
+    cal: Calendar,
+    scenario: Scenario,
+    sessions: pd.DataFrame,
+    has_plan: bool,
+    site: str,
+    key: str,
+    ledger: CalendarLedger | None,
+    extra: Callable[[Any], list[str]] | None = None,
+) -> None:
     address = next((s.address for s in scenario.sites if s.name == site), None)
     first_stamp = dt.datetime.combine(sessions["date"].iloc[0], dt.time(), tzinfo=dt.UTC)
     previous = ledger.previous.get(key, {}) if ledger else {}
@@ -157,8 +177,11 @@ def _events(cal: Calendar, scenario: Scenario, sessions: pd.DataFrame, has_plan:
         text.extend(_contact_lines(scenario))
         description = "\n".join(text)
         start, end = _local(rec.date, rec.start_s), _local(rec.date, rec.end_s)
-        digest = hashlib.sha1("\x1f".join((summary, start.isoformat(), end.isoformat(),
-                                           location, description)).encode()).hexdigest()
+        digest = hashlib.sha1(
+            "\x1f".join(
+                (summary, start.isoformat(), end.isoformat(), location, description)
+            ).encode()
+        ).hexdigest()
         before = previous.get(uid)
         if before is None:
             sequence, stamp = 0, first_stamp
@@ -177,8 +200,15 @@ def _events(cal: Calendar, scenario: Scenario, sessions: pd.DataFrame, has_plan:
         event.add("description", description)
         event.add("status", "CONFIRMED")
         cal.add_component(event)
-        current[uid] = EventRecord(digest, sequence, stamp.isoformat(), summary,
-                                   start.isoformat(), end.isoformat(), location)
+        current[uid] = EventRecord(
+            digest,
+            sequence,
+            stamp.isoformat(),
+            summary,
+            start.isoformat(),
+            end.isoformat(),
+            location,
+        )
     for uid, before in sorted(previous.items()):
         if uid in current:
             continue
@@ -186,9 +216,16 @@ def _events(cal: Calendar, scenario: Scenario, sessions: pd.DataFrame, has_plan:
             gone = before
         else:
             assert ledger is not None
-            gone = EventRecord(before.digest, before.sequence + 1, ledger.now.isoformat(),
-                               before.summary, before.dtstart, before.dtend, before.location,
-                               cancelled=True)
+            gone = EventRecord(
+                before.digest,
+                before.sequence + 1,
+                ledger.now.isoformat(),
+                before.summary,
+                before.dtstart,
+                before.dtend,
+                before.location,
+                cancelled=True,
+            )
         event = Event()
         event.add("uid", uid)
         event.add("dtstamp", dt.datetime.fromisoformat(gone.dtstamp))
@@ -204,8 +241,13 @@ def _events(cal: Calendar, scenario: Scenario, sessions: pd.DataFrame, has_plan:
         ledger.current[key] = current
 
 
-def room_calendar(plan: Plan | None, site: str, *, scenario: Scenario | None = None,
-                  ledger: CalendarLedger | None = None) -> bytes:
+def room_calendar(
+    plan: Plan | None,
+    site: str,
+    *,
+    scenario: Scenario | None = None,
+    ledger: CalendarLedger | None = None,
+) -> bytes:
     """All sessions of the term as seen in one room (``plan`` None: no teacher, no marks;
     then ``scenario`` is needed)."""
     scenario = plan.inp.scenario if plan is not None else scenario
@@ -218,8 +260,9 @@ def room_calendar(plan: Plan | None, site: str, *, scenario: Scenario | None = N
     return cal.to_ical()
 
 
-def village_calendar(plan: Plan | None, study: Study, place: str, site: str, *,
-                     ledger: CalendarLedger | None = None) -> bytes:
+def village_calendar(
+    plan: Plan | None, study: Study, place: str, site: str, *, ledger: CalendarLedger | None = None
+) -> bytes:
     """The sessions for people from ``place`` attending ``site``, with their connection:
     there before the day's first session, back after its last."""
     scenario = study.scenario
@@ -231,7 +274,15 @@ def village_calendar(plan: Plan | None, study: Study, place: str, site: str, *,
         return [_journey_text("Hinweg", day.there), _journey_text("Rückweg", day.back)]
 
     cal = _calendar(f"{scenario.name} – {place} → {site}")
-    _events(cal, scenario, sessions, plan is not None, site, f"village:{place}:{site}",
-            ledger, journey_lines)
+    _events(
+        cal,
+        scenario,
+        sessions,
+        plan is not None,
+        site,
+        f"village:{place}:{site}",
+        ledger,
+        journey_lines,
+    )
     cal.add_missing_timezones()
     return cal.to_ical()

@@ -47,9 +47,23 @@ class DayConnection:
     @property
     def key(self) -> tuple:
         def legs(j: Journey | None) -> tuple:
-            return () if j is None else tuple(
-                (is_walk(x), x.from_name, x.to_name, round(x.depart), round(x.arrive),
-                 x.route, x.headsign) for x in j.legs)
+            return (
+                ()
+                if j is None
+                else tuple(
+                    (
+                        is_walk(x),
+                        x.from_name,
+                        x.to_name,
+                        round(x.depart),
+                        round(x.arrive),
+                        x.route,
+                        x.headsign,
+                    )
+                    for x in j.legs
+                )
+            )
+
         return legs(self.there), legs(self.back)
 
 
@@ -62,12 +76,12 @@ class ConnectionGroup:
     back: Journey
 
 
-def day_connections(study: Study, sessions: pd.DataFrame, place: str, site: str
-                    ) -> list[DayConnection]:
+def day_connections(
+    study: Study, sessions: pd.DataFrame, place: str, site: str
+) -> list[DayConnection]:
     """Per course date: there before the first session, back after the last one."""
     out = []
-    days = sessions.groupby("date", sort=True).agg(start=("start_s", "min"),
-                                                   end=("end_s", "max"))
+    days = sessions.groupby("date", sort=True).agg(start=("start_s", "min"), end=("end_s", "max"))
     for day, rec in days.iterrows():
         there, back = journeys(study, place, site, day, int(rec["start"]), int(rec["end"]))
         out.append(DayConnection(day, int(rec["start"]), int(rec["end"]), there, back))
@@ -99,14 +113,20 @@ def home_rooms(study: Study, table: pd.DataFrame) -> dict[str, str | None]:
     course dates (then the shorter way there, then the scenario's order of rooms), the same
     rule as the rotation's assignment; None where no room is reachable on any date."""
     order = {name: i for i, name in enumerate(study.network.site_names)}
-    summary = (table.assign(out=pd.to_numeric(table["outbound_min"], errors="coerce"))
-               .groupby(["place", "site"], sort=False)
-               .agg(dates=("reachable", "sum"), out=("out", "median")).reset_index())
+    summary = (
+        table.assign(out=pd.to_numeric(table["outbound_min"], errors="coerce"))
+        .groupby(["place", "site"], sort=False)
+        .agg(dates=("reachable", "sum"), out=("out", "median"))
+        .reset_index()
+    )
     summary["order"] = summary["site"].map(order)
-    best = (summary.sort_values(["place", "dates", "out", "order"],
-                                ascending=[True, False, True, True], na_position="last",
-                                kind="stable")
-            .drop_duplicates("place"))
-    chosen = {rec.place: (rec.site if rec.dates > 0 else None)
-              for rec in best.itertuples(index=False)}
+    best = summary.sort_values(
+        ["place", "dates", "out", "order"],
+        ascending=[True, False, True, True],
+        na_position="last",
+        kind="stable",
+    ).drop_duplicates("place")
+    chosen = {
+        rec.place: (rec.site if rec.dates > 0 else None) for rec in best.itertuples(index=False)
+    }
     return {place: chosen.get(place) for place in study.network.place_names}

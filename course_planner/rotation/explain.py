@@ -72,8 +72,9 @@ def conflicting_rules(inp: RotationInput) -> Conflict | None:
             file=str(inp.scenario.source_file or inp.scenario.name),
             field="rotation.time_limit_s",
             hint="Raise rotation.time_limit_s (e.g. to 60), or drop rules one at a time "
-                 "(max_wait, opening_round, pins, room weekdays) to find the one that "
-                 "blocks.")
+            "(max_wait, opening_round, pins, room weekdays) to find the one that "
+            "blocks.",
+        )
     irreducible = True
     for index in list(core):
         if index not in core:

@@ -68,9 +68,11 @@ def rotation_input(scenario: Scenario, study: Study | None = None) -> RotationIn
         raise NoTeacherError(file=str(scenario.source_file or scenario.name))
     sessions, skipped = term_sessions(scenario.course, source=scenario.source_file)
     if sessions.empty:
-        raise ScenarioError("the term has no session: every course date is a holiday or "
-                            "closed.", file=str(scenario.source_file or "scenario"),
-                            field="course")
+        raise ScenarioError(
+            "the term has no session: every course date is a holiday or closed.",
+            file=str(scenario.source_file or "scenario"),
+            field="course",
+        )
     sites = [s.name for s in scenario.sites]
     target_kind = scenario.rotation.target
     # participants per room: for the target share and for the KPIs, whatever the target
@@ -84,8 +86,9 @@ def rotation_input(scenario: Scenario, study: Study | None = None) -> RotationIn
     total = sum(weights.values()) or 1.0
     target = {n: w / total for n, w in weights.items()}
     travel = teacher_travel(scenario, study)
-    return RotationInput(scenario, sessions, skipped, sites, participants, target, travel,
-                         assignment)
+    return RotationInput(
+        scenario, sessions, skipped, sites, participants, target, travel, assignment
+    )
 
 
 # --------------------------------------------------------------------------- the model
@@ -154,8 +157,9 @@ class RotationModel:
         self.rules.append((lit, HardRule(key, label)))
         return lit
 
-    def add(self, constraint: cp_model.BoundedLinearExpression | bool,
-            lit: cp_model.IntVar | None) -> None:
+    def add(
+        self, constraint: cp_model.BoundedLinearExpression | bool, lit: cp_model.IntVar | None
+    ) -> None:
         ct = self.model.add(constraint)
         if lit is not None:
             ct.only_enforce_if(lit)
@@ -189,8 +193,9 @@ def teacher_away(rm: RotationModel) -> None:
         hit = [s for s, day in enumerate(rm.dates) if rng.contains(day)]
         if not hit:
             continue
-        lit = rm.rule(f"teacher_away:{i}", rng.label or
-                      f"Lehrkraft nicht verfügbar: {rng.describe()}")
+        lit = rm.rule(
+            f"teacher_away:{i}", rng.label or f"Lehrkraft nicht verfügbar: {rng.describe()}"
+        )
         for s in hit:
             rm.away.add(s)
             rm.add(sum(x[s]) == 0, lit)
@@ -213,8 +218,10 @@ def room_weekdays(rm: RotationModel) -> None:
             continue
         closed = [s for s, day in enumerate(rm.dates) if not site.available_on(day)]
         if closed:
-            lit = rm.rule(f"site_weekdays:{site.name}", site.label or (
-                f"Raum {site.name} nur {', '.join(site.available_weekdays)}"))
+            lit = rm.rule(
+                f"site_weekdays:{site.name}",
+                site.label or (f"Raum {site.name} nur {', '.join(site.available_weekdays)}"),
+            )
             for s in closed:
                 rm.add(rm.x[s][r] == 0, lit)
 
@@ -225,8 +232,10 @@ def room_dates(rm: RotationModel) -> None:
         for i, rng in enumerate(site.unavailable):
             closed = [s for s, day in enumerate(rm.dates) if rng.contains(day)]
             if closed:
-                lit = rm.rule(f"site_unavailable:{site.name}:{i}", rng.label or
-                              f"Raum {site.name} nicht verfügbar: {rng.describe()}")
+                lit = rm.rule(
+                    f"site_unavailable:{site.name}:{i}",
+                    rng.label or f"Raum {site.name} nicht verfügbar: {rng.describe()}",
+                )
                 for s in closed:
                     rm.add(rm.x[s][r] == 0, lit)
 
@@ -240,8 +249,10 @@ def pins(rm: RotationModel) -> None:
             raise ScenarioError(
                 f"the pinned date {pin.date} (slot {pin.slot}) is not a session of the term "
                 "(a holiday, a closure, not a course weekday, or after the last session).",
-                file=str(sc.source_file or "scenario"), field=f"rotation.pins.{i}",
-                hint="Pick a date from the plan's session list.")
+                file=str(sc.source_file or "scenario"),
+                field=f"rotation.pins.{i}",
+                hint="Pick a date from the plan's session list.",
+            )
         s = int(match["session"].iloc[0])
         lit = rm.rule(f"pin:{i}", pin.label or f"{pin.date}: Lehrkraft in {pin.site}")
         rm.add(rm.x[s][rm.inp.sites.index(pin.site)] == 1, lit)
@@ -253,8 +264,9 @@ def opening_round(rm: RotationModel) -> None:
     S, R = len(x), len(rm.inp.sites)
     if rule is None or S == 0:
         return
-    lit = rm.rule("opening_round", rule.label or
-                  f"jeder Raum in den ersten {R} Sitzungen einmal in Präsenz")
+    lit = rm.rule(
+        "opening_round", rule.label or f"jeder Raum in den ersten {R} Sitzungen einmal in Präsenz"
+    )
     for r in range(R):
         rm.add(sum(x[s][r] for s in range(min(R, S))) >= 1, lit)
 
@@ -265,8 +277,10 @@ def max_wait(rm: RotationModel) -> None:
     if rule is None:
         return
     k, S = rule.sessions, len(x)
-    lit = rm.rule("max_wait", rule.label or
-                  f"jeder Raum spätestens nach {k} Sitzungen ohne Lehrkraft wieder in Präsenz")
+    lit = rm.rule(
+        "max_wait",
+        rule.label or f"jeder Raum spätestens nach {k} Sitzungen ohne Lehrkraft wieder in Präsenz",
+    )
     for r in range(len(rm.inp.sites)):
         for start in range(S - k):
             rm.add(sum(x[s][r] for s in range(start, start + k + 1)) >= 1, lit)
@@ -317,21 +331,30 @@ def teacher_travel_fits(rm: RotationModel) -> None:
             for r1, r2 in itertools.permutations(range(R), 2):
                 between = travel.between(day, r1, int(ses.at[s1, "end_s"]), r2)
                 if between is None or between > gap_min:
-                    rm.add(x[s1][r1] + x[s2][r2] <= 1, rule_once(
-                        "travel_fits", "Fahrzeit zwischen zwei Sitzungen am selben Tag "
-                        "passt in die Pause"))
+                    rm.add(
+                        x[s1][r1] + x[s2][r2] <= 1,
+                        rule_once(
+                            "travel_fits",
+                            "Fahrzeit zwischen zwei Sitzungen am selben Tag passt in die Pause",
+                        ),
+                    )
                 elif not rm.explain:
                     z = rm.model.new_bool_var(f"move[{s1},{r1},{r2}]")
                     rm.model.add(z >= x[s1][r1] + x[s2][r2] - 1)
-                    rm.pair_travel.append(PairTravel(z, between, float(
-                        travel.km[r1 + 1, r2 + 1])))
+                    rm.pair_travel.append(PairTravel(z, between, float(travel.km[r1 + 1, r2 + 1])))
 
 
 #: The hard rules, in the order they are added (``one_room_per_session`` needs the
 #: teacher's absences first).
 HARD_RULES: tuple[Callable[[RotationModel], None], ...] = (
-    teacher_away, one_room_per_session, room_weekdays, room_dates, pins, opening_round,
-    max_wait, teacher_travel_fits,
+    teacher_away,
+    one_room_per_session,
+    room_weekdays,
+    room_dates,
+    pins,
+    opening_round,
+    max_wait,
+    teacher_travel_fits,
 )
 
 
@@ -356,14 +379,16 @@ def share_terms(rm: RotationModel) -> list[Term]:
 
 def travel_time_terms(rm: RotationModel) -> list[Term]:
     """The teacher's hours of travel that each choice adds."""
-    return ([Term(minutes / 60, rm.x[s][r]) for (s, r), (minutes, _) in rm.travel_of.items()]
-            + [Term(p.minutes / 60, p.var) for p in rm.pair_travel])
+    return [Term(minutes / 60, rm.x[s][r]) for (s, r), (minutes, _) in rm.travel_of.items()] + [
+        Term(p.minutes / 60, p.var) for p in rm.pair_travel
+    ]
 
 
 def travel_distance_terms(rm: RotationModel) -> list[Term]:
     """The teacher's km of travel that each choice adds."""
-    return ([Term(km, rm.x[s][r]) for (s, r), (_, km) in rm.travel_of.items()]
-            + [Term(p.km, p.var) for p in rm.pair_travel])
+    return [Term(km, rm.x[s][r]) for (s, r), (_, km) in rm.travel_of.items()] + [
+        Term(p.km, p.var) for p in rm.pair_travel
+    ]
 
 
 def streak_terms(rm: RotationModel) -> list[Term]:
@@ -382,14 +407,34 @@ def streak_terms(rm: RotationModel) -> list[Term]:
 #: The soft rules: each is a named penalty (reported as paid), weighted by its field of
 #: ``rotation.weights``. A new soft rule is one record here plus its weight field.
 SOFT_RULES: tuple[SoftRule, ...] = (
-    SoftRule("share", "share", "Sitzungen",
-             "Abweichung der Präsenzsitzungen je Raum vom Zielanteil", share_terms),
-    SoftRule("travel_time", "travel", "Stunden", "Fahrzeit der Lehrkraft im Kurszeitraum",
-             travel_time_terms),
-    SoftRule("travel_distance", "distance", "km", "Fahrstrecke der Lehrkraft im Kurszeitraum",
-             travel_distance_terms),
-    SoftRule("streak", "streak", "Sitzungen",
-             "Präsenz öfter als max_streak-mal hintereinander im selben Raum", streak_terms),
+    SoftRule(
+        "share",
+        "share",
+        "Sitzungen",
+        "Abweichung der Präsenzsitzungen je Raum vom Zielanteil",
+        share_terms,
+    ),
+    SoftRule(
+        "travel_time",
+        "travel",
+        "Stunden",
+        "Fahrzeit der Lehrkraft im Kurszeitraum",
+        travel_time_terms,
+    ),
+    SoftRule(
+        "travel_distance",
+        "distance",
+        "km",
+        "Fahrstrecke der Lehrkraft im Kurszeitraum",
+        travel_distance_terms,
+    ),
+    SoftRule(
+        "streak",
+        "streak",
+        "Sitzungen",
+        "Präsenz öfter als max_streak-mal hintereinander im selben Raum",
+        streak_terms,
+    ),
 )
 
 

@@ -48,14 +48,16 @@ class Plan:
         """The plan as written to plan.csv: date, weekday, start, end, ue, teacher_site and
         one column per room (präsenz / online)."""
         ses = self.sessions
-        out = pd.DataFrame({
-            "date": ses["date"].map(lambda d: d.isoformat()),
-            "weekday": ses["weekday"],
-            "start": ses["start_s"].map(clock),
-            "end": ses["end_s"].map(clock),
-            "ue": ses["ue"],
-            "teacher_site": ses["teacher_site"],
-        })
+        out = pd.DataFrame(
+            {
+                "date": ses["date"].map(lambda d: d.isoformat()),
+                "weekday": ses["weekday"],
+                "start": ses["start_s"].map(clock),
+                "end": ses["end_s"].map(clock),
+                "ue": ses["ue"],
+                "teacher_site": ses["teacher_site"],
+            }
+        )
         for name in self.sites:
             out[name] = (ses["teacher_site"] == name).map({True: PRESENT, False: ONLINE})
         return out
@@ -77,32 +79,45 @@ def solve_rotation(scenario: Scenario, study: Study | None = None) -> Plan:
     if status == cp_model.INFEASIBLE:
         conflict = conflicting_rules(inp)
         if conflict is None:
-            raise NoPlanError("no plan is possible, but no single rule could be named "
-                              "(the sessions, rooms and teacher times leave no choice).",
-                              file=label)
+            raise NoPlanError(
+                "no plan is possible, but no single rule could be named "
+                "(the sessions, rooms and teacher times leave no choice).",
+                file=label,
+            )
         names = "; ".join(f"„{r.label}“" for r in conflict.rules)
-        hint = ("Drop or change one of them (together with: exactly one room in person "
-                "per session). This is one conflict; once it is resolved, another may show.")
+        hint = (
+            "Drop or change one of them (together with: exactly one room in person "
+            "per session). This is one conflict; once it is resolved, another may show."
+        )
         if not conflict.irreducible:
-            hint += (" Not every rule could be checked within the time limit, so the list "
-                     "may name more rules than needed; raise rotation.time_limit_s for a "
-                     "shorter one.")
+            hint += (
+                " Not every rule could be checked within the time limit, so the list "
+                "may name more rules than needed; raise rotation.time_limit_s for a "
+                "shorter one."
+            )
         raise NoPlanError(
             f"no plan is possible: these rules cannot all hold: {names}.",
-            file=label, rules=tuple(r.label for r in conflict.rules), hint=hint)
+            file=label,
+            rules=tuple(r.label for r in conflict.rules),
+            hint=hint,
+        )
     if status == cp_model.UNKNOWN:
         limit = scenario.rotation.time_limit_s
         raise SolverTimeoutError(
             f"no plan found within the time limit ({limit:g} s), and no conflict found "
             "within the time limit either: the solver proved neither that a plan exists nor "
-            "that none does.", file=label, field="rotation.time_limit_s",
+            "that none does.",
+            file=label,
+            field="rotation.time_limit_s",
             hint="Raise rotation.time_limit_s (e.g. to 60); if it still fails, relax a rule "
-                 "(max_wait, opening_round, pins, room weekdays) and try again.")
+            "(max_wait, opening_round, pins, room weekdays) and try again.",
+        )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise NoPlanError(
             f"the solver stopped without a plan (status {solver.status_name(status)}).",
-            file=label, hint="This is a fault of the model; please report it with the "
-                             "scenario file.")
+            file=label,
+            hint="This is a fault of the model; please report it with the scenario file.",
+        )
     ses = inp.sessions.copy()
     chosen = []
     for s in range(len(ses)):
@@ -114,13 +129,25 @@ def solve_rotation(scenario: Scenario, study: Study | None = None) -> Plan:
     for rule in SOFT_RULES:
         value = sum(t.per_unit * solver.value(t.var) for t in rm.penalty_terms[rule.name])
         weight = rule.weight(weights)
-        rows.append({"name": rule.name, "value": round(value, 2), "unit": rule.unit,
-                     "weight": weight, "cost": round(weight * value, 2),
-                     "meaning": rule.meaning})
-    penalties = pd.DataFrame(rows, columns=["name", "value", "unit", "weight", "cost",
-                                            "meaning"])
-    return Plan(inp, ses, penalties, status == cp_model.OPTIMAL,
-                solver.objective_value / rm.scale, solver.best_objective_bound / rm.scale)
+        rows.append(
+            {
+                "name": rule.name,
+                "value": round(value, 2),
+                "unit": rule.unit,
+                "weight": weight,
+                "cost": round(weight * value, 2),
+                "meaning": rule.meaning,
+            }
+        )
+    penalties = pd.DataFrame(rows, columns=["name", "value", "unit", "weight", "cost", "meaning"])
+    return Plan(
+        inp,
+        ses,
+        penalties,
+        status == cp_model.OPTIMAL,
+        solver.objective_value / rm.scale,
+        solver.best_objective_bound / rm.scale,
+    )
 
 
 def _longest_wait(present: list[bool]) -> int:
@@ -203,9 +230,12 @@ def plan_kpis(plan: Plan) -> Kpis:
             longest_wait=_longest_wait(present),
         )
     taught = ses["teacher_site"].map(lambda r: participants.get(r, 0) if r else 0)
-    penalties = {str(r["name"]): PenaltyPaid(float(r["value"]), str(r["unit"]),
-                                             float(r["weight"]), float(r["cost"]))
-                 for r in plan.penalties.to_dict("records")}
+    penalties = {
+        str(r["name"]): PenaltyPaid(
+            float(r["value"]), str(r["unit"]), float(r["weight"]), float(r["cost"])
+        )
+        for r in plan.penalties.to_dict("records")
+    }
     return Kpis(
         scenario=inp.scenario.name,
         sessions=len(ses),
@@ -216,8 +246,7 @@ def plan_kpis(plan: Plan) -> Kpis:
         participant_sessions_in_person=int(taught.sum()),
         participant_sessions_total=int(sum(participants.values()) * len(ses)),
         teacher_hours=penalties["travel_time"].value if "travel_time" in penalties else 0.0,
-        teacher_km=penalties["travel_distance"].value
-        if "travel_distance" in penalties else 0.0,
+        teacher_km=penalties["travel_distance"].value if "travel_distance" in penalties else 0.0,
         rooms=rooms,
         penalties=penalties,
         proven_optimal=plan.optimal,

@@ -81,19 +81,28 @@ def teacher_travel(scenario: Scenario, study: Study | None = None) -> TeacherTra
     km = km * teacher.road_factor
     if teacher.travel_mode != "transit":
         return TeacherTravel(teacher, km)
-    places = pd.DataFrame({
-        "name": [f"{teacher.base.name} (Lehrkraft)"] + [s.name for s in scenario.sites],
-        "lat": lat, "lon": lon,
-        "participants": pd.array([pd.NA] * len(nodes), dtype="Int64"),
-        "stop_id": [None] * len(nodes)})
+    places = pd.DataFrame(
+        {
+            "name": [f"{teacher.base.name} (Lehrkraft)"] + [s.name for s in scenario.sites],
+            "lat": lat,
+            "lon": lon,
+            "participants": pd.array([pd.NA] * len(nodes), dtype="Int64"),
+            "stop_id": [None] * len(nodes),
+        }
+    )
     feed = study.feed if study is not None else None
-    return TeacherTravel(teacher, km, prepare(scenario, feed, places=places),
-                         scenario.travel.arrive_before_min * 60,
-                         scenario.travel.leave_after_min * 60)
+    return TeacherTravel(
+        teacher,
+        km,
+        prepare(scenario, feed, places=places),
+        scenario.travel.arrive_before_min * 60,
+        scenario.travel.leave_after_min * 60,
+    )
 
 
-def participants_per_site(scenario: Scenario, study: Study | None = None
-                          ) -> tuple[dict[str, int], pd.DataFrame]:
+def participants_per_site(
+    scenario: Scenario, study: Study | None = None
+) -> tuple[dict[str, int], pd.DataFrame]:
     """Participants of each room, and how each place was assigned.
 
     Rooms with ``participants`` in the scenario keep that number. Otherwise each place's
@@ -108,20 +117,24 @@ def participants_per_site(scenario: Scenario, study: Study | None = None
         study = prepare(scenario)
     table = reachability_table(study)
     counts = study.places.set_index("name")["participants"]
-    summary = (table.assign(out=table["outbound_min"].astype("Float64"))
-               .groupby(["place", "site"], sort=False)
-               .agg(dates=("reachable", "sum"), out=("out", "median"))
-               .reset_index())
+    summary = (
+        table.assign(out=table["outbound_min"].astype("Float64"))
+        .groupby(["place", "site"], sort=False)
+        .agg(dates=("reachable", "sum"), out=("out", "median"))
+        .reset_index()
+    )
     rows = []
     for place, group in summary.groupby("place", sort=False):
         n = counts.get(place)
         n = 0 if n is None or pd.isna(n) else int(n)
         group = group.assign(order=group["site"].map(names.index))
-        best = group.sort_values(["dates", "out", "order"], ascending=[False, True, True],
-                                 na_position="last").iloc[0]
+        best = group.sort_values(
+            ["dates", "out", "order"], ascending=[False, True, True], na_position="last"
+        ).iloc[0]
         site = best["site"] if best["dates"] > 0 else None
-        rows.append({"place": place, "participants": n, "site": site,
-                     "dates_reachable": int(best["dates"])})
+        rows.append(
+            {"place": place, "participants": n, "site": site, "dates_reachable": int(best["dates"])}
+        )
     assignment = pd.DataFrame(rows)
     result = dict.fromkeys(names, 0)
     for rec in assignment.itertuples(index=False):

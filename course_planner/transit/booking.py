@@ -47,15 +47,19 @@ class BookingRule:
         if self.booking_type is BookingType.SAME_DAY and self.minutes_ahead is None:
             raise ValueError("same-day booking needs minutes_ahead")
         if self.booking_type is BookingType.PRIOR_DAYS and (
-                self.days_before is None or self.last_time is None):
+            self.days_before is None or self.last_time is None
+        ):
             raise ValueError("prior-day booking needs days_before and last_time")
         if (self.early_before is None) != (self.early_rule is None):
             raise ValueError("early_before and early_rule go together")
 
     def rule_for(self, start_s: float) -> BookingRule:
         """The rule that applies to a ride starting at ``start_s`` (seconds of its day)."""
-        if self.early_rule is not None and self.early_before is not None \
-                and start_s < self.early_before:
+        if (
+            self.early_rule is not None
+            and self.early_before is not None
+            and start_s < self.early_before
+        ):
             return self.early_rule
         return self
 

@@ -24,8 +24,18 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "routes": ("route_id",),
     "trips": ("route_id", "service_id", "trip_id"),
     "stop_times": ("trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time"),
-    "calendar": ("service_id", "monday", "tuesday", "wednesday", "thursday", "friday",
-                 "saturday", "sunday", "start_date", "end_date"),
+    "calendar": (
+        "service_id",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "start_date",
+        "end_date",
+    ),
     "calendar_dates": ("service_id", "date", "exception_type"),
     "transfers": ("from_stop_id", "to_stop_id", "transfer_type"),
 }
@@ -49,19 +59,28 @@ def check_tables(gtfs: gk.Feed, label: str) -> None:
     coordinates."""
     for table in ("stops", "routes", "trips", "stop_times"):
         if getattr(gtfs, table) is None:
-            raise FeedError(f"the required file {table}.txt is missing or empty.", file=label,
-                            hint="A GTFS feed needs stops, routes, trips and stop_times.")
+            raise FeedError(
+                f"the required file {table}.txt is missing or empty.",
+                file=label,
+                hint="A GTFS feed needs stops, routes, trips and stop_times.",
+            )
     if gtfs.calendar is None and gtfs.calendar_dates is None:
-        raise FeedError("neither calendar.txt nor calendar_dates.txt is present.", file=label,
-                        hint="Without one of them no trip has a date it runs on.")
+        raise FeedError(
+            "neither calendar.txt nor calendar_dates.txt is present.",
+            file=label,
+            hint="Without one of them no trip has a date it runs on.",
+        )
     for table, columns in REQUIRED_COLUMNS.items():
         df = getattr(gtfs, table)
         if df is None:
             continue
         for column in columns:
             if column not in df.columns:
-                raise FeedError(f"the required column '{column}' is missing.",
-                                file=member_label(label, table), field=column)
+                raise FeedError(
+                    f"the required column '{column}' is missing.",
+                    file=member_label(label, table),
+                    field=column,
+                )
 
     def dangling(table: str, column: str, known: pd.Series, target: str) -> None:
         df = getattr(gtfs, table)
@@ -71,14 +90,16 @@ def check_tables(gtfs: gk.Feed, label: str) -> None:
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise FeedError(
                 f"'{values.iloc[i]}' is not defined in {target}.",
-                file=member_label(label, table), row=i + 2, field=column,
+                file=member_label(label, table),
+                row=i + 2,
+                field=column,
                 hint=f"Every {column} must appear in {target}.",
             )
 
     dangling("trips", "route_id", gtfs.routes["route_id"], "routes.txt")
-    services = pd.concat([
-        t["service_id"] for t in (gtfs.calendar, gtfs.calendar_dates) if t is not None
-    ])
+    services = pd.concat(
+        [t["service_id"] for t in (gtfs.calendar, gtfs.calendar_dates) if t is not None]
+    )
     dangling("trips", "service_id", services, "calendar.txt or calendar_dates.txt")
     dangling("stop_times", "trip_id", gtfs.trips["trip_id"], "trips.txt")
     dangling("stop_times", "stop_id", gtfs.stops["stop_id"], "stops.txt")
@@ -92,8 +113,12 @@ def check_tables(gtfs: gk.Feed, label: str) -> None:
         used = gtfs.stops["stop_id"].isin(set(gtfs.stop_times["stop_id"]))
         if (missing & used).any():
             i = int(np.flatnonzero((missing & used).to_numpy())[0])
-            raise FeedError("a stop served by trips has no coordinate.",
-                            file=member_label(label, "stops"), row=i + 2, field=column)
+            raise FeedError(
+                "a stop served by trips has no coordinate.",
+                file=member_label(label, "stops"),
+                row=i + 2,
+                field=column,
+            )
 
 
 def locate_bad_cell(frames: dict[str, pd.DataFrame], label: str) -> FeedError | None:
@@ -113,8 +138,12 @@ def locate_bad_cell(frames: dict[str, pd.DataFrame], label: str) -> FeedError | 
                 bad = number.notna() & (number != number.round())
             if bad.any():
                 i = int(np.flatnonzero(bad.to_numpy())[0])
-                return FeedError(f"'{df[column].iloc[i]}' is not a number.",
-                                 file=member_label(label, table), row=i + 2, field=column)
+                return FeedError(
+                    f"'{df[column].iloc[i]}' is not a number.",
+                    file=member_label(label, table),
+                    row=i + 2,
+                    field=column,
+                )
     return None
 
 
@@ -129,8 +158,12 @@ def check_consistency(gtfs: gk.Feed, label: str) -> None:
     starts. Warnings: a stop outside Europe, an unserved stop with a bad coordinate, a
     calendar_dates row repeated word for word.
     """
-    for table, key in (("stops", "stop_id"), ("routes", "route_id"), ("trips", "trip_id"),
-                       ("calendar", "service_id")):
+    for table, key in (
+        ("stops", "stop_id"),
+        ("routes", "route_id"),
+        ("trips", "trip_id"),
+        ("calendar", "service_id"),
+    ):
         df = getattr(gtfs, table)
         if df is None or key not in df.columns:
             continue
@@ -139,33 +172,46 @@ def check_consistency(gtfs: gk.Feed, label: str) -> None:
         cd = gtfs.calendar_dates
         exact = cd.duplicated(["service_id", "date", "exception_type"])
         if exact.any():
-            log.warning("%s, row %d: this exception (service %s on %s) repeats an earlier "
-                        "row; the repetition is ignored.",
-                        member_label(label, "calendar_dates"), _row(exact),
-                        cd["service_id"][exact].iloc[0], cd["date"][exact].iloc[0])
-        _no_duplicates(cd.drop_duplicates(["service_id", "date", "exception_type"]),
-                       ["service_id", "date"], label, "calendar_dates",
-                       rows=np.flatnonzero(~exact.to_numpy()))
+            log.warning(
+                "%s, row %d: this exception (service %s on %s) repeats an earlier "
+                "row; the repetition is ignored.",
+                member_label(label, "calendar_dates"),
+                _row(exact),
+                cd["service_id"][exact].iloc[0],
+                cd["date"][exact].iloc[0],
+            )
+        _no_duplicates(
+            cd.drop_duplicates(["service_id", "date", "exception_type"]),
+            ["service_id", "date"],
+            label,
+            "calendar_dates",
+            rows=np.flatnonzero(~exact.to_numpy()),
+        )
     _check_calendar_ranges(gtfs, label)
     _check_coordinates(gtfs, label)
 
 
-def _no_duplicates(df: pd.DataFrame, keys: list[str], label: str, table: str,
-                   rows: np.ndarray | None = None) -> None:
+def _no_duplicates(
+    df: pd.DataFrame, keys: list[str], label: str, table: str, rows: np.ndarray | None = None
+) -> None:
     dup = df.duplicated(keys, keep="first").to_numpy()
     if not dup.any():
         return
     i = int(np.flatnonzero(dup)[0])
     value = tuple(df[k].iloc[i] for k in keys)
-    first = int(np.flatnonzero((df[keys] == pd.Series(value, index=keys)).all(axis=1)
-                               .to_numpy())[0])
+    first = int(
+        np.flatnonzero((df[keys] == pd.Series(value, index=keys)).all(axis=1).to_numpy())[0]
+    )
     if rows is not None:  # positions in a filtered frame -> rows of the file
         i, first = int(rows[i]), int(rows[first])
     shown = " / ".join(f"{k} '{v}'" for k, v in zip(keys, value, strict=True))
     raise FeedConsistencyError(
         f"{shown} is defined twice (rows {first + 2} and {i + 2}).",
-        file=member_label(label, table), row=i + 2, field=keys[-1],
-        hint="Each id must be defined once; remove or rename the repetition.")
+        file=member_label(label, table),
+        row=i + 2,
+        field=keys[-1],
+        hint="Each id must be defined once; remove or rename the repetition.",
+    )
 
 
 def _check_calendar_ranges(gtfs: gk.Feed, label: str) -> None:
@@ -177,23 +223,31 @@ def _check_calendar_ranges(gtfs: gk.Feed, label: str) -> None:
     for column, parsed in (("start_date", start), ("end_date", end)):
         bad = parsed.isna()
         if bad.any():
-            raise FeedError(f"'{cal[column][bad].iloc[0]}' is not a date; write YYYYMMDD.",
-                            file=member_label(label, "calendar"), row=_row(bad), field=column)
+            raise FeedError(
+                f"'{cal[column][bad].iloc[0]}' is not a date; write YYYYMMDD.",
+                file=member_label(label, "calendar"),
+                row=_row(bad),
+                field=column,
+            )
     reversed_ = (end < start).to_numpy()
     if reversed_.any():
         i = int(np.flatnonzero(reversed_)[0])
         raise FeedConsistencyError(
             f"service '{cal['service_id'].iloc[i]}' ends ({cal['end_date'].iloc[i]}) before "
             f"it starts ({cal['start_date'].iloc[i]}); it would run on no date at all.",
-            file=member_label(label, "calendar"), row=i + 2, field="end_date",
-            hint="Swap start_date and end_date.")
+            file=member_label(label, "calendar"),
+            row=i + 2,
+            field="end_date",
+            hint="Swap start_date and end_date.",
+        )
 
 
 def _check_coordinates(gtfs: gk.Feed, label: str) -> None:
     stops = gtfs.stops
-    problems = coordinate_problems(stops["stop_lat"].astype("Float64").to_numpy(
-        dtype=float, na_value=np.nan), stops["stop_lon"].astype("Float64").to_numpy(
-        dtype=float, na_value=np.nan))
+    problems = coordinate_problems(
+        stops["stop_lat"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+        stops["stop_lon"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+    )
     flagged = np.flatnonzero(problems != None)  # noqa: E711 - element-wise on objects
     if not len(flagged):
         return
@@ -209,15 +263,22 @@ def _check_coordinates(gtfs: gk.Feed, label: str) -> None:
         lat, lon = stops["stop_lat"].iloc[i], stops["stop_lon"].iloc[i]
         if problem.is_error and ids[i] in served:
             raise FeedConsistencyError(
-                f"stop '{ids[i]}' at {lat},{lon}: {problem.value}.", file=file, row=i + 2,
+                f"stop '{ids[i]}' at {lat},{lon}: {problem.value}.",
+                file=file,
+                row=i + 2,
                 field="stop_lat",
                 hint="Correct the coordinate (decimal degrees: stop_lat about 47–55 and "
-                     "stop_lon about 6–15 in Germany).")
+                "stop_lon about 6–15 in Germany).",
+            )
         warned.setdefault(problem, []).append(i)
     for problem, rows in warned.items():
         i = rows[0]
         more = f" and {len(rows) - 1} more stop(s)" if len(rows) > 1 else ""
-        served_note = "" if problem is CoordinateProblem.OUTSIDE_EUROPE else \
-            " (not served by any trip, so it is left out)"
-        log.warning("%s, row %d: stop '%s'%s: %s%s.", file, i + 2, ids[i], more,
-                    problem.value, served_note)
+        served_note = (
+            ""
+            if problem is CoordinateProblem.OUTSIDE_EUROPE
+            else " (not served by any trip, so it is left out)"
+        )
+        log.warning(
+            "%s, row %d: stop '%s'%s: %s%s.", file, i + 2, ids[i], more, problem.value, served_note
+        )

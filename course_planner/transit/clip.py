@@ -48,16 +48,31 @@ _KM_PER_DEG_LAT = 110.574
 _KM_PER_DEG_LON_EQUATOR = 111.320
 # the members we copy (filtered); everything else is left out with a reason
 STREAMING_FACTOR = 16  # the clip may stream 16 × the archive limit of a feed read whole
-_CLIPPED = ("agency", "stops", "routes", "trips", "stop_times", "calendar", "calendar_dates",
-            "transfers", "shapes", "frequencies", "feed_info", "levels", "attributions")
+_CLIPPED = (
+    "agency",
+    "stops",
+    "routes",
+    "trips",
+    "stop_times",
+    "calendar",
+    "calendar_dates",
+    "transfers",
+    "shapes",
+    "frequencies",
+    "feed_info",
+    "levels",
+    "attributions",
+)
 _WHY_DROPPED = {
     "fare_attributes": "fares are not clipped",
     "fare_rules": "fares are not clipped",
     "pathways": "station interiors (pathways) are not clipped",
     "translations": "translations are not clipped",
-    **dict.fromkeys(("locations", "location_groups", "location_group_stops", "booking_rules"),
-                    "GTFS-Flex zones and groups are not clipped: the feed's on-demand services "
-                    "are lost (describe them in the scenario's on_demand instead)"),
+    **dict.fromkeys(
+        ("locations", "location_groups", "location_group_stops", "booking_rules"),
+        "GTFS-Flex zones and groups are not clipped: the feed's on-demand services "
+        "are lost (describe them in the scenario's on_demand instead)",
+    ),
 }
 
 
@@ -78,20 +93,28 @@ class ClipArea:
     def __post_init__(self) -> None:
         given = [x for x in (self.county, self.bbox, self.polygon) if x is not None]
         if len(given) != 1:
-            raise ClipError("give exactly one area: a county (AGS), a bbox or a polygon.",
-                            hint="E.g. --county 05766, or --bbox 8.5,51.7,9.4,52.2.")
+            raise ClipError(
+                "give exactly one area: a county (AGS), a bbox or a polygon.",
+                hint="E.g. --county 05766, or --bbox 8.5,51.7,9.4,52.2.",
+            )
         if self.county is not None and not _AGS.match(self.county):
-            raise ClipError(f"'{self.county}' is not a county key (AGS).", field="county",
-                            hint="Give the 5 digits of the Kreis, e.g. 05766 for Kreis Lippe.")
+            raise ClipError(
+                f"'{self.county}' is not a county key (AGS).",
+                field="county",
+                hint="Give the 5 digits of the Kreis, e.g. 05766 for Kreis Lippe.",
+            )
         if self.bbox is not None:
             min_lon, min_lat, max_lon, max_lat = self.bbox
             if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
-                raise ClipError(f"the box {self.bbox} is not min_lon,min_lat,max_lon,max_lat "
-                                "with min < max.", field="bbox",
-                                hint="Write longitudes first, e.g. 8.5,51.7,9.4,52.2.")
+                raise ClipError(
+                    f"the box {self.bbox} is not min_lon,min_lat,max_lon,max_lat with min < max.",
+                    field="bbox",
+                    hint="Write longitudes first, e.g. 8.5,51.7,9.4,52.2.",
+                )
         if not (0 <= self.buffer_km <= 200):
-            raise ClipError(f"buffer_km {self.buffer_km} must lie between 0 and 200.",
-                            field="buffer_km")
+            raise ClipError(
+                f"buffer_km {self.buffer_km} must lie between 0 and 200.", field="buffer_km"
+            )
 
     def describe(self) -> str:
         if self.county is not None:
@@ -105,11 +128,21 @@ class ClipArea:
 
     def fingerprint(self) -> str:
         """A text that changes whenever the area would select other stops (for caches)."""
-        polygon = (hashlib.sha256(Path(self.polygon).read_bytes()).hexdigest()
-                   if self.polygon is not None else None)
-        return json.dumps({"county": self.county, "bbox": self.bbox, "polygon": polygon,
-                           "buffer_km": self.buffer_km, "clip_version": CLIP_VERSION},
-                          sort_keys=True)
+        polygon = (
+            hashlib.sha256(Path(self.polygon).read_bytes()).hexdigest()
+            if self.polygon is not None
+            else None
+        )
+        return json.dumps(
+            {
+                "county": self.county,
+                "bbox": self.bbox,
+                "polygon": polygon,
+                "buffer_km": self.buffer_km,
+                "clip_version": CLIP_VERSION,
+            },
+            sort_keys=True,
+        )
 
 
 CLIP_VERSION = 1  # bump when the clip keeps other rows for the same input
@@ -144,12 +177,16 @@ class ClipReport:
 
     def text(self) -> str:
         width = max(len(f.file) for f in self.files)
-        lines = [f"{self.source} -> {self.out}", f"area: {self.area}, "
-                 f"{self.area_stops} stops in it",
-                 f"validity: {self.first_date} … {self.last_date}" if self.first_date
-                 else "validity: no date on which a kept service runs"]
-        lines += [f"  {f.file:<{width}}  {f.rows_kept:>11,} of {f.rows_in:>11,} rows"
-                  for f in self.files]
+        lines = [
+            f"{self.source} -> {self.out}",
+            f"area: {self.area}, {self.area_stops} stops in it",
+            f"validity: {self.first_date} … {self.last_date}"
+            if self.first_date
+            else "validity: no date on which a kept service runs",
+        ]
+        lines += [
+            f"  {f.file:<{width}}  {f.rows_kept:>11,} of {f.rows_in:>11,} rows" for f in self.files
+        ]
         lines += [f"  left out: {why}" for why in self.left_out]
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
@@ -165,30 +202,45 @@ class _Source:
         self.path = path
         self._zip: zipfile.ZipFile | None = None
         if not path.exists():
-            raise InputFileNotFoundError("the GTFS feed does not exist.", file=path,
-                                         hint="Give the path of a GTFS zip file or folder.")
+            raise InputFileNotFoundError(
+                "the GTFS feed does not exist.",
+                file=path,
+                hint="Give the path of a GTFS zip file or folder.",
+            )
         if path.is_dir():
-            self.members: dict[str, str] = {p.name: str(p) for p in path.iterdir()
-                                            if p.is_file() and p.stat().st_size}
+            self.members: dict[str, str] = {
+                p.name: str(p) for p in path.iterdir() if p.is_file() and p.stat().st_size
+            }
         else:
             try:
                 self._zip = zipfile.ZipFile(path)
             except (zipfile.BadZipFile, OSError):
-                raise ClipError("this is not a zip file (or the zip is broken).", file=path,
-                                hint="Download the feed again, or give the unpacked folder."
-                                ) from None
+                raise ClipError(
+                    "this is not a zip file (or the zip is broken).",
+                    file=path,
+                    hint="Download the feed again, or give the unpacked folder.",
+                ) from None
             # the same checks as every feed read (names, links, encryption, zip bombs);
             # the clip streams, so it may unpack more than a feed that is loaded whole
             limits = ArchiveLimits.from_env()
             try:
-                check_archive(self._zip, set(_CLIPPED), str(path), dataclasses.replace(
-                    limits, max_unzipped_mb=limits.max_unzipped_mb * STREAMING_FACTOR))
+                check_archive(
+                    self._zip,
+                    set(_CLIPPED),
+                    str(path),
+                    dataclasses.replace(
+                        limits, max_unzipped_mb=limits.max_unzipped_mb * STREAMING_FACTOR
+                    ),
+                )
             except BaseException:
                 self._zip.close()
                 raise
             # members may sit in a folder inside the zip; GTFS names are unique
-            self.members = {Path(i.filename).name: i.filename for i in self._zip.infolist()
-                            if not i.is_dir() and i.file_size}
+            self.members = {
+                Path(i.filename).name: i.filename
+                for i in self._zip.infolist()
+                if not i.is_dir() and i.file_size
+            }
 
     def close(self) -> None:
         if self._zip is not None:
@@ -212,13 +264,15 @@ class _Source:
         try:
             text = first.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ClipError("the header line is not UTF-8 text.", file=self.label(table),
-                            hint="GTFS files must be UTF-8 CSV.") from None
+            raise ClipError(
+                "the header line is not UTF-8 text.",
+                file=self.label(table),
+                hint="GTFS files must be UTF-8 CSV.",
+            ) from None
         names = next(csv.reader([text]), [])
         return [n.strip() for n in names]
 
-    def batches(self, table: str, columns: list[str] | None = None
-                ) -> Iterator[Any]:
+    def batches(self, table: str, columns: list[str] | None = None) -> Iterator[Any]:
         """The table as record batches of strings (empty cells are null)."""
         import pyarrow as pa
         import pyarrow.csv as pcsv
@@ -229,22 +283,27 @@ class _Source:
         if columns is not None:
             missing = [c for c in columns if c not in names]
             if missing:
-                raise ClipError(f"the required column '{missing[0]}' is missing.",
-                                file=self.label(table), field=missing[0])
+                raise ClipError(
+                    f"the required column '{missing[0]}' is missing.",
+                    file=self.label(table),
+                    field=missing[0],
+                )
         fh = self.open(table)
         try:
             reader = pcsv.open_csv(
                 fh,
-                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1,
-                                              block_size=_BLOCK),
+                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
                 # a quoted line break (in a stop's description, say) needs the slower
                 # parser; the two big tables have none
                 parse_options=pcsv.ParseOptions(
-                    newlines_in_values=table not in ("stop_times", "shapes")),
+                    newlines_in_values=table not in ("stop_times", "shapes")
+                ),
                 convert_options=pcsv.ConvertOptions(
                     column_types={n: pa.string() for n in names},
-                    include_columns=columns, strings_can_be_null=True,
-                    quoted_strings_can_be_null=True),
+                    include_columns=columns,
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                ),
             )
             while True:
                 try:
@@ -253,12 +312,15 @@ class _Source:
                     break
                 yield batch
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise ClipError(f"cannot read this file as CSV ({_first_line(exc)}).",
-                            file=self.label(table),
-                            hint="GTFS files must be UTF-8 CSV with one header line.") from None
+            raise ClipError(
+                f"cannot read this file as CSV ({_first_line(exc)}).",
+                file=self.label(table),
+                hint="GTFS files must be UTF-8 CSV with one header line.",
+            ) from None
         except zipfile.BadZipFile:
-            raise ClipError("the zip file is broken.", file=self.path,
-                            hint="Download the feed again.") from None
+            raise ClipError(
+                "the zip file is broken.", file=self.path, hint="Download the feed again."
+            ) from None
         finally:
             fh.close()
 
@@ -309,11 +371,14 @@ class _Sink:
         self.tmp.unlink(missing_ok=True)
 
 
-def _write_filtered(src: _Source, sink: _Sink, table: str,
-                    keep: Callable[[Any], Any] | None,
-                    collect: tuple[str, ...] = (),
-                    observe: Callable[[Any], None] | None = None,
-                    ) -> tuple[FileCount, dict[str, Any]]:
+def _write_filtered(
+    src: _Source,
+    sink: _Sink,
+    table: str,
+    keep: Callable[[Any], Any] | None,
+    collect: tuple[str, ...] = (),
+    observe: Callable[[Any], None] | None = None,
+) -> tuple[FileCount, dict[str, Any]]:
     """Stream ``table`` from ``src`` to ``sink``, keeping the rows where ``keep(batch)`` is
     true (all rows when ``keep`` is None); returns the counts and the distinct values of
     the ``collect`` columns among the kept rows. ``observe`` sees every batch of kept rows."""
@@ -324,8 +389,9 @@ def _write_filtered(src: _Source, sink: _Sink, table: str,
     names = src.header(table)
     key = getattr(keep, "column", None)
     if key is not None and key not in names:
-        raise ClipError(f"the required column '{key}' is missing.", file=src.label(table),
-                        field=key)
+        raise ClipError(
+            f"the required column '{key}' is missing.", file=src.label(table), field=key
+        )
     rows_in = rows_kept = 0
     seen: dict[str, list[Any]] = {c: [] for c in collect if c in names}
     options = pcsv.WriteOptions(quoting_header="none")
@@ -361,8 +427,7 @@ def _unique(arrays: list[Any]) -> Any:
 
     if not arrays:
         return pa.array([], pa.string())
-    chunks = [c for a in arrays
-              for c in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
+    chunks = [c for a in arrays for c in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
     values = pc.unique(pa.concat_arrays([c.cast(pa.string()) for c in chunks]))
     return values.drop_null()
 
@@ -373,6 +438,7 @@ def _isin(column: str, values: Any) -> Callable[[Any], Any]:
 
     def keep(batch: Any) -> Any:
         return pc.is_in(batch.column(column), value_set=values)
+
     keep.column = column  # type: ignore[attr-defined]  # checked against the header
     return keep
 
@@ -394,33 +460,43 @@ def _area_stop_ids(stops: Any, area: ClipArea, label: str) -> Any:
 
     if area.county is not None:
         prefix = f"de:{area.county}:"
-        parents = (stops.column("parent_station") if "parent_station" in stops.column_names
-                   else pa.nulls(len(ids), pa.string()))
-        in_county = (pc.fill_null(pc.starts_with(ids, prefix), False).to_numpy(
-            zero_copy_only=False)
-            | pc.fill_null(pc.starts_with(parents, prefix), False).to_numpy(
-            zero_copy_only=False))
+        parents = (
+            stops.column("parent_station")
+            if "parent_station" in stops.column_names
+            else pa.nulls(len(ids), pa.string())
+        )
+        in_county = pc.fill_null(pc.starts_with(ids, prefix), False).to_numpy(
+            zero_copy_only=False
+        ) | pc.fill_null(pc.starts_with(parents, prefix), False).to_numpy(zero_copy_only=False)
         if not in_county.any():
             dhid = pc.fill_null(pc.match_substring_regex(ids, _DHID.pattern), False)
             if not pc.any(dhid).as_py():
                 example = ids[0].as_py() if len(ids) else "(none)"
                 raise ClipError(
                     f"the stop ids are not DHIDs (e.g. '{example}'), so the county "
-                    f"{area.county} cannot be found by its key.", file=label, field="stop_id",
+                    f"{area.county} cannot be found by its key.",
+                    file=label,
+                    field="stop_id",
                     hint="Clip by coordinates instead: --bbox min_lon,min_lat,max_lon,max_lat "
-                         "or --polygon area.geojson (scenario: feed_clip: {bbox: [...]} or "
-                         "{polygon: ...}).")
-            counties = sorted({s.split(":")[1] for s in
-                               pc.filter(ids, dhid).to_pylist()[:200_000]})
+                    "or --polygon area.geojson (scenario: feed_clip: {bbox: [...]} or "
+                    "{polygon: ...}).",
+                )
+            counties = sorted({s.split(":")[1] for s in pc.filter(ids, dhid).to_pylist()[:200_000]})
             shown = ", ".join(counties[:12]) + (" …" if len(counties) > 12 else "")
-            raise ClipError(f"no stop of county {area.county} (no id beginning '{prefix}').",
-                            file=label, field="stop_id",
-                            hint=f"The feed's stops belong to the counties {shown}.")
+            raise ClipError(
+                f"no stop of county {area.county} (no id beginning '{prefix}').",
+                file=label,
+                field="stop_id",
+                hint=f"The feed's stops belong to the counties {shown}.",
+            )
         base = in_county
         anchor = in_county & located
         if not anchor.any():
-            raise ClipError(f"the stops of county {area.county} have no coordinates.",
-                            file=label, field="stop_lat")
+            raise ClipError(
+                f"the stops of county {area.county} have no coordinates.",
+                file=label,
+                field="stop_lat",
+            )
         lat0 = float(np.mean(lat[anchor]))
     elif area.bbox is not None:
         lat0 = (area.bbox[1] + area.bbox[3]) / 2
@@ -430,21 +506,27 @@ def _area_stop_ids(stops: Any, area: ClipArea, label: str) -> Any:
         lat0 = (geometry.bounds[1] + geometry.bounds[3]) / 2
 
     kx = _KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(lat0))
-    points = shapely.points(np.where(located, lon, 0) * kx,
-                            np.where(located, lat, 0) * _KM_PER_DEG_LAT)
+    points = shapely.points(
+        np.where(located, lon, 0) * kx, np.where(located, lat, 0) * _KM_PER_DEG_LAT
+    )
     if area.county is not None:
         if area.buffer_km > 0:
             tree = shapely.STRtree(points[base & located])
-            near, _ = tree.query_nearest(points[located], max_distance=area.buffer_km,
-                                         return_distance=True, all_matches=False)
+            near, _ = tree.query_nearest(
+                points[located],
+                max_distance=area.buffer_km,
+                return_distance=True,
+                all_matches=False,
+            )
             located_idx = np.flatnonzero(located)
             base = base.copy()
             base[located_idx[np.unique(near[0])]] = True
     else:
         if area.bbox is not None:
             min_lon, min_lat, max_lon, max_lat = area.bbox
-            shape = shapely.box(min_lon * kx, min_lat * _KM_PER_DEG_LAT,
-                                max_lon * kx, max_lat * _KM_PER_DEG_LAT)
+            shape = shapely.box(
+                min_lon * kx, min_lat * _KM_PER_DEG_LAT, max_lon * kx, max_lat * _KM_PER_DEG_LAT
+            )
         else:
             shape = shapely.transform(geometry, lambda xy: xy * [kx, _KM_PER_DEG_LAT])
         shapely.prepare(shape)
@@ -465,8 +547,9 @@ def _floats(column: Any, label: str, name: str) -> np.ndarray:
             try:
                 float(v) if v not in (None, "") else None
             except ValueError:
-                raise ClipError(f"'{v}' is not a number.", file=label, row=i + 2,
-                                field=name) from None
+                raise ClipError(
+                    f"'{v}' is not a number.", file=label, row=i + 2, field=name
+                ) from None
         raise
 
 
@@ -476,8 +559,11 @@ def _read_polygon(path: Path) -> Any:
     from shapely.geometry import shape
 
     if not path.is_file():
-        raise InputFileNotFoundError("the polygon file does not exist.", file=path,
-                                     hint="Give a GeoJSON file with a Polygon or MultiPolygon.")
+        raise InputFileNotFoundError(
+            "the polygon file does not exist.",
+            file=path,
+            hint="Give a GeoJSON file with a Polygon or MultiPolygon.",
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
         if data.get("type") == "FeatureCollection":
@@ -486,15 +572,19 @@ def _read_polygon(path: Path) -> Any:
             geoms = [shape(data["geometry"])]
         else:
             geoms = [shape(data)]
-    except (ValueError, KeyError, TypeError, AttributeError, shapely.errors.GEOSException
-            ) as exc:
-        raise ClipError(f"not a GeoJSON geometry ({_first_line(exc)}).", file=path,
-                        hint="Export the area as GeoJSON (Polygon or MultiPolygon, lon/lat)."
-                        ) from None
+    except (ValueError, KeyError, TypeError, AttributeError, shapely.errors.GEOSException) as exc:
+        raise ClipError(
+            f"not a GeoJSON geometry ({_first_line(exc)}).",
+            file=path,
+            hint="Export the area as GeoJSON (Polygon or MultiPolygon, lon/lat).",
+        ) from None
     polygons = [g for g in geoms if g.geom_type in ("Polygon", "MultiPolygon")]
     if not polygons:
-        raise ClipError("the file holds no Polygon or MultiPolygon.", file=path,
-                        hint="Export the area as GeoJSON (Polygon or MultiPolygon, lon/lat).")
+        raise ClipError(
+            "the file holds no Polygon or MultiPolygon.",
+            file=path,
+            hint="Export the area as GeoJSON (Polygon or MultiPolygon, lon/lat).",
+        )
     return shapely.union_all(polygons)
 
 
@@ -511,16 +601,25 @@ def clip_feed(source: str | Path, out: str | Path, area: ClipArea) -> ClipReport
     try:
         for table in ("stops", "trips", "stop_times", "routes"):
             if not src.has(table):
-                raise ClipError(f"the required file {table}.txt is missing.", file=source,
-                                hint="A GTFS feed needs stops, routes, trips and stop_times.")
+                raise ClipError(
+                    f"the required file {table}.txt is missing.",
+                    file=source,
+                    hint="A GTFS feed needs stops, routes, trips and stop_times.",
+                )
         if not (src.has("calendar") or src.has("calendar_dates")):
-            raise ClipError("neither calendar.txt nor calendar_dates.txt is present.",
-                            file=source, hint="Without one of them no trip has a date.")
+            raise ClipError(
+                "neither calendar.txt nor calendar_dates.txt is present.",
+                file=source,
+                hint="Without one of them no trip has a date.",
+            )
         stops = src.read("stops")
         for column in ("stop_id", "stop_lat", "stop_lon"):
             if column not in stops.column_names:
-                raise ClipError(f"the required column '{column}' is missing.",
-                                file=src.label("stops"), field=column)
+                raise ClipError(
+                    f"the required column '{column}' is missing.",
+                    file=src.label("stops"),
+                    field=column,
+                )
         seed = _area_stop_ids(stops, area, src.label("stops"))
 
         # pass 1 over stop_times: the trips that serve the area
@@ -530,8 +629,11 @@ def clip_feed(source: str | Path, out: str | Path, area: ClipArea) -> ClipReport
             trip_parts.append(pc.unique(pc.filter(batch.column("trip_id"), hit)))
         kept_trips = _unique(trip_parts)
         if len(seed) == 0 or len(kept_trips) == 0:
-            raise ClipError(f"no trip serves the area ({area.describe()}: {len(seed)} stops).",
-                            file=source, hint="Check the area, or widen it with --buffer-km.")
+            raise ClipError(
+                f"no trip serves the area ({area.describe()}: {len(seed)} stops).",
+                file=source,
+                hint="Check the area, or widen it with --buffer-km.",
+            )
 
         sink = _Sink(out)
         try:
@@ -545,93 +647,129 @@ def clip_feed(source: str | Path, out: str | Path, area: ClipArea) -> ClipReport
     return report
 
 
-def _write_clip(src: _Source, sink: _Sink, stops: Any, kept_trips: Any, area: ClipArea,
-                area_stops: int) -> ClipReport:
+def _write_clip(
+    src: _Source, sink: _Sink, stops: Any, kept_trips: Any, area: ClipArea, area_stops: int
+) -> ClipReport:
     import pyarrow as pa
     import pyarrow.compute as pc
 
     counts: list[FileCount] = []
-    count, got = _write_filtered(src, sink, "trips", _isin("trip_id", kept_trips),
-                                 ("route_id", "service_id", "shape_id"))
+    count, got = _write_filtered(
+        src, sink, "trips", _isin("trip_id", kept_trips), ("route_id", "service_id", "shape_id")
+    )
     counts.append(count)
     routes, services, shapes = got["route_id"], got["service_id"], got["shape_id"]
 
-    count, got = _write_filtered(src, sink, "routes", _isin("route_id", routes),
-                                 ("agency_id",))
+    count, got = _write_filtered(src, sink, "routes", _isin("route_id", routes), ("agency_id",))
     counts.append(count)
     if src.has("agency"):
         agency_ids = got["agency_id"]
         names = src.header("agency")
         # without agency ids (a one-agency feed) every agency row is kept
-        keep = (_isin("agency_id", agency_ids)
-                if "agency_id" in names and len(agency_ids) else None)
+        keep = _isin("agency_id", agency_ids) if "agency_id" in names and len(agency_ids) else None
         counts.append(_write_filtered(src, sink, "agency", keep)[0])
 
     dates: list[str] = []
     if src.has("calendar"):
-        count, got = _write_filtered(src, sink, "calendar", _isin("service_id", services),
-                                     ("start_date", "end_date"))
+        count, got = _write_filtered(
+            src, sink, "calendar", _isin("service_id", services), ("start_date", "end_date")
+        )
         counts.append(count)
         dates += got["start_date"].to_pylist() + got["end_date"].to_pylist()
     if src.has("calendar_dates"):
         names = src.header("calendar_dates")
         for column in ("date", "exception_type"):
             if column not in names:
-                raise ClipError(f"the required column '{column}' is missing.",
-                                file=src.label("calendar_dates"), field=column)
+                raise ClipError(
+                    f"the required column '{column}' is missing.",
+                    file=src.label("calendar_dates"),
+                    field=column,
+                )
 
         def added_dates(batch: Any) -> None:  # the kept rows' dates a service is added on
             added = pc.equal(pc.utf8_trim_whitespace(batch.column("exception_type")), "1")
             days = pc.filter(batch.column("date"), pc.fill_null(added, False))
             if len(days):
                 dates.extend([pc.min(days).as_py(), pc.max(days).as_py()])
-        counts.append(_write_filtered(src, sink, "calendar_dates",
-                                      _isin("service_id", services), observe=added_dates)[0])
+
+        counts.append(
+            _write_filtered(
+                src, sink, "calendar_dates", _isin("service_id", services), observe=added_dates
+            )[0]
+        )
 
     # pass 2 over stop_times: the kept trips' rows, whole
-    count, got = _write_filtered(src, sink, "stop_times", _isin("trip_id", kept_trips),
-                                 ("stop_id",))
+    count, got = _write_filtered(
+        src, sink, "stop_times", _isin("trip_id", kept_trips), ("stop_id",)
+    )
     counts.append(count)
     served = got["stop_id"]
-    parents = (pc.filter(stops.column("parent_station"),
-                         pc.is_in(stops.column("stop_id"), value_set=served)).drop_null()
-               if "parent_station" in stops.column_names else pa.array([], pa.string()))
+    parents = (
+        pc.filter(
+            stops.column("parent_station"), pc.is_in(stops.column("stop_id"), value_set=served)
+        ).drop_null()
+        if "parent_station" in stops.column_names
+        else pa.array([], pa.string())
+    )
     kept_stops = _unique([served, parents])
     stops_kept = stops.filter(pc.is_in(stops.column("stop_id"), value_set=kept_stops))
     counts.append(_write_table(sink, "stops", stops_kept, len(stops)))
 
     if src.has("transfers"):
         names = src.header("transfers")
-        conditions = [("from_stop_id", kept_stops), ("to_stop_id", kept_stops),
-                      ("from_trip_id", kept_trips), ("to_trip_id", kept_trips),
-                      ("from_route_id", routes), ("to_route_id", routes)]
-        counts.append(_write_filtered(src, sink, "transfers",
-                                      _all_known([c for c in conditions if c[0] in names]))[0])
+        conditions = [
+            ("from_stop_id", kept_stops),
+            ("to_stop_id", kept_stops),
+            ("from_trip_id", kept_trips),
+            ("to_trip_id", kept_trips),
+            ("from_route_id", routes),
+            ("to_route_id", routes),
+        ]
+        counts.append(
+            _write_filtered(
+                src, sink, "transfers", _all_known([c for c in conditions if c[0] in names])
+            )[0]
+        )
     if src.has("shapes"):
         counts.append(_write_filtered(src, sink, "shapes", _isin("shape_id", shapes))[0])
     if src.has("frequencies"):
-        counts.append(_write_filtered(src, sink, "frequencies",
-                                      _isin("trip_id", kept_trips))[0])
+        counts.append(_write_filtered(src, sink, "frequencies", _isin("trip_id", kept_trips))[0])
     if src.has("attributions"):
         names = src.header("attributions")
-        conditions = [("agency_id", _route_agencies(src, routes)), ("route_id", routes),
-                      ("trip_id", kept_trips)]
-        counts.append(_write_filtered(src, sink, "attributions",
-                                      _all_known([c for c in conditions if c[0] in names]))[0])
+        conditions = [
+            ("agency_id", _route_agencies(src, routes)),
+            ("route_id", routes),
+            ("trip_id", kept_trips),
+        ]
+        counts.append(
+            _write_filtered(
+                src, sink, "attributions", _all_known([c for c in conditions if c[0] in names])
+            )[0]
+        )
     for table in ("feed_info", "levels"):
         if src.has(table):
             counts.append(_write_filtered(src, sink, table, None)[0])
 
-    left_out = tuple(f"{name}: {_WHY_DROPPED.get(Path(name).stem, 'not a file the clip knows')}"
-                     for name in sorted(src.members)
-                     if Path(name).stem not in _CLIPPED or not name.endswith(".txt"))
+    left_out = tuple(
+        f"{name}: {_WHY_DROPPED.get(Path(name).stem, 'not a file the clip knows')}"
+        for name in sorted(src.members)
+        if Path(name).stem not in _CLIPPED or not name.endswith(".txt")
+    )
     first, last = _date_range(dates)
     notes: tuple[str, ...] = ()
     if "levels" in {Path(n).stem for n in src.members}:
         notes = ("levels.txt is copied whole (it is only a lookup table).",)
-    return ClipReport(source=src.path, out=sink.out, area=area.describe(),
-                      area_stops=area_stops, files=tuple(counts), left_out=left_out,
-                      first_date=first, last_date=last, notes=notes)
+    return ClipReport(
+        source=src.path,
+        out=sink.out,
+        area=area.describe(),
+        area_stops=area_stops,
+        files=tuple(counts),
+        left_out=left_out,
+        first_date=first,
+        last_date=last,
+        notes=notes,
+    )
 
 
 def _route_agencies(src: _Source, routes: Any) -> Any:
@@ -642,8 +780,9 @@ def _route_agencies(src: _Source, routes: Any) -> Any:
     if "agency_id" not in src.header("routes"):
         return pa.array([], pa.string())
     table = src.read("routes", ["route_id", "agency_id"])
-    return pc.filter(table.column("agency_id"),
-                     pc.is_in(table.column("route_id"), value_set=routes)).drop_null()
+    return pc.filter(
+        table.column("agency_id"), pc.is_in(table.column("route_id"), value_set=routes)
+    ).drop_null()
 
 
 def _all_known(conditions: list[tuple[str, Any]]) -> Callable[[Any], Any]:
@@ -657,6 +796,7 @@ def _all_known(conditions: list[tuple[str, Any]]) -> Callable[[Any], Any]:
             ok = pc.or_(pc.is_null(col), pc.is_in(col, value_set=values))
             mask = ok if mask is None else pc.and_(mask, ok)
         return mask
+
     return keep
 
 
@@ -686,8 +826,11 @@ def cached_clip(source: str | Path, area: ClipArea) -> Path:
     key of the feed's content and the area; returns the clipped zip's path."""
     source = Path(source)
     if not source.exists():
-        raise InputFileNotFoundError("the GTFS feed does not exist.", file=source,
-                                     hint="Give the path of a GTFS zip file or folder.")
+        raise InputFileNotFoundError(
+            "the GTFS feed does not exist.",
+            file=source,
+            hint="Give the path of a GTFS zip file or folder.",
+        )
     key = hashlib.sha256((feed_digest(source) + area.fingerprint()).encode()).hexdigest()
     out = cache_dir("clips") / f"{source.stem}-{key[:20]}.zip"
     if not out.is_file():
@@ -703,6 +846,9 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     except ValueError:
         values = []
     if len(values) != 4:
-        raise ClipError(f"'{text}' is not a box.", field="bbox",
-                        hint="Write min_lon,min_lat,max_lon,max_lat, e.g. 8.5,51.7,9.4,52.2.")
+        raise ClipError(
+            f"'{text}' is not a box.",
+            field="bbox",
+            hint="Write min_lon,min_lat,max_lon,max_lat, e.g. 8.5,51.7,9.4,52.2.",
+        )
     return values[0], values[1], values[2], values[3]

@@ -112,8 +112,7 @@ class Feed:
         if date not in self._active:
             c, day = self.calendar, int(date.strftime("%Y%m%d"))
             mask = np.zeros(len(self.service_ids), dtype=bool)
-            on = ((c.weekly_start <= day) & (c.weekly_end >= day)
-                  & c.weekly_days[:, date.weekday()])
+            on = (c.weekly_start <= day) & (c.weekly_end >= day) & c.weekly_days[:, date.weekday()]
             mask[c.weekly_service[on]] = True
             today = c.exception_date == day
             mask[c.exception_service[today & (c.exception_type == 1)]] = True
@@ -166,8 +165,11 @@ def load_feed(path: str | Path, limits: ArchiveLimits | None = None) -> Feed:
     return feed
 
 
-_GTFS_CSV = {"na_values": ["", " ", "nan", "NaN", "null"], "keep_default_na": True,
-             "dtype_backend": "numpy_nullable"}
+_GTFS_CSV = {
+    "na_values": ["", " ", "nan", "NaN", "null"],
+    "keep_default_na": True,
+    "dtype_backend": "numpy_nullable",
+}
 
 
 def read_gtfs(path: str | Path, limits: ArchiveLimits | None = None) -> tuple[gk.Feed, str]:
@@ -183,13 +185,14 @@ def read_gtfs(path: str | Path, limits: ArchiveLimits | None = None) -> tuple[gk
             except CoursePlannerError:
                 raise
             except (ValueError, TypeError, pd.errors.ParserError) as exc:
-                text = source.read_csv(table, dtype=str, keep_default_na=False,
-                                       on_bad_lines="skip")
+                text = source.read_csv(table, dtype=str, keep_default_na=False, on_bad_lines="skip")
                 line = re.search(r"(?:line|row) (\d+)", str(exc))
                 raise locate_bad_cell({table: text}, source.label) or FeedError(
                     f"the file is not readable GTFS CSV ({exc}).",
-                    file=source.member_label(table), row=int(line.group(1)) if line else None,
-                    hint="Check the quotes and the number of commas in that row.") from None
+                    file=source.member_label(table),
+                    row=int(line.group(1)) if line else None,
+                    hint="Check the quotes and the number of commas in that row.",
+                ) from None
             if not frame.empty:
                 frame.columns = [str(c).strip() for c in frame.columns]
                 tables[table] = frame
@@ -212,10 +215,11 @@ def _parse_times(series: pd.Series, label: str, column: str) -> np.ndarray:
         i = int(rows[0])
         raise FeedError(
             f"'{series.iloc[i]}' is not a time; write HH:MM:SS (hours may exceed 24).",
-            file=_member(label, "stop_times"), row=i + 2, field=column,
+            file=_member(label, "stop_times"),
+            row=i + 2,
+            field=column,
         )
-    h, m, sec = (pd.to_numeric(parts[k]).fillna(-1).astype(np.int64).to_numpy()
-                 for k in range(3))
+    h, m, sec = (pd.to_numeric(parts[k]).fillna(-1).astype(np.int64).to_numpy() for k in range(3))
     value = np.where(h < 0, -1, h * 3600 + m * 60 + sec)
     value = np.append(value, -1)  # code -1 (missing) reads the last entry
     return value[codes]
@@ -249,47 +253,69 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
     same = t_idx[1:] == t_idx[:-1]
     dup = np.flatnonzero(same & (seq[1:] == seq[:-1]))
     if len(dup):
-        raise FeedError("a trip has two stop times with the same stop_sequence.",
-                        file=_member(label, "stop_times"), row=int(rows[dup[0] + 1]) + 2,
-                        field="stop_sequence")
+        raise FeedError(
+            "a trip has two stop times with the same stop_sequence.",
+            file=_member(label, "stop_times"),
+            row=int(rows[dup[0] + 1]) + 2,
+            field="stop_sequence",
+        )
     early = np.flatnonzero(w_dep < w_arr)
     if len(early):
-        raise FeedError("the departure time lies before the arrival time.",
-                        file=_member(label, "stop_times"), row=int(rows[early[0]]) + 2,
-                        field="departure_time")
+        raise FeedError(
+            "the departure time lies before the arrival time.",
+            file=_member(label, "stop_times"),
+            row=int(rows[early[0]]) + 2,
+            field="departure_time",
+        )
 
     # stops served by trips, with their station (parent station or the stop itself)
     stops_all = gtfs.stops.copy()
     stops_all["stop_id"] = stops_all["stop_id"].astype(str)
-    parent = (stops_all["parent_station"].astype("string")
-              if "parent_station" in stops_all.columns
-              else pd.Series(pd.NA, index=stops_all.index, dtype="string"))
+    parent = (
+        stops_all["parent_station"].astype("string")
+        if "parent_station" in stops_all.columns
+        else pd.Series(pd.NA, index=stops_all.index, dtype="string")
+    )
     stops_all["station_id"] = parent.fillna(stops_all["stop_id"]).astype(str)
     by_id = stops_all.drop_duplicates("stop_id").set_index("stop_id")
     served = by_id.loc[list(stop_ids)].reset_index()
-    name = (served["stop_name"].astype("string") if "stop_name" in served.columns
-            else pd.Series(pd.NA, index=served.index, dtype="string"))
-    platform = (served["platform_code"].astype("string") if "platform_code" in served.columns
-                else pd.Series(pd.NA, index=served.index, dtype="string"))
-    stops = pd.DataFrame({
-        "stop_id": served["stop_id"].astype(str),
-        "stop_name": name.fillna(served["stop_id"]).astype(str),
-        "lat": served["stop_lat"].astype(float),
-        "lon": served["stop_lon"].astype(float),
-        "station_id": served["station_id"].astype(str),
-        "platform_code": platform,
-    })
+    name = (
+        served["stop_name"].astype("string")
+        if "stop_name" in served.columns
+        else pd.Series(pd.NA, index=served.index, dtype="string")
+    )
+    platform = (
+        served["platform_code"].astype("string")
+        if "platform_code" in served.columns
+        else pd.Series(pd.NA, index=served.index, dtype="string")
+    )
+    stops = pd.DataFrame(
+        {
+            "stop_id": served["stop_id"].astype(str),
+            "stop_name": name.fillna(served["stop_id"]).astype(str),
+            "lat": served["stop_lat"].astype(float),
+            "lon": served["stop_lon"].astype(float),
+            "station_id": served["station_id"].astype(str),
+            "platform_code": platform,
+        }
+    )
     station_ids = sorted(set(stops["station_id"]))
     st_rows = by_id.reindex(station_ids)
-    station_names = (st_rows["stop_name"].astype("string") if "stop_name" in st_rows.columns
-                     else pd.Series(pd.NA, index=st_rows.index, dtype="string"))
-    stations = pd.DataFrame({
-        "station_id": station_ids,
-        "station_name": station_names.fillna(pd.Series(station_ids, index=st_rows.index))
-        .astype(str).to_numpy(),
-        "lat": st_rows["stop_lat"].astype(float).to_numpy(),
-        "lon": st_rows["stop_lon"].astype(float).to_numpy(),
-    })
+    station_names = (
+        st_rows["stop_name"].astype("string")
+        if "stop_name" in st_rows.columns
+        else pd.Series(pd.NA, index=st_rows.index, dtype="string")
+    )
+    stations = pd.DataFrame(
+        {
+            "station_id": station_ids,
+            "station_name": station_names.fillna(pd.Series(station_ids, index=st_rows.index))
+            .astype(str)
+            .to_numpy(),
+            "lat": st_rows["stop_lat"].astype(float).to_numpy(),
+            "lon": st_rows["stop_lon"].astype(float).to_numpy(),
+        }
+    )
     # a parent station without coordinates takes the mean of its platforms
     missing = stations["lat"].isna() | stations["lon"].isna()
     if missing.any():
@@ -300,71 +326,113 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
 
     # trips with their route names
     routes = gtfs.routes.set_index("route_id")
-    short = (routes["route_short_name"].astype("string") if "route_short_name" in routes.columns
-             else pd.Series(pd.NA, index=routes.index, dtype="string"))
-    long_ = (routes["route_long_name"].astype("string") if "route_long_name" in routes.columns
-             else pd.Series(pd.NA, index=routes.index, dtype="string"))
+    short = (
+        routes["route_short_name"].astype("string")
+        if "route_short_name" in routes.columns
+        else pd.Series(pd.NA, index=routes.index, dtype="string")
+    )
+    long_ = (
+        routes["route_long_name"].astype("string")
+        if "route_long_name" in routes.columns
+        else pd.Series(pd.NA, index=routes.index, dtype="string")
+    )
     route_name = short.fillna(long_).fillna(pd.Series(routes.index, index=routes.index))
     trips_df = gtfs.trips.copy()
     trips_df["trip_id"] = trips_df["trip_id"].astype(str)
-    trips_df = (trips_df.drop_duplicates("trip_id").set_index("trip_id").loc[list(trip_ids)]
-                .reset_index())
-    headsign = (trips_df["trip_headsign"].astype("string") if "trip_headsign" in trips_df
-                else pd.Series(pd.NA, index=trips_df.index, dtype="string"))
-    service_ids = tuple(sorted(set(
-        pd.concat([t["service_id"] for t in (gtfs.calendar, gtfs.calendar_dates)
-                   if t is not None]).astype(str))))
+    trips_df = (
+        trips_df.drop_duplicates("trip_id").set_index("trip_id").loc[list(trip_ids)].reset_index()
+    )
+    headsign = (
+        trips_df["trip_headsign"].astype("string")
+        if "trip_headsign" in trips_df
+        else pd.Series(pd.NA, index=trips_df.index, dtype="string")
+    )
+    service_ids = tuple(
+        sorted(
+            set(
+                pd.concat(
+                    [t["service_id"] for t in (gtfs.calendar, gtfs.calendar_dates) if t is not None]
+                ).astype(str)
+            )
+        )
+    )
     service_index = pd.Index(service_ids)
-    trips = pd.DataFrame({
-        "trip_id": trips_df["trip_id"].astype(str),
-        "service_id": trips_df["service_id"].astype(str),
-        "route_id": trips_df["route_id"].astype(str),
-        "route_name": route_name.reindex(trips_df["route_id"]).astype(str).to_numpy(),
-        "headsign": headsign.fillna("").astype(str),
-    })
+    trips = pd.DataFrame(
+        {
+            "trip_id": trips_df["trip_id"].astype(str),
+            "service_id": trips_df["service_id"].astype(str),
+            "route_id": trips_df["route_id"].astype(str),
+            "route_name": route_name.reindex(trips_df["route_id"]).astype(str).to_numpy(),
+            "headsign": headsign.fillna("").astype(str),
+        }
+    )
     trip_service = service_index.get_indexer(trips["service_id"]).astype(np.int64)
 
     # connections: consecutive stop times of the same trip
     back = np.flatnonzero(same & (w_arr[1:] < w_dep[:-1]))
     if len(back):
-        raise FeedError("the arrival time lies before the previous stop's departure.",
-                        file=_member(label, "stop_times"), row=int(rows[back[0] + 1]) + 2,
-                        field="arrival_time")
+        raise FeedError(
+            "the arrival time lies before the previous stop's departure.",
+            file=_member(label, "stop_times"),
+            row=int(rows[back[0] + 1]) + 2,
+            field="arrival_time",
+        )
     k = np.flatnonzero(same)
-    board_ok, alight_ok = _flag_not_one(st, "pickup_type")[rows], \
-        _flag_not_one(st, "drop_off_type")[rows]
+    board_ok, alight_ok = (
+        _flag_not_one(st, "pickup_type")[rows],
+        _flag_not_one(st, "drop_off_type")[rows],
+    )
     conns = Connections(
-        trip=t_idx[k].astype(np.int64), dep_stop=s_idx[k].astype(np.int64),
+        trip=t_idx[k].astype(np.int64),
+        dep_stop=s_idx[k].astype(np.int64),
         arr_stop=s_idx[k + 1].astype(np.int64),
-        dep=w_dep[k].astype(np.int64), arr=w_arr[k + 1].astype(np.int64),
-        board_ok=board_ok[k], alight_ok=alight_ok[k + 1],
+        dep=w_dep[k].astype(np.int64),
+        arr=w_arr[k + 1].astype(np.int64),
+        board_ok=board_ok[k],
+        alight_ok=alight_ok[k + 1],
         seq=np.arange(len(k), dtype=np.int64),
     )
     dates = gtfs.get_dates()
     first = dt.datetime.strptime(dates[0], "%Y%m%d").date() if dates else None
     last = dt.datetime.strptime(dates[-1], "%Y%m%d").date() if dates else None
     if first is None:
-        raise FeedError("the calendar defines no date at all.", file=label,
-                        hint="Check calendar.txt start_date/end_date and calendar_dates.txt.")
-    return Feed(source=label, gtfs=gtfs, stops=stops, stations=stations, trips=trips,
-                connections=conns, trip_service=trip_service,
-                calendar=_calendar(gtfs, service_index), transfers=gtfs.transfers,
-                service_ids=service_ids, first_date=first, last_date=last)
+        raise FeedError(
+            "the calendar defines no date at all.",
+            file=label,
+            hint="Check calendar.txt start_date/end_date and calendar_dates.txt.",
+        )
+    return Feed(
+        source=label,
+        gtfs=gtfs,
+        stops=stops,
+        stations=stations,
+        trips=trips,
+        connections=conns,
+        trip_service=trip_service,
+        calendar=_calendar(gtfs, service_index),
+        transfers=gtfs.transfers,
+        service_ids=service_ids,
+        first_date=first,
+        last_date=last,
+    )
 
 
 def _calendar(gtfs: gk.Feed, services: pd.Index) -> Calendar:
     days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     cal, exc = gtfs.calendar, gtfs.calendar_dates
     if cal is None:
-        cal = pd.DataFrame({c: pd.Series(dtype=str) for c in
-                            ("service_id", *days, "start_date", "end_date")})
+        cal = pd.DataFrame(
+            {c: pd.Series(dtype=str) for c in ("service_id", *days, "start_date", "end_date")}
+        )
     if exc is None:
-        exc = pd.DataFrame({c: pd.Series(dtype=str) for c in
-                            ("service_id", "date", "exception_type")})
+        exc = pd.DataFrame(
+            {c: pd.Series(dtype=str) for c in ("service_id", "date", "exception_type")}
+        )
     return Calendar(
         weekly_service=services.get_indexer(cal["service_id"].astype(str)).astype(np.int64),
-        weekly_days=np.column_stack([cal[d].fillna(0).astype(int).to_numpy() == 1
-                                     for d in days]).reshape(len(cal), 7),
+        weekly_days=np.column_stack(
+            [cal[d].fillna(0).astype(int).to_numpy() == 1 for d in days]
+        ).reshape(len(cal), 7),
         weekly_start=cal["start_date"].astype(str).str.strip().astype(np.int64).to_numpy(),
         weekly_end=cal["end_date"].astype(str).str.strip().astype(np.int64).to_numpy(),
         exception_service=services.get_indexer(exc["service_id"].astype(str)).astype(np.int64),
@@ -405,8 +473,11 @@ def _cache_write(key: str, feed: Feed) -> None:
             frame = getattr(feed, name)
             if frame is not None:
                 frame.reset_index(drop=True).to_parquet(tmp / f"{name}.parquet", index=False)
-        meta = {"service_ids": list(feed.service_ids), "first_date": str(feed.first_date),
-                "last_date": str(feed.last_date)}
+        meta = {
+            "service_ids": list(feed.service_ids),
+            "first_date": str(feed.first_date),
+            "last_date": str(feed.last_date),
+        }
         (tmp / "meta.json").write_text(json.dumps(meta))
         os.rename(tmp, target)
     except OSError:
@@ -423,19 +494,31 @@ def _cache_read(key: str, label: str) -> Feed | None:
         meta = json.loads((folder / "meta.json").read_text())
         with np.load(folder / "arrays.npz", allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-        transfers = (pd.read_parquet(folder / "transfers.parquet")
-                     if (folder / "transfers.parquet").is_file() else None)
+        transfers = (
+            pd.read_parquet(folder / "transfers.parquet")
+            if (folder / "transfers.parquet").is_file()
+            else None
+        )
         conns = Connections(**{n: arrays[f"c_{n}"] for n in Connections.__dataclass_fields__})
         cal = Calendar(**{n: arrays[f"cal_{n}"] for n in Calendar.__dataclass_fields__})
-        stops, stations, trips = (pd.read_parquet(folder / f"{name}.parquet")
-                                  for name in ("stops", "stations", "trips"))
+        stops, stations, trips = (
+            pd.read_parquet(folder / f"{name}.parquet") for name in ("stops", "stations", "trips")
+        )
         stops["platform_code"] = stops["platform_code"].astype("string")
-        return Feed(source=label, gtfs=None, stops=stops, stations=stations,
-                    trips=trips, connections=conns,
-                    trip_service=arrays["trip_service"], calendar=cal,
-                    transfers=transfers, service_ids=tuple(meta["service_ids"]),
-                    first_date=dt.date.fromisoformat(meta["first_date"]),
-                    last_date=dt.date.fromisoformat(meta["last_date"]))
+        return Feed(
+            source=label,
+            gtfs=None,
+            stops=stops,
+            stations=stations,
+            trips=trips,
+            connections=conns,
+            trip_service=arrays["trip_service"],
+            calendar=cal,
+            transfers=transfers,
+            service_ids=tuple(meta["service_ids"]),
+            first_date=dt.date.fromisoformat(meta["first_date"]),
+            last_date=dt.date.fromisoformat(meta["last_date"]),
+        )
     except Exception:  # any damage to an entry means: build it again
         shutil.rmtree(folder, ignore_errors=True)
         return None

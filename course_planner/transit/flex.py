@@ -32,10 +32,20 @@ from course_planner.errors import FeedError
 from course_planner.sources import Source, open_source
 from course_planner.transit.booking import BookingRule, BookingType
 
-FLEX_FILES = ("locations.geojson", "location_groups.txt", "location_group_stops.txt",
-              "booking_rules.txt")
-FLEX_TABLES = ("locations.geojson", "location_groups", "location_group_stops", "booking_rules",
-               "stop_times", "trips")
+FLEX_FILES = (
+    "locations.geojson",
+    "location_groups.txt",
+    "location_group_stops.txt",
+    "booking_rules.txt",
+)
+FLEX_TABLES = (
+    "locations.geojson",
+    "location_groups",
+    "location_group_stops",
+    "booking_rules",
+    "stop_times",
+    "trips",
+)
 
 
 class AreaKind(enum.Enum):
@@ -55,8 +65,7 @@ class RideTime:
 
     def seconds(self, distance_m: Any) -> Any:
         """Straight-line metres -> ride seconds (numbers and numpy arrays)."""
-        return distance_m * self.road_factor / (self.speed_kmh / 3.6) * self.factor \
-            + self.offset_s
+        return distance_m * self.road_factor / (self.speed_kmh / 3.6) * self.factor + self.offset_s
 
 
 @dataclass(frozen=True)
@@ -112,8 +121,12 @@ def _csv(source: Source, table: str) -> pd.DataFrame | None:
 def _seconds(text: str, file: str, row: int, column: str) -> int:
     parts = text.strip().split(":")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise FeedError(f"'{text}' is not a time; write HH:MM:SS (hours may exceed 24).",
-                        file=file, row=row, field=column)
+        raise FeedError(
+            f"'{text}' is not a time; write HH:MM:SS (hours may exceed 24).",
+            file=file,
+            row=row,
+            field=column,
+        )
     h, m, s = (int(p) for p in parts)
     return h * 3600 + m * 60 + s
 
@@ -137,8 +150,12 @@ def _booking_rules(frame: pd.DataFrame | None, label: str) -> dict[str, BookingR
         try:
             kind = BookingType(_int(get("booking_type")) or 0)
         except ValueError:
-            raise FeedError(f"'{get('booking_type')}' is not a booking type (0, 1 or 2).",
-                            file=file, row=row, field="booking_type") from None
+            raise FeedError(
+                f"'{get('booking_type')}' is not a booking type (0, 1 or 2).",
+                file=file,
+                row=row,
+                field="booking_type",
+            ) from None
         last_time = get("prior_notice_last_time")
         try:
             rules[get("booking_rule_id")] = BookingRule(
@@ -146,15 +163,20 @@ def _booking_rules(frame: pd.DataFrame | None, label: str) -> dict[str, BookingR
                 minutes_ahead=_int(get("prior_notice_duration_min")),
                 days_before=_int(get("prior_notice_last_day")),
                 last_time=_seconds(last_time, file, row, "prior_notice_last_time")
-                if last_time else None,
+                if last_time
+                else None,
                 phone=get("phone_number") or None,
                 message=get("message") or None,
                 url=get("booking_url") or get("info_url") or None,
             )
         except ValueError as exc:
-            raise FeedError(f"the booking rule is incomplete: {exc}.", file=file, row=row,
-                            hint="booking_type 1 needs prior_notice_duration_min; 2 needs "
-                                 "prior_notice_last_day and prior_notice_last_time.") from None
+            raise FeedError(
+                f"the booking rule is incomplete: {exc}.",
+                file=file,
+                row=row,
+                hint="booking_type 1 needs prior_notice_duration_min; 2 needs "
+                "prior_notice_last_day and prior_notice_last_time.",
+            ) from None
     return rules
 
 
@@ -175,8 +197,9 @@ def _zones(source: Source) -> dict[str, Zone]:
         try:
             geometry = shape(feature["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError):
-            raise FeedError("a feature has no valid polygon.", file=file,
-                            field=f"features[{i}].geometry") from None
+            raise FeedError(
+                "a feature has no valid polygon.", file=file, field=f"features[{i}].geometry"
+            ) from None
         props = feature.get("properties") or {}
         zones[zone_id] = Zone(zone_id, str(props.get("stop_name") or zone_id), geometry)
     return zones
@@ -216,36 +239,60 @@ def read_flex(path: str | Path) -> FlexServices | None:
         if get("location_id"):
             area, kind = get("location_id"), AreaKind.ZONE
             if area not in zones:
-                raise FeedError(f"'{area}' is not a zone of locations.geojson.", file=file,
-                                row=row, field="location_id")
+                raise FeedError(
+                    f"'{area}' is not a zone of locations.geojson.",
+                    file=file,
+                    row=row,
+                    field="location_id",
+                )
         else:
             area, kind = get("location_group_id"), AreaKind.STOP_GROUP
             if area not in groups:
-                raise FeedError(f"'{area}' is not a location group.", file=file, row=row,
-                                field="location_group_id")
+                raise FeedError(
+                    f"'{area}' is not a location group.",
+                    file=file,
+                    row=row,
+                    field="location_group_id",
+                )
         start, end = get("start_pickup_drop_off_window"), get("end_pickup_drop_off_window")
         if not start or not end:
-            raise FeedError("a flexible stop time needs start_ and end_pickup_drop_off_window.",
-                            file=file, row=row, field="start_pickup_drop_off_window")
+            raise FeedError(
+                "a flexible stop time needs start_ and end_pickup_drop_off_window.",
+                file=file,
+                row=row,
+                field="start_pickup_drop_off_window",
+            )
         start_s = _seconds(start, file, row, "start_pickup_drop_off_window")
         end_s = _seconds(end, file, row, "end_pickup_drop_off_window")
         if end_s < start_s:
-            raise FeedError("the window ends before it starts.", file=file, row=row,
-                            field="end_pickup_drop_off_window")
+            raise FeedError(
+                "the window ends before it starts.",
+                file=file,
+                row=row,
+                field="end_pickup_drop_off_window",
+            )
         trip_id = get("trip_id")
         if trip_id not in trip_info.index:
-            raise FeedError(f"'{trip_id}' is not defined in trips.txt.", file=file, row=row,
-                            field="trip_id")
+            raise FeedError(
+                f"'{trip_id}' is not defined in trips.txt.", file=file, row=row, field="trip_id"
+            )
         trip = trip_info.loc[trip_id]
-        windows.append(FlexWindow(
-            trip_id=trip_id, service_id=str(trip["service_id"]),
-            route_id=str(trip["route_id"]), area_id=area, area_kind=kind,
-            start_s=start_s, end_s=end_s,
-            pickup=get("pickup_type") != "1", drop_off=get("drop_off_type") != "1",
-            pickup_rule=rules.get(get("pickup_booking_rule_id")),
-            drop_off_rule=rules.get(get("drop_off_booking_rule_id")),
-            ride=_ride_time(trip, get),
-        ))
+        windows.append(
+            FlexWindow(
+                trip_id=trip_id,
+                service_id=str(trip["service_id"]),
+                route_id=str(trip["route_id"]),
+                area_id=area,
+                area_kind=kind,
+                start_s=start_s,
+                end_s=end_s,
+                pickup=get("pickup_type") != "1",
+                drop_off=get("drop_off_type") != "1",
+                pickup_rule=rules.get(get("pickup_booking_rule_id")),
+                drop_off_rule=rules.get(get("drop_off_booking_rule_id")),
+                ride=_ride_time(trip, get),
+            )
+        )
     return FlexServices(zones, groups, rules, tuple(windows))
 
 
@@ -264,5 +311,13 @@ def zone_of(flex: FlexServices, lat: float, lon: float) -> list[str]:
     return sorted(z.zone_id for z in flex.zones.values() if z.contains(lat, lon))
 
 
-__all__ = ["FLEX_FILES", "AreaKind", "FlexServices", "FlexWindow", "RideTime", "Zone",
-           "read_flex", "zone_of"]
+__all__ = [
+    "FLEX_FILES",
+    "AreaKind",
+    "FlexServices",
+    "FlexWindow",
+    "RideTime",
+    "Zone",
+    "read_flex",
+    "zone_of",
+]

@@ -34,7 +34,8 @@ NAME_PATTERN = re.compile(
     r"(?<![A-Za-zÄÖÜäöüß])(?:AST|ALF|Rufbus\w*|Ruftaxi\w*|Anruf\w*|"
     r"Bedarfs(?:bus|verkehr|linie)\w*|On[- ]?Demand|Taxibus|Linientaxi|"
     r"Bürgerbus auf Bestellung)(?![A-Za-zÄÖÜäöüß])",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 PHONE_AGENCY = 2  # GTFS pickup_type / drop_off_type: "must phone agency to arrange"
 
 
@@ -71,26 +72,38 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].astype("string").fillna("")
 
 
-def detect_booked_routes(routes: pd.DataFrame, trips: pd.DataFrame,
-                         stop_times: pd.DataFrame, *, confirm: tuple[str, ...] = (),
-                         reject: tuple[str, ...] = ()) -> list[BookedRoute]:
+def detect_booked_routes(
+    routes: pd.DataFrame,
+    trips: pd.DataFrame,
+    stop_times: pd.DataFrame,
+    *,
+    confirm: tuple[str, ...] = (),
+    reject: tuple[str, ...] = (),
+) -> list[BookedRoute]:
     """Every route with evidence of booking (or named in ``confirm``), sorted by route_id."""
     routes = routes.assign(route_id=routes["route_id"].astype(str))
     kind = pd.to_numeric(routes.get("route_type"), errors="coerce")
-    names = (_text(routes, "route_short_name") + " " + _text(routes, "route_long_name")
-             + " " + _text(routes, "route_desc")).str.strip()
-    trip_route = trips.assign(route_id=trips["route_id"].astype(str),
-                              trip_id=trips["trip_id"].astype(str))
+    names = (
+        _text(routes, "route_short_name")
+        + " "
+        + _text(routes, "route_long_name")
+        + " "
+        + _text(routes, "route_desc")
+    ).str.strip()
+    trip_route = trips.assign(
+        route_id=trips["route_id"].astype(str), trip_id=trips["trip_id"].astype(str)
+    )
     headsign_hits = trip_route.loc[
-        _text(trip_route, "trip_headsign").str.contains(NAME_PATTERN),
-        "route_id"].value_counts()
+        _text(trip_route, "trip_headsign").str.contains(NAME_PATTERN), "route_id"
+    ].value_counts()
     phone = pd.Series(False, index=stop_times.index)
     for column in ("pickup_type", "drop_off_type"):
         if column in stop_times.columns:
             phone |= pd.to_numeric(stop_times[column], errors="coerce").eq(PHONE_AGENCY)
     phone_trips = stop_times.loc[phone, "trip_id"].astype(str)
-    phone_routes = (trip_route.set_index("trip_id")["route_id"]
-                    .reindex(phone_trips).dropna().value_counts())
+    phone_routes = (
+        trip_route.set_index("trip_id")["route_id"].reindex(phone_trips).dropna().value_counts()
+    )
     out = []
     for i, route_id in enumerate(routes["route_id"]):
         evidence: list[Evidence] = []
@@ -105,7 +118,8 @@ def detect_booked_routes(routes: pd.DataFrame, trips: pd.DataFrame,
         if n_phone:
             evidence.append(Evidence.PHONE_AGENCY)
         if route_type == CANDIDATE_ROUTE_TYPE or (
-                route_type in WEAK_ROUTE_TYPES and (evidence or route_id in confirm)):
+            route_type in WEAK_ROUTE_TYPES and (evidence or route_id in confirm)
+        ):
             evidence.append(Evidence.WEAK_ROUTE_TYPE)
         if route_id in confirm:
             evidence.append(Evidence.CONFIRMED)
@@ -115,22 +129,35 @@ def detect_booked_routes(routes: pd.DataFrame, trips: pd.DataFrame,
             continue
         whole = bool({Evidence.ROUTE_TYPE, Evidence.NAME, Evidence.CONFIRMED} & set(evidence))
         booked = route_id not in reject and (whole or Evidence.PHONE_AGENCY in evidence)
-        out.append(BookedRoute(route_id, name or route_id, route_type, tuple(evidence),
-                               match.group(0) if match else None, booked, whole and booked,
-                               n_phone))
+        out.append(
+            BookedRoute(
+                route_id,
+                name or route_id,
+                route_type,
+                tuple(evidence),
+                match.group(0) if match else None,
+                booked,
+                whole and booked,
+                n_phone,
+            )
+        )
     return sorted(out, key=lambda r: r.route_id)
 
 
-def must_book(stop_times: pd.DataFrame, trips: pd.DataFrame,
-              booked: list[BookedRoute]) -> tuple[pd.Series, pd.Series]:
+def must_book(
+    stop_times: pd.DataFrame, trips: pd.DataFrame, booked: list[BookedRoute]
+) -> tuple[pd.Series, pd.Series]:
     """Per stop time: boarding must be booked, alighting must be booked.
 
     A stop time of a route booked whole needs booking both ways; otherwise only where its
     own ``pickup_type``/``drop_off_type`` is 2 (and its route was not rejected)."""
     whole = {r.route_id for r in booked if r.whole_route}
     rejected = {r.route_id for r in booked if not r.booked}
-    route_of = trips.assign(trip_id=trips["trip_id"].astype(str)).set_index("trip_id")[
-        "route_id"].astype(str)
+    route_of = (
+        trips.assign(trip_id=trips["trip_id"].astype(str))
+        .set_index("trip_id")["route_id"]
+        .astype(str)
+    )
     route = stop_times["trip_id"].astype(str).map(route_of)
     on_whole = route.isin(whole).to_numpy()
     ok = ~route.isin(rejected).to_numpy()
@@ -140,8 +167,6 @@ def must_book(stop_times: pd.DataFrame, trips: pd.DataFrame,
             return pd.Series(False, index=stop_times.index)
         return pd.to_numeric(stop_times[column], errors="coerce").eq(PHONE_AGENCY)
 
-    board = pd.Series(on_whole | (phone("pickup_type").to_numpy() & ok),
-                      index=stop_times.index)
-    alight = pd.Series(on_whole | (phone("drop_off_type").to_numpy() & ok),
-                       index=stop_times.index)
+    board = pd.Series(on_whole | (phone("pickup_type").to_numpy() & ok), index=stop_times.index)
+    alight = pd.Series(on_whole | (phone("drop_off_type").to_numpy() & ok), index=stop_times.index)
     return board, alight

@@ -33,12 +33,29 @@ from course_planner.transit.walking import build_walks
 ScanT = TypeVar("ScanT", bound=ScanResult)
 
 REACH_COLUMNS = [
-    "place", "site", "date", "depart_home", "arrive_site", "outbound_min",
-    "outbound_transfers", "leave_site", "arrive_home", "return_min", "return_transfers",
-    "reachable", "reason",
+    "place",
+    "site",
+    "date",
+    "depart_home",
+    "arrive_site",
+    "outbound_min",
+    "outbound_transfers",
+    "leave_site",
+    "arrive_home",
+    "return_min",
+    "return_transfers",
+    "reachable",
+    "reason",
 ]
-REASONS = ("ok", "no_stop_nearby", "no_service", "no_outbound", "outbound_too_long",
-           "no_return", "return_too_long")
+REASONS = (
+    "ok",
+    "no_stop_nearby",
+    "no_service",
+    "no_outbound",
+    "outbound_too_long",
+    "no_return",
+    "return_too_long",
+)
 
 
 @dataclass(eq=False)
@@ -64,22 +81,26 @@ class Study:
             self._timetables[key] = timetable_for(self.feed, date)
         return self._timetables[key]
 
-    def arrive_by(self, site: int, date: dt.date, arrive_by: float,
-                  not_before: float = -math.inf) -> ArriveByResult:
+    def arrive_by(
+        self, site: int, date: dt.date, arrive_by: float, not_before: float = -math.inf
+    ) -> ArriveByResult:
         """The backward scan to ``site`` (journeys leaving at ``not_before`` or later)."""
         key = ("in", site, service_signature(self.feed, date), arrive_by, not_before)
         if key not in self._scans:
-            self._scans[key] = latest_departures(self.network, self.timetable(date), site,
-                                                 arrive_by, not_before)
+            self._scans[key] = latest_departures(
+                self.network, self.timetable(date), site, arrive_by, not_before
+            )
         return self._scans[key]
 
-    def leave_at(self, site: int, date: dt.date, leave_at: float,
-                 not_after: float = math.inf) -> LeaveAtResult:
+    def leave_at(
+        self, site: int, date: dt.date, leave_at: float, not_after: float = math.inf
+    ) -> LeaveAtResult:
         """The forward scan from ``site`` (journeys arriving at ``not_after`` or earlier)."""
         key = ("out", site, service_signature(self.feed, date), leave_at, not_after)
         if key not in self._scans:
-            self._scans[key] = earliest_arrivals(self.network, self.timetable(date), site,
-                                                 leave_at, not_after)
+            self._scans[key] = earliest_arrivals(
+                self.network, self.timetable(date), site, leave_at, not_after
+            )
         return self._scans[key]
 
     def site_index(self, name: str) -> int:
@@ -89,19 +110,21 @@ class Study:
         return self.network.place_names.index(name)
 
 
-def prepare(scenario: Scenario, feed: Feed | None = None,
-            places: pd.DataFrame | None = None) -> Study:
+def prepare(
+    scenario: Scenario, feed: Feed | None = None, places: pd.DataFrame | None = None
+) -> Study:
     """Load what a scenario names and build the walks; checks the dates against the feed.
 
     ``places`` (columns name, lat, lon, participants, stop_id) replaces the scenario's.
     """
-    feed = feed if feed is not None else load_feed(scenario.feed,
-                                                    scenario.limits.archive_limits())
+    feed = feed if feed is not None else load_feed(scenario.feed, scenario.limits.archive_limits())
     dates = course_dates(scenario.course)
     if not dates:
-        raise FeedError("the course has no date: no course weekday lies between start_date "
-                        "and end_date.", file=str(scenario.source_file or "scenario"),
-                        field="course")
+        raise FeedError(
+            "the course has no date: no course weekday lies between start_date and end_date.",
+            file=str(scenario.source_file or "scenario"),
+            field="course",
+        )
     feed.check_dates(dates)
     if places is not None:
         pass
@@ -116,14 +139,24 @@ def prepare(scenario: Scenario, feed: Feed | None = None,
         if transfers is None:  # asked for, but the feed has none: no stop-to-stop walks
             transfers = pd.DataFrame(columns=["from_stop_id", "to_stop_id", "transfer_type"])
     walks = build_walks(places, sites, feed.stops, scenario.travel, transfers)
-    network = Network(feed, walks, tuple(places["name"]), tuple(sites["name"]),
-                      scenario.travel.min_change_min * 60)
+    network = Network(
+        feed,
+        walks,
+        tuple(places["name"]),
+        tuple(sites["name"]),
+        scenario.travel.min_change_min * 60,
+    )
     return Study(scenario, feed, places, sites, network, dates)
 
 
-def journeys(study: Study, place: str, site: str, date: dt.date,
-             start_s: int | None = None, end_s: int | None = None
-             ) -> tuple[Journey | None, Journey | None]:
+def journeys(
+    study: Study,
+    place: str,
+    site: str,
+    date: dt.date,
+    start_s: int | None = None,
+    end_s: int | None = None,
+) -> tuple[Journey | None, Journey | None]:
     """The outbound and the return journey of one place, room and date (legs included)."""
     course, travel = study.scenario.course, study.scenario.travel
     start = course.start_s if start_s is None else start_s
@@ -134,9 +167,13 @@ def journeys(study: Study, place: str, site: str, date: dt.date,
     return there, back
 
 
-def reachability_table(study: Study, start_s: int | None = None, end_s: int | None = None,
-                       dates: list[dt.date] | None = None,
-                       max_travel_min: float | None = None) -> pd.DataFrame:
+def reachability_table(
+    study: Study,
+    start_s: int | None = None,
+    end_s: int | None = None,
+    dates: list[dt.date] | None = None,
+    max_travel_min: float | None = None,
+) -> pd.DataFrame:
     """The place × room × date table (columns :data:`REACH_COLUMNS`).
 
     ``start_s``/``end_s`` override the course times (seconds after midnight),
@@ -180,10 +217,22 @@ def reachability_table(study: Study, start_s: int | None = None, end_s: int | No
         short = {"in": False, "out": False}
         for b, date in enumerate(first_date):
             service[b, 0] = study.timetable(date).has_service
-            inbound = _within(partial(study.arrive_by, k, date, arrive_by),
-                              start - limit, -math.inf, has_stop, short, "in")
-            outbound = _within(partial(study.leave_at, k, date, leave_at),
-                               end + limit, math.inf, has_stop, short, "out")
+            inbound = _within(
+                partial(study.arrive_by, k, date, arrive_by),
+                start - limit,
+                -math.inf,
+                has_stop,
+                short,
+                "in",
+            )
+            outbound = _within(
+                partial(study.leave_at, k, date, leave_at),
+                end + limit,
+                math.inf,
+                has_stop,
+                short,
+                "out",
+            )
             depart[k, b], arrive_site[k, b] = inbound.place_depart, inbound.place_arrive_site
             rides_out[k, b] = inbound.place_rides
             home[k, b], rides_back[k, b] = outbound.place_arrive, outbound.place_rides
@@ -193,10 +242,17 @@ def reachability_table(study: Study, start_s: int | None = None, end_s: int | No
     back_ok = has_back & (home - end <= limit)
     no_service = ~service[None, :, :] & ~direct
     reason = np.select(
-        [out_ok & back_ok, no_service, ~has_stop[None, None, :] & ~direct, ~has_out, ~out_ok,
-         ~has_back],
-        ["ok", "no_service", "no_stop_nearby", "no_outbound", "outbound_too_long",
-         "no_return"], "return_too_long").astype(object)
+        [
+            out_ok & back_ok,
+            no_service,
+            ~has_stop[None, None, :] & ~direct,
+            ~has_out,
+            ~out_ok,
+            ~has_back,
+        ],
+        ["ok", "no_service", "no_stop_nearby", "no_outbound", "outbound_too_long", "no_return"],
+        "return_too_long",
+    ).astype(object)
     with np.errstate(invalid="ignore"):
         outbound_min = np.floor((start - depart) / 60)
         return_min = np.ceil((home - end) / 60)
@@ -209,27 +265,36 @@ def reachability_table(study: Study, start_s: int | None = None, end_s: int | No
         v = rows(np.where(present, values, 0)).astype(np.int64)
         return pd.arrays.IntegerArray(v, ~rows(present))
 
-    table = pd.DataFrame({
-        "place": np.repeat(np.array(places, dtype=object), n_sites * n_dates),
-        "site": np.tile(np.repeat(np.array(sites, dtype=object), n_dates), n_places),
-        "date": np.tile(np.array([d.isoformat() for d in dates], dtype=object),
-                        n_places * n_sites),
-        "depart_home": rows(_clocks(depart, has_out)),
-        "arrive_site": rows(_clocks(arrive_site, has_out, up=True)),
-        "outbound_min": counts(outbound_min, has_out),
-        "outbound_transfers": counts(np.maximum(rides_out - 1, 0), has_out),
-        "leave_site": clock(leave_at),
-        "arrive_home": rows(_clocks(home, has_back, up=True)),
-        "return_min": counts(return_min, has_back),
-        "return_transfers": counts(np.maximum(rides_back - 1, 0), has_back),
-        "reachable": rows(out_ok & back_ok),
-        "reason": rows(reason),
-    })
+    table = pd.DataFrame(
+        {
+            "place": np.repeat(np.array(places, dtype=object), n_sites * n_dates),
+            "site": np.tile(np.repeat(np.array(sites, dtype=object), n_dates), n_places),
+            "date": np.tile(
+                np.array([d.isoformat() for d in dates], dtype=object), n_places * n_sites
+            ),
+            "depart_home": rows(_clocks(depart, has_out)),
+            "arrive_site": rows(_clocks(arrive_site, has_out, up=True)),
+            "outbound_min": counts(outbound_min, has_out),
+            "outbound_transfers": counts(np.maximum(rides_out - 1, 0), has_out),
+            "leave_site": clock(leave_at),
+            "arrive_home": rows(_clocks(home, has_back, up=True)),
+            "return_min": counts(return_min, has_back),
+            "return_transfers": counts(np.maximum(rides_back - 1, 0), has_back),
+            "reachable": rows(out_ok & back_ok),
+            "reason": rows(reason),
+        }
+    )
     return table[REACH_COLUMNS]
 
 
-def _within(scan: Callable[[float], ScanT], horizon: float, unbounded: float,
-            has_stop: np.ndarray, short: dict[str, bool], direction: str) -> ScanT:
+def _within(
+    scan: Callable[[float], ScanT],
+    horizon: float,
+    unbounded: float,
+    has_stop: np.ndarray,
+    short: dict[str, bool],
+    direction: str,
+) -> ScanT:
     """The scan within the travel limit's horizon; the whole day only where a place with a
     stop has no journey inside it (to tell "too long" from "none at all"), or at once when
     ``short[direction]`` says the horizon fell short before."""

@@ -171,8 +171,11 @@ class Network:
     @cached_property
     def _site_stops(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         ss = self.walks.site_stops
-        site, stop, walk = (ss["site"].to_numpy(), ss["stop"].to_numpy(np.int64),
-                            ss["walk_s"].to_numpy(float))
+        site, stop, walk = (
+            ss["site"].to_numpy(),
+            ss["stop"].to_numpy(np.int64),
+            ss["walk_s"].to_numpy(float),
+        )
         return {k: (stop[site == k], walk[site == k]) for k in range(len(self.site_names))}
 
     def site_stops(self, site: int) -> tuple[np.ndarray, np.ndarray]:
@@ -181,26 +184,35 @@ class Network:
     @cached_property
     def _place_stops(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ps = self.walks.place_stops
-        return (ps["place"].to_numpy(np.int64), ps["stop"].to_numpy(np.int64),
-                ps["walk_s"].to_numpy(float))
+        return (
+            ps["place"].to_numpy(np.int64),
+            ps["stop"].to_numpy(np.int64),
+            ps["walk_s"].to_numpy(float),
+        )
 
     @cached_property
     def _direct(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         d = self.walks.place_site
-        site, place, walk = (d["site"].to_numpy(), d["place"].to_numpy(np.int64),
-                             d["walk_s"].to_numpy(float))
+        site, place, walk = (
+            d["site"].to_numpy(),
+            d["place"].to_numpy(np.int64),
+            d["walk_s"].to_numpy(float),
+        )
         return {k: (place[site == k], walk[site == k]) for k in range(len(self.site_names))}
 
     @cached_property
     def _names(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         stops, trips = self.feed.stops, self.feed.trips
-        return (stops["stop_name"].to_numpy(object), stops["stop_id"].to_numpy(object),
-                trips["route_name"].to_numpy(object), trips["headsign"].to_numpy(object),
-                trips["trip_id"].to_numpy(object))
+        return (
+            stops["stop_name"].to_numpy(object),
+            stops["stop_id"].to_numpy(object),
+            trips["route_name"].to_numpy(object),
+            trips["headsign"].to_numpy(object),
+            trips["trip_id"].to_numpy(object),
+        )
 
 
-def _csr(lists: list[list[tuple[int, float]]], n: int
-         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _csr(lists: list[list[tuple[int, float]]], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     sizes = np.fromiter((len(x) for x in lists), dtype=np.int64, count=n)
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(sizes, out=ptr[1:])
@@ -211,8 +223,15 @@ def _csr(lists: list[list[tuple[int, float]]], n: int
 
 
 def _order_arrays(order: ScanOrder) -> tuple:
-    return (order.run, order.dep_stop, order.arr_stop, order.dep, order.arr, order.board_ok,
-            order.alight_ok)
+    return (
+        order.run,
+        order.dep_stop,
+        order.arr_stop,
+        order.dep,
+        order.arr,
+        order.board_ok,
+        order.alight_ok,
+    )
 
 
 # --------------------------------------------------------------------------- arrive by T
@@ -267,8 +286,9 @@ class ArriveBy:
         place_name, site_name = net.place_names[place], net.site_names[self.site]
         w = float(self._choice_walk[place])
         if stop == _DIRECT:
-            return Journey((Leg(Mode.WALK, place_name, site_name, self.arrive_by - w,
-                                self.arrive_by),))
+            return Journey(
+                (Leg(Mode.WALK, place_name, site_name, self.arrive_by - w, self.arrive_by),)
+            )
         board = float(self.latest_board[stop])
         legs = [Leg(Mode.WALK, place_name, names[stop], board - w, board, to_stop_id=ids[stop])]
         i = int(self._board_pos[stop])
@@ -280,26 +300,52 @@ class ArriveBy:
             s, walk = int(order.arr_stop[e]), float(self._exit_walk[t])
             i = int(self._exit_next[t])
             if i == NONE:
-                legs.append(Leg(Mode.WALK, names[s], site_name, alight_time, alight_time + walk,
-                                from_stop_id=ids[s]))
+                legs.append(
+                    Leg(
+                        Mode.WALK,
+                        names[s],
+                        site_name,
+                        alight_time,
+                        alight_time + walk,
+                        from_stop_id=ids[s],
+                    )
+                )
             elif s != self._exit_board_stop[t]:
-                legs.append(_walk_between(net, s, int(self._exit_board_stop[t]), alight_time,
-                                          walk))
+                legs.append(_walk_between(net, s, int(self._exit_board_stop[t]), alight_time, walk))
         return Journey(tuple(legs))
 
 
-def latest_departures(net: Network, tt: Timetable, site: int, arrive_by: float,
-                      not_before: float = -INF) -> ArriveBy:
+def latest_departures(
+    net: Network, tt: Timetable, site: int, arrive_by: float, not_before: float = -INF
+) -> ArriveBy:
     """One backward scan: the latest departure from every stop and place to be at ``site`` by
     ``arrive_by``, for journeys leaving at ``not_before`` or later."""
     order = tt.arrays.backward
     egress_stop, egress_walk = net.site_stops(site)
     ptr, tin, walk = net.walks_in
-    (best, board_pos, board_rides, board_arrive, exit_pos, exit_next, exit_board_stop,
-     exit_walk) = backward_scan(  # type: ignore[call-arg]
-        tt.backward_pos, *_order_arrays(order), tt.n_runs, net.n_stops, egress_stop,
-        egress_walk, ptr, tin, walk, float(net.min_change_s), float(arrive_by),
-        float(not_before))
+    (
+        best,
+        board_pos,
+        board_rides,
+        board_arrive,
+        exit_pos,
+        exit_next,
+        exit_board_stop,
+        exit_walk,
+    ) = backward_scan(  # type: ignore[call-arg]
+        tt.backward_pos,
+        *_order_arrays(order),
+        tt.n_runs,
+        net.n_stops,
+        egress_stop,
+        egress_walk,
+        ptr,
+        tin,
+        walk,
+        float(net.min_change_s),
+        float(arrive_by),
+        float(not_before),
+    )
     n_places = len(net.place_names)
     depart = np.full(n_places, -INF)
     choice = np.full(n_places, NONE, dtype=np.int64)
@@ -321,9 +367,24 @@ def latest_departures(net: Network, tt: Timetable, site: int, arrive_by: float,
     rides[choice == _DIRECT] = 0
     arrive_site[choice == _DIRECT] = arrive_by
     runs = np.flatnonzero(exit_pos != NONE)  # keep labels only for the runs ridden
-    return ArriveBy(net, tt, site, float(arrive_by), best, depart, arrive_site, rides,
-                    board_pos, runs, exit_pos[runs], exit_next[runs], exit_board_stop[runs],
-                    exit_walk[runs], choice, choice_walk)
+    return ArriveBy(
+        net,
+        tt,
+        site,
+        float(arrive_by),
+        best,
+        depart,
+        arrive_site,
+        rides,
+        board_pos,
+        runs,
+        exit_pos[runs],
+        exit_next[runs],
+        exit_board_stop[runs],
+        exit_walk[runs],
+        choice,
+        choice_walk,
+    )
 
 
 # --------------------------------------------------------------------------- leave at T
@@ -376,11 +437,11 @@ class LeaveAt:
         place_name, site_name = net.place_names[place], net.site_names[self.site]
         w = float(self._choice_walk[place])
         if stop == _DIRECT:
-            return Journey((Leg(Mode.WALK, site_name, place_name, self.leave_at,
-                                self.leave_at + w),))
+            return Journey(
+                (Leg(Mode.WALK, site_name, place_name, self.leave_at, self.leave_at + w),)
+            )
         alight = float(self.earliest_alight[stop])
-        legs = [Leg(Mode.WALK, names[stop], place_name, alight, alight + w,
-                    from_stop_id=ids[stop])]
+        legs = [Leg(Mode.WALK, names[stop], place_name, alight, alight + w, from_stop_id=ids[stop])]
         e = int(self._alight_pos[stop])
         while e != NONE:
             t = int(np.searchsorted(self._runs, order.run[e]))
@@ -389,25 +450,47 @@ class LeaveAt:
             s, walk = int(order.dep_stop[b]), float(self._entry_walk[t])
             e = int(self._entry_prev[t])
             if e == NONE:
-                legs.append(Leg(Mode.WALK, site_name, names[s], self.leave_at,
-                                self.leave_at + walk, to_stop_id=ids[s]))
+                legs.append(
+                    Leg(
+                        Mode.WALK,
+                        site_name,
+                        names[s],
+                        self.leave_at,
+                        self.leave_at + walk,
+                        to_stop_id=ids[s],
+                    )
+                )
             elif s != self._entry_from_stop[t]:
-                legs.append(_walk_between(net, int(self._entry_from_stop[t]), s,
-                                          float(order.arr[e]), walk))
+                legs.append(
+                    _walk_between(net, int(self._entry_from_stop[t]), s, float(order.arr[e]), walk)
+                )
         return Journey(tuple(reversed(legs)))
 
 
-def earliest_arrivals(net: Network, tt: Timetable, site: int, leave_at: float,
-                      not_after: float = INF) -> LeaveAt:
+def earliest_arrivals(
+    net: Network, tt: Timetable, site: int, leave_at: float, not_after: float = INF
+) -> LeaveAt:
     """One forward scan: the earliest arrival at every stop and place when leaving ``site``
     at ``leave_at``, for journeys arriving at ``not_after`` or earlier."""
     order = tt.arrays.forward
     access_stop, access_walk = net.site_stops(site)
     ptr, tout, walk = net.walks_out
-    best, alight_pos, alight_rides, entry_pos, entry_prev, entry_from_stop, entry_walk = \
-        forward_scan(tt.forward_pos, *_order_arrays(order), tt.n_runs, net.n_stops,  # type: ignore[call-arg]
-                     access_stop, access_walk, ptr, tout, walk, float(net.min_change_s),
-                     float(leave_at), float(not_after))
+    best, alight_pos, alight_rides, entry_pos, entry_prev, entry_from_stop, entry_walk = (
+        forward_scan(
+            tt.forward_pos,
+            *_order_arrays(order),
+            tt.n_runs,
+            net.n_stops,  # type: ignore[call-arg]
+            access_stop,
+            access_walk,
+            ptr,
+            tout,
+            walk,
+            float(net.min_change_s),
+            float(leave_at),
+            float(not_after),
+        )
+    )
     n_places = len(net.place_names)
     arrive = np.full(n_places, INF)
     choice = np.full(n_places, NONE, dtype=np.int64)
@@ -425,13 +508,28 @@ def earliest_arrivals(net: Network, tt: Timetable, site: int, leave_at: float,
     rides[by_stop] = alight_rides[choice[by_stop]]
     rides[choice == _DIRECT] = 0
     runs = np.flatnonzero(entry_pos != NONE)  # keep labels only for the runs ridden
-    return LeaveAt(net, tt, site, float(leave_at), best, arrive, rides, alight_pos, runs,
-                   entry_pos[runs], entry_prev[runs], entry_from_stop[runs], entry_walk[runs],
-                   choice, choice_walk)
+    return LeaveAt(
+        net,
+        tt,
+        site,
+        float(leave_at),
+        best,
+        arrive,
+        rides,
+        alight_pos,
+        runs,
+        entry_pos[runs],
+        entry_prev[runs],
+        entry_from_stop[runs],
+        entry_walk[runs],
+        choice,
+        choice_walk,
+    )
 
 
-def _best_stop_per_place(net: Network, at_stop: np.ndarray, sign: int
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _best_stop_per_place(
+    net: Network, at_stop: np.ndarray, sign: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each place, its best stop: the latest ``at_stop − walk`` (sign −1, leaving home)
     or the earliest ``at_stop + walk`` (sign +1, arriving home); ties go to the lower stop
     index. Returns (place, stop, walk, value) arrays, one entry per place with a journey."""
@@ -454,14 +552,27 @@ def _ride(net: Network, order: ScanOrder, c_board: int, c_exit: int) -> Leg:
     trip = int(order.run[c_board]) % len(trip_ids)
     s_from, s_to = int(order.dep_stop[c_board]), int(order.arr_stop[c_exit])
     return Leg(
-        Mode.RIDE, names[s_from], names[s_to],
-        float(order.dep[c_board]), float(order.arr[c_exit]),
-        from_stop_id=ids[s_from], to_stop_id=ids[s_to],
-        route=routes[trip], headsign=headsigns[trip], trip_id=trip_ids[trip],
+        Mode.RIDE,
+        names[s_from],
+        names[s_to],
+        float(order.dep[c_board]),
+        float(order.arr[c_exit]),
+        from_stop_id=ids[s_from],
+        to_stop_id=ids[s_to],
+        route=routes[trip],
+        headsign=headsigns[trip],
+        trip_id=trip_ids[trip],
     )
 
 
 def _walk_between(net: Network, s_from: int, s_to: int, start: float, w: float) -> Leg:
     names, ids = net._names[0], net._names[1]
-    return Leg(Mode.WALK, names[s_from], names[s_to], start, start + w,
-               from_stop_id=ids[s_from], to_stop_id=ids[s_to])
+    return Leg(
+        Mode.WALK,
+        names[s_from],
+        names[s_to],
+        start,
+        start + w,
+        from_stop_id=ids[s_from],
+        to_stop_id=ids[s_to],
+    )

@@ -18,9 +18,26 @@ NONE = -1
 
 
 @njit(cache=True, nogil=True)
-def backward_scan(pos, run, dep_stop, arr_stop, dep, arr, board_ok, alight_ok,
-                  n_runs, n_stops, egress_stop, egress_walk, tin_ptr, tin_stop, tin_walk,
-                  change, arrive_by, not_before):
+def backward_scan(
+    pos,
+    run,
+    dep_stop,
+    arr_stop,
+    dep,
+    arr,
+    board_ok,
+    alight_ok,
+    n_runs,
+    n_stops,
+    egress_stop,
+    egress_walk,
+    tin_ptr,
+    tin_stop,
+    tin_walk,
+    change,
+    arrive_by,
+    not_before,
+):
     """Latest boarding per stop to reach the room by ``arrive_by``.
 
     ``pos``: the running positions in backward order; the scan stops at the first
@@ -107,14 +124,39 @@ def backward_scan(pos, run, dep_stop, arr_stop, dep, arr, board_ok, alight_ok,
         if best[s] < not_before:
             best[s] = -inf
             board_pos[s] = NONE
-    return (best, board_pos, board_rides, board_arrive, exit_pos, exit_next, exit_board_stop,
-            exit_walk)
+    return (
+        best,
+        board_pos,
+        board_rides,
+        board_arrive,
+        exit_pos,
+        exit_next,
+        exit_board_stop,
+        exit_walk,
+    )
 
 
 @njit(cache=True, nogil=True)
-def forward_scan(pos, run, dep_stop, arr_stop, dep, arr, board_ok, alight_ok,
-                 n_runs, n_stops, access_stop, access_walk, tout_ptr, tout_stop, tout_walk,
-                 change, leave_at, not_after):
+def forward_scan(
+    pos,
+    run,
+    dep_stop,
+    arr_stop,
+    dep,
+    arr,
+    board_ok,
+    alight_ok,
+    n_runs,
+    n_stops,
+    access_stop,
+    access_walk,
+    tout_ptr,
+    tout_stop,
+    tout_walk,
+    change,
+    leave_at,
+    not_after,
+):
     """Earliest alighting per stop when leaving the room at ``leave_at``.
 
     ``pos``: the running positions in forward order; the scan stops at the first connection

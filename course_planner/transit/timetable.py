@@ -81,7 +81,7 @@ def _build(feed: Feed) -> FeedTimetable:
     late = np.flatnonzero(c.dep >= DAY)  # hops that also run on the next course date
     index = np.concatenate([np.arange(len(c), dtype=np.int64), late])
     copy = np.zeros(len(index), dtype=bool)
-    copy[len(c):] = True
+    copy[len(c) :] = True
     shift = np.where(copy, DAY, 0)
     dep = (c.dep[index] - shift).astype(np.int32)
     arr = (c.arr[index] - shift).astype(np.int32)
@@ -92,11 +92,15 @@ def _build(feed: Feed) -> FeedTimetable:
 
     def order(positions: np.ndarray) -> ScanOrder:
         return ScanOrder(
-            run=run[positions], dep_stop=c.dep_stop[index][positions].astype(np.int32),
+            run=run[positions],
+            dep_stop=c.dep_stop[index][positions].astype(np.int32),
             arr_stop=c.arr_stop[index][positions].astype(np.int32),
-            dep=dep[positions], arr=arr[positions],
-            board_ok=c.board_ok[index][positions], alight_ok=c.alight_ok[index][positions],
-            service=service[positions], connection=index[positions].astype(np.int32),
+            dep=dep[positions],
+            arr=arr[positions],
+            board_ok=c.board_ok[index][positions],
+            alight_ok=c.alight_ok[index][positions],
+            service=service[positions],
+            connection=index[positions].astype(np.int32),
         )
 
     forward = order(_sort(dep, arr, seq))
@@ -108,11 +112,13 @@ def _sort(first: np.ndarray, second: np.ndarray, third: np.ndarray) -> np.ndarra
     """Positions sorted by (first, second, third) ascending, for non-negative integers; one
     packed 64-bit key when they fit (several times faster than a three-key lexsort)."""
     bits = [max(int(x.max()).bit_length(), 1) if len(x) else 1 for x in (first, second, third)]
-    if len(first) == 0 or min(int(x.min()) for x in (first, second, third)) < 0 \
-            or sum(bits) > 63:
+    if len(first) == 0 or min(int(x.min()) for x in (first, second, third)) < 0 or sum(bits) > 63:
         return np.lexsort((third, second, first))
-    key = ((first.astype(np.int64) << (bits[1] + bits[2]))
-           | (second.astype(np.int64) << bits[2]) | third.astype(np.int64))
+    key = (
+        (first.astype(np.int64) << (bits[1] + bits[2]))
+        | (second.astype(np.int64) << bits[2])
+        | third.astype(np.int64)
+    )
     return np.argsort(key)  # the keys are unique: any sort gives the same order
 
 
@@ -164,10 +170,13 @@ def service_signature(feed: Feed, date: dt.date) -> bytes:
 def timetable_for(feed: Feed, date: dt.date) -> Timetable:
     """The connections running on ``date`` (see the module docstring)."""
     arrays = feed_timetable(feed)
-    services = np.concatenate([feed.service_mask(date),
-                               feed.service_mask(date - dt.timedelta(days=1))])
+    services = np.concatenate(
+        [feed.service_mask(date), feed.service_mask(date - dt.timedelta(days=1))]
+    )
     return Timetable(
-        date=date, arrays=arrays, services=services,
+        date=date,
+        arrays=arrays,
+        services=services,
         forward_pos=np.flatnonzero(services[arrays.forward.service]).astype(np.int32),
         backward_pos=np.flatnonzero(services[arrays.backward.service]).astype(np.int32),
     )

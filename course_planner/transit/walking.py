@@ -17,8 +17,9 @@ from course_planner.coordinates import haversine_m
 from course_planner.scenario import Travel
 
 
-def pairs_within(lat_a: ArrayLike, lon_a: ArrayLike, lat_b: ArrayLike, lon_b: ArrayLike,
-                 radius_m: float) -> pd.DataFrame:
+def pairs_within(
+    lat_a: ArrayLike, lon_a: ArrayLike, lat_b: ArrayLike, lon_b: ArrayLike, radius_m: float
+) -> pd.DataFrame:
     """All pairs (a, b) with distance ≤ radius_m, as columns ``a, b, dist_m`` (sorted).
 
     A grid of cells at least ``radius_m`` wide keeps this linear in the number of points,
@@ -26,8 +27,13 @@ def pairs_within(lat_a: ArrayLike, lon_a: ArrayLike, lat_b: ArrayLike, lon_b: Ar
     """
     lat_a, lon_a = np.asarray(lat_a, float), np.asarray(lon_a, float)
     lat_b, lon_b = np.asarray(lat_b, float), np.asarray(lon_b, float)
-    empty = pd.DataFrame({"a": pd.Series(dtype=np.int64), "b": pd.Series(dtype=np.int64),
-                          "dist_m": pd.Series(dtype=float)})
+    empty = pd.DataFrame(
+        {
+            "a": pd.Series(dtype=np.int64),
+            "b": pd.Series(dtype=np.int64),
+            "dist_m": pd.Series(dtype=float),
+        }
+    )
     if len(lat_a) == 0 or len(lat_b) == 0:
         return empty
     # The smallest cos(lat) makes projected east-west distances an underestimate, so
@@ -80,8 +86,13 @@ class WalkNetwork:
         return list(zip(rows["stop"].tolist(), rows["walk_s"].tolist(), strict=True))
 
 
-def build_walks(places: pd.DataFrame, sites: pd.DataFrame, stops: pd.DataFrame,
-                travel: Travel, feed_transfers: pd.DataFrame | None = None) -> WalkNetwork:
+def build_walks(
+    places: pd.DataFrame,
+    sites: pd.DataFrame,
+    stops: pd.DataFrame,
+    travel: Travel,
+    feed_transfers: pd.DataFrame | None = None,
+) -> WalkNetwork:
     """Build the walk graph.
 
     ``places`` and ``sites`` need ``lat, lon``; ``stops`` needs ``stop_id, station_id, lat,
@@ -96,32 +107,59 @@ def build_walks(places: pd.DataFrame, sites: pd.DataFrame, stops: pd.DataFrame,
 
     def add(pairs: pd.DataFrame, src: str, dst: str, kind: str, back: str | None) -> None:
         walk = travel.walk_seconds(pairs["dist_m"].to_numpy())
-        for a, b, d, w in zip(pairs["a"].tolist(), pairs["b"].tolist(),
-                              pairs["dist_m"].tolist(), walk.tolist(), strict=True):
+        for a, b, d, w in zip(
+            pairs["a"].tolist(),
+            pairs["b"].tolist(),
+            pairs["dist_m"].tolist(),
+            walk.tolist(),
+            strict=True,
+        ):
             g.add_edge((src, a), (dst, b), dist_m=d, walk_s=w, kind=kind)
             if back:
                 g.add_edge((dst, b), (src, a), dist_m=d, walk_s=w, kind=back)
 
     r = travel.max_access_walk_m
-    add(pairs_within(places["lat"], places["lon"], stops["lat"], stops["lon"], r),
-        "place", "stop", "access", "egress")
-    add(pairs_within(sites["lat"], sites["lon"], stops["lat"], stops["lon"], r),
-        "site", "stop", "site_access", "site_egress")
-    add(pairs_within(places["lat"], places["lon"], sites["lat"], sites["lon"], r),
-        "place", "site", "direct", "direct")
+    add(
+        pairs_within(places["lat"], places["lon"], stops["lat"], stops["lon"], r),
+        "place",
+        "stop",
+        "access",
+        "egress",
+    )
+    add(
+        pairs_within(sites["lat"], sites["lon"], stops["lat"], stops["lon"], r),
+        "site",
+        "stop",
+        "site_access",
+        "site_egress",
+    )
+    add(
+        pairs_within(places["lat"], places["lon"], sites["lat"], sites["lon"], r),
+        "place",
+        "site",
+        "direct",
+        "direct",
+    )
     if feed_transfers is None:
-        tr = pairs_within(stops["lat"], stops["lon"], stops["lat"], stops["lon"],
-                          travel.max_transfer_walk_m)
+        tr = pairs_within(
+            stops["lat"], stops["lon"], stops["lat"], stops["lon"], travel.max_transfer_walk_m
+        )
         add(tr[tr["a"] != tr["b"]], "stop", "stop", "transfer", None)
     else:
         _add_feed_transfers(g, stops, travel, feed_transfers)
 
     def frame(src: str, dst: str, kinds: tuple[str, ...], cols: tuple[str, str]) -> pd.DataFrame:
-        rows = [(u[1], v[1], d["dist_m"], d["walk_s"]) for u, v, d in g.edges(data=True)
-                if u[0] == src and v[0] == dst and d["kind"] in kinds]
+        rows = [
+            (u[1], v[1], d["dist_m"], d["walk_s"])
+            for u, v, d in g.edges(data=True)
+            if u[0] == src and v[0] == dst and d["kind"] in kinds
+        ]
         df = pd.DataFrame(rows, columns=[*cols, "dist_m", "walk_s"])
-        return df.astype({cols[0]: np.int64, cols[1]: np.int64, "dist_m": float,
-                          "walk_s": float}).sort_values(list(cols)).reset_index(drop=True)
+        return (
+            df.astype({cols[0]: np.int64, cols[1]: np.int64, "dist_m": float, "walk_s": float})
+            .sort_values(list(cols))
+            .reset_index(drop=True)
+        )
 
     # walks between stops, with "staying at the stop" (0 s) first; feed transfers may be
     # one-way, so the backward scan needs the walks *into* each stop
@@ -143,8 +181,9 @@ def build_walks(places: pd.DataFrame, sites: pd.DataFrame, stops: pd.DataFrame,
     )
 
 
-def _add_feed_transfers(g: nx.DiGraph, stops: pd.DataFrame, travel: Travel,
-                        transfers: pd.DataFrame) -> None:
+def _add_feed_transfers(
+    g: nx.DiGraph, stops: pd.DataFrame, travel: Travel, transfers: pd.DataFrame
+) -> None:
     # transfers.txt may name platforms or parent stations: expand stations to platforms.
     members: dict[str, list[int]] = {}
     for j, (sid, station) in enumerate(zip(stops["stop_id"], stops["station_id"], strict=True)):
@@ -163,6 +202,9 @@ def _add_feed_transfers(g: nx.DiGraph, stops: pd.DataFrame, travel: Travel,
                 if a == b:
                     continue
                 d = float(haversine_m(lat[a], lon[a], lat[b], lon[b]))
-                w = float(minimum) if minimum is not None and pd.notna(minimum) \
+                w = (
+                    float(minimum)
+                    if minimum is not None and pd.notna(minimum)
                     else float(travel.walk_seconds(d))
+                )
                 g.add_edge(("stop", a), ("stop", b), dist_m=d, walk_s=w, kind="transfer")

@@ -50,14 +50,16 @@ def kpi_row(k: Kpis) -> dict[str, str]:
         t("kpi_first"): _date(k.first_session),
         t("kpi_last"): _date(k.last_session),
         t("kpi_participant_sessions"): f"{k.participant_sessions_in_person} / "
-                                        f"{k.participant_sessions_total}",
+        f"{k.participant_sessions_total}",
         t("kpi_teacher_km"): f"{k.teacher_km:.0f} km",
         t("kpi_teacher_hours"): f"{k.teacher_hours:.1f} h",
     }
     for room, v in k.rooms.items():
-        row[f"{room}: {t('share')}"] = (f"{v.in_person_sessions} / {k.sessions} "
-                                        f"({v.share:.0%}, {t('target_share')} "
-                                        f"{v.target_share:.0%})")
+        row[f"{room}: {t('share')}"] = (
+            f"{v.in_person_sessions} / {k.sessions} "
+            f"({v.share:.0%}, {t('target_share')} "
+            f"{v.target_share:.0%})"
+        )
         row[f"{room}: {t('longest_wait')}"] = str(v.longest_wait)
     for name, paid in k.penalties.items():
         row[f"{t('penalty')}: {t('pen_' + name)}"] = f"{paid.value:g} {t('unit_' + name)}"
@@ -80,14 +82,22 @@ def _scenario(choice: str) -> Scenario:
 
 def main() -> None:
     header("page_compare")
-    names = [CURRENT, *(SAVED + s.name for s in workspace().scenarios()),
-             *(SHIPPED + n for n in shipped_scenarios())]
-    picked = st.multiselect(t("compare_pick"), names,
-                            default=[SHIPPED + n for n in (
-                                "lippe-2026.yaml", "lippe-2026-strict-rotation.yaml")
-                                if SHIPPED + n in names],
-                            format_func=partial(_label, tr=words("")),
-                            key=lkey("compare_pick"))
+    names = [
+        CURRENT,
+        *(SAVED + s.name for s in workspace().scenarios()),
+        *(SHIPPED + n for n in shipped_scenarios()),
+    ]
+    picked = st.multiselect(
+        t("compare_pick"),
+        names,
+        default=[
+            SHIPPED + n
+            for n in ("lippe-2026.yaml", "lippe-2026-strict-rotation.yaml")
+            if SHIPPED + n in names
+        ],
+        format_func=partial(_label, tr=words("")),
+        key=lkey("compare_pick"),
+    )
     if len(picked) < 2:
         st.info(t("pick_two"))
         return
@@ -95,8 +105,7 @@ def main() -> None:
     progress = st.progress(0.0)
     for i, name in enumerate(picked):
         try:
-            progress.progress(i / len(picked), text=t("solving_for").format(
-                name=_label(name)))
+            progress.progress(i / len(picked), text=t("solving_for").format(name=_label(name)))
             scenario = _scenario(name)
             if scenario.teacher is None:
                 rows[_label(name)] = {t("kpi_problem"): t("no_teacher")}
@@ -114,8 +123,12 @@ def main() -> None:
     st.dataframe(table, width="stretch", key="compare_table")
     if len(plans) >= 2:
         st.subheader(t("differences"))
-        frames = [p.sessions[["date", "slot", "teacher_site"]].rename(
-            columns={"teacher_site": _label(name)}) for name, p in plans.items()]
+        frames = [
+            p.sessions[["date", "slot", "teacher_site"]].rename(
+                columns={"teacher_site": _label(name)}
+            )
+            for name, p in plans.items()
+        ]
         merged = frames[0]
         for frame in frames[1:]:
             merged = merged.merge(frame, on=["date", "slot"], how="outer")

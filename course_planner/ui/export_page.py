@@ -29,8 +29,13 @@ if TYPE_CHECKING:
 
     from course_planner.scenario import Course
 
-LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "uk": "Українська", "fa": "فارسی",
-                  "tr": "Türkçe"}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "ar": "العربية",
+    "uk": "Українська",
+    "fa": "فارسی",
+    "tr": "Türkçe",
+}
 
 
 def unreachable_print(name: str, table: pd.DataFrame, course: Course) -> str:
@@ -40,20 +45,24 @@ def unreachable_print(name: str, table: pd.DataFrame, course: Course) -> str:
     rows = []
     for x in summarise(table, course):
         reasons = "; ".join(f"{reason_text(c)} ({n})" for c, n in x.reasons)
-        rows.append(f"<tr><td>{escape(x.place)}</td><td>{escape(x.site)}</td>"
-                    f"<td>{x.dates_unreachable} / {x.dates_total}</td>"
-                    f"<td>{escape(reasons)}</td><td>{x.school_holiday_dates or ''}</td></tr>")
-    head = "".join(f"<th>{escape(t(k))}</th>" for k in (
-        "place", "col_room", "col_dates_bad", "col_reason", "col_school_holidays"))
+        rows.append(
+            f"<tr><td>{escape(x.place)}</td><td>{escape(x.site)}</td>"
+            f"<td>{x.dates_unreachable} / {x.dates_total}</td>"
+            f"<td>{escape(reasons)}</td><td>{x.school_holiday_dates or ''}</td></tr>"
+        )
+    head = "".join(
+        f"<th>{escape(t(k))}</th>"
+        for k in ("place", "col_room", "col_dates_bad", "col_reason", "col_school_holidays")
+    )
     return f"""<!doctype html><html lang="de"><meta charset="utf-8">
-<title>{escape(t('unreachable'))} — {escape(name)}</title>
+<title>{escape(t("unreachable"))} — {escape(name)}</title>
 <style>@page {{ size: A4; margin: 12mm; }}
 body {{ font-family: 'Noto Sans', sans-serif; font-size: 9pt; }}
 table {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
 th, td {{ border: 1px solid #999; padding: 2px 4px; overflow-wrap: anywhere; }}
 tr {{ page-break-inside: avoid; }} thead {{ display: table-header-group; }}</style>
-<h1>{escape(t('unreachable'))}: {escape(name)}</h1>
-<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></html>"""
+<h1>{escape(t("unreachable"))}: {escape(name)}</h1>
+<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></html>"""
 
 
 def main() -> None:
@@ -73,26 +82,45 @@ def main() -> None:
             st.warning(f"{t('no_plan')}: {public(exc.problem)}")
     st.subheader(t("office_tables"))
     st.caption(t("office_note"))
-    st.download_button(t("download_xlsx"), xlsx(sheets), file_name="tabellen.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml"
-                            ".sheet", key="dl_xlsx")
-    labels = {"Plan": "download_plan", "Erreichbarkeit": "download_reach",
-              "Nicht erreichbar": "download_unreachable"}
+    st.download_button(
+        t("download_xlsx"),
+        xlsx(sheets),
+        file_name="tabellen.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="dl_xlsx",
+    )
+    labels = {
+        "Plan": "download_plan",
+        "Erreichbarkeit": "download_reach",
+        "Nicht erreichbar": "download_unreachable",
+    }
     for name, frame in sheets.items():
-        st.download_button(t(labels[name]), german_csv(frame), file_name=f"{slug(name)}.csv",
-                           mime="text/csv", key=f"dl_{slug(name)}")
-    st.download_button(t("print_unreachable"), unreachable_print(scenario.name, table,
-                                                                 scenario.course),
-                       file_name="nicht-erreichbar.html", mime="text/html",
-                       key="print_unreachable")
+        st.download_button(
+            t(labels[name]),
+            german_csv(frame),
+            file_name=f"{slug(name)}.csv",
+            mime="text/csv",
+            key=f"dl_{slug(name)}",
+        )
+    st.download_button(
+        t("print_unreachable"),
+        unreachable_print(scenario.name, table, scenario.course),
+        file_name="nicht-erreichbar.html",
+        mime="text/html",
+        key="print_unreachable",
+    )
     st.caption(t("print_note"))
     if p is None:
         return
     st.subheader(t("calendars"))
     room = st.selectbox(t("room"), p.sites, key="ics_room")
-    st.download_button(t("download_ics"), room_calendar(p, room),
-                       file_name=f"raum-{slug(room)}.ics", mime="text/calendar",
-                       key="dl_ics_room")
+    st.download_button(
+        t("download_ics"),
+        room_calendar(p, room),
+        file_name=f"raum-{slug(room)}.ics",
+        mime="text/calendar",
+        key="dl_ics_room",
+    )
     assigned = p.inp.assignment
     assigned = assigned[assigned["site"].map(lambda s: isinstance(s, str) and bool(s))]
     if assigned.empty:
@@ -101,16 +129,28 @@ def main() -> None:
     st.caption(t("handouts_note"))
     c1, c2 = st.columns(2)
     place = c1.selectbox(t("place"), list(assigned["place"]), key="handout_place")
-    lang = c2.selectbox(t("language"), list(LANGUAGES), key="handout_lang",
-                        format_func=lambda code: LANGUAGE_NAMES[code])
+    lang = c2.selectbox(
+        t("language"),
+        list(LANGUAGES),
+        key="handout_lang",
+        format_func=lambda code: LANGUAGE_NAMES[code],
+    )
     site = assigned.set_index("place").at[place, "site"]
     s = study(scenario)
-    st.download_button(t("download_handout"), handout_pdf(p, s, place, site, lang),
-                       file_name=f"{slug(place)}-{slug(site)}-{lang}.pdf",
-                       mime="application/pdf", key="dl_handout")
-    st.download_button(t("download_ics_village"), village_calendar(p, s, place, site),
-                       file_name=f"ort-{slug(place)}.ics", mime="text/calendar",
-                       key="dl_ics_village")
+    st.download_button(
+        t("download_handout"),
+        handout_pdf(p, s, place, site, lang),
+        file_name=f"{slug(place)}-{slug(site)}-{lang}.pdf",
+        mime="application/pdf",
+        key="dl_handout",
+    )
+    st.download_button(
+        t("download_ics_village"),
+        village_calendar(p, s, place, site),
+        file_name=f"ort-{slug(place)}.ics",
+        mime="text/calendar",
+        key="dl_ics_village",
+    )
 
 
 guarded(main)

@@ -44,74 +44,123 @@ def place_map(places: pd.DataFrame, rooms: pd.DataFrame) -> pdk.Deck:
     """Places coloured by reachability, with their names, and the rooms; no basemap (works
     offline)."""
     layers = [  # rooms as rings underneath, so that a village in a room's town stays seen
-        pdk.Layer("ScatterplotLayer", rooms, get_position=["lon", "lat"], filled=False,
-                  stroked=True, get_line_color=BLUE, line_width_min_pixels=3,
-                  get_radius=1500, radius_min_pixels=12, pickable=True),
-        pdk.Layer("ScatterplotLayer", places, get_position=["lon", "lat"],
-                  get_fill_color="color", get_radius=600, radius_min_pixels=5,
-                  pickable=True),
-        pdk.Layer("TextLayer", places, get_position=["lon", "lat"], get_text="name",
-                  get_size=11, get_color=[40, 40, 40], get_pixel_offset=[0, 12],
-                  character_set="auto"),
-        pdk.Layer("TextLayer", rooms, get_position=["lon", "lat"], get_text="name",
-                  get_size=15, get_color=[20, 40, 140], get_pixel_offset=[0, -20],
-                  character_set="auto"),
+        pdk.Layer(
+            "ScatterplotLayer",
+            rooms,
+            get_position=["lon", "lat"],
+            filled=False,
+            stroked=True,
+            get_line_color=BLUE,
+            line_width_min_pixels=3,
+            get_radius=1500,
+            radius_min_pixels=12,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            places,
+            get_position=["lon", "lat"],
+            get_fill_color="color",
+            get_radius=600,
+            radius_min_pixels=5,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            places,
+            get_position=["lon", "lat"],
+            get_text="name",
+            get_size=11,
+            get_color=[40, 40, 40],
+            get_pixel_offset=[0, 12],
+            character_set="auto",
+        ),
+        pdk.Layer(
+            "TextLayer",
+            rooms,
+            get_position=["lon", "lat"],
+            get_text="name",
+            get_size=15,
+            get_color=[20, 40, 140],
+            get_pixel_offset=[0, -20],
+            character_set="auto",
+        ),
     ]
     both = pd.concat([places[["lat", "lon"]], rooms[["lat", "lon"]]])
-    view = pdk.ViewState(latitude=float(both["lat"].mean()),
-                         longitude=float(both["lon"].mean()), zoom=9)
-    return pdk.Deck(layers=layers, initial_view_state=view, map_style=None,
-                    tooltip={"text": "{name}\n{info}"})
+    view = pdk.ViewState(
+        latitude=float(both["lat"].mean()), longitude=float(both["lon"].mean()), zoom=9
+    )
+    return pdk.Deck(
+        layers=layers, initial_view_state=view, map_style=None, tooltip={"text": "{name}\n{info}"}
+    )
 
 
 def legend() -> None:
     dot = "<span style='color:{c};font-size:1.3em'>{s}</span> {label}"
-    st.markdown(" &nbsp; ".join([
-        dot.format(c="rgb(34,139,34)", s="●", label=t("legend_reachable")),
-        dot.format(c="rgb(200,30,30)", s="●", label=t("legend_unreachable")),
-        dot.format(c="rgb(30,80,200)", s="○", label=t("legend_room")),
-    ]), unsafe_allow_html=True)
+    st.markdown(
+        " &nbsp; ".join(
+            [
+                dot.format(c="rgb(34,139,34)", s="●", label=t("legend_reachable")),
+                dot.format(c="rgb(200,30,30)", s="●", label=t("legend_unreachable")),
+                dot.format(c="rgb(30,80,200)", s="○", label=t("legend_room")),
+            ]
+        ),
+        unsafe_allow_html=True,
+    )
 
 
 def tooltip(r: Any) -> str:  # a row of DataFrame.itertuples (an untyped namedtuple)
     if r.reachable:
-        return (f"{t('tip_leave')} {r.depart_home} · {t('tip_home')} {r.arrive_home}")
-    there = f"{t('tip_leave')} {r.depart_home}" if isinstance(r.depart_home, str) else \
-        t("tip_no_there")
-    back = f"{t('tip_home')} {r.arrive_home}" if isinstance(r.arrive_home, str) else \
-        t("tip_no_back")
+        return f"{t('tip_leave')} {r.depart_home} · {t('tip_home')} {r.arrive_home}"
+    there = (
+        f"{t('tip_leave')} {r.depart_home}" if isinstance(r.depart_home, str) else t("tip_no_there")
+    )
+    back = (
+        f"{t('tip_home')} {r.arrive_home}" if isinstance(r.arrive_home, str) else t("tip_no_back")
+    )
     return f"{reason_text(r.reason)} · {there} · {back}"
 
 
 def legs_table(journey: Journey | None) -> pd.DataFrame:
     if journey is None:
         return pd.DataFrame({t("there"): [t("no_journey")]})
-    return pd.DataFrame([{
-        "": "🚶" if leg.mode is Mode.WALK else "🚌",
-        t("leg_from"): leg.from_name, t("leg_dep"): clock(leg.depart),
-        t("leg_to"): leg.to_name, t("leg_arr"): clock(leg.arrive, up=True),
-        t("leg_line"): leg.route or "", t("leg_towards"): leg.headsign or "",
-    } for leg in journey.legs])
+    return pd.DataFrame(
+        [
+            {
+                "": "🚶" if leg.mode is Mode.WALK else "🚌",
+                t("leg_from"): leg.from_name,
+                t("leg_dep"): clock(leg.depart),
+                t("leg_to"): leg.to_name,
+                t("leg_arr"): clock(leg.arrive, up=True),
+                t("leg_line"): leg.route or "",
+                t("leg_towards"): leg.headsign or "",
+            }
+            for leg in journey.legs
+        ]
+    )
 
 
 def unreachable_table(rows: pd.DataFrame) -> pd.DataFrame:
     bad = rows[~rows["reachable"]]
-    out = pd.DataFrame({
-        t("place"): bad["place"],
-        t("col_participants"): pd.to_numeric(bad["participants"]).round().astype("Int64"),
-        t("col_reason"): bad["reason"].map(reason_text),
-        t("col_depart_home"): bad["depart_home"],
-        t("col_outbound_min"): bad["outbound_min"],
-        t("col_arrive_home"): bad["arrive_home"],
-        t("col_return_min"): bad["return_min"],
-    })
+    out = pd.DataFrame(
+        {
+            t("place"): bad["place"],
+            t("col_participants"): pd.to_numeric(bad["participants"]).round().astype("Int64"),
+            t("col_reason"): bad["reason"].map(reason_text),
+            t("col_depart_home"): bad["depart_home"],
+            t("col_outbound_min"): bad["outbound_min"],
+            t("col_arrive_home"): bad["arrive_home"],
+            t("col_return_min"): bad["return_min"],
+        }
+    )
     return out.astype(object).where(out.notna(), "–").astype(str)
 
 
 def summary_text(s: VillageSummary) -> str:
     parts = [f"{reason_text(code)} ({n})" for code, n in s.reasons]
-    text = t("summary_line").format(bad=s.dates_unreachable, total=s.dates_total,
-                                    reasons="; ".join(parts))
+    text = t("summary_line").format(
+        bad=s.dates_unreachable, total=s.dates_total, reasons="; ".join(parts)
+    )
     if s.school_holiday_dates:
         text += " — " + t("summary_holidays").format(n=s.school_holiday_dates)
     return text
@@ -128,29 +177,43 @@ def main() -> None:
         return
     c1, c2 = st.columns(2)
     room = c1.selectbox(t("room"), list(s.network.site_names), key="reach_room")
-    date = c2.selectbox(t("date"), dates, key=lkey("reach_date"),
-                        format_func=partial(day_label, weekday=words("wd_")))
+    date = c2.selectbox(
+        t("date"),
+        dates,
+        key=lkey("reach_date"),
+        format_func=partial(day_label, weekday=words("wd_")),
+    )
     st.caption(t("only_course_dates").format(n=len(dates)))
     course = scenario.course
     duration = course.end_s - course.start_s
     options = list(range(6 * 3600, 13 * 3600 + 1, 15 * 60))
     if course.start_s not in options:
         options = sorted({*options, course.start_s})
-    start_s = st.select_slider(t("start_slider"), options=options, value=course.start_s,
-                               format_func=clock, key="reach_start")
+    start_s = st.select_slider(
+        t("start_slider"),
+        options=options,
+        value=course.start_s,
+        format_func=clock,
+        key="reach_start",
+    )
     table = reach(scenario, start_s, start_s + duration, date)
     rows = table[table["site"] == room].merge(
-        s.places[["name", "lat", "lon", "participants"]], left_on="place", right_on="name")
+        s.places[["name", "lat", "lon", "participants"]], left_on="place", right_on="name"
+    )
     people = rows["participants"].fillna(0).astype(int)
     m1, m2 = st.columns(2)
     m1.metric(t("reachable_places"), f"{int(rows['reachable'].sum())} / {len(rows)}")
-    m2.metric(t("reachable_people"),
-              f"{int(people[rows['reachable']].sum())} / {int(people.sum())}")
-    rows = rows.assign(color=[GREEN if r else RED for r in rows["reachable"]],
-                       info=[tooltip(r) for r in rows.itertuples()])
+    m2.metric(
+        t("reachable_people"), f"{int(people[rows['reachable']].sum())} / {int(people.sum())}"
+    )
+    rows = rows.assign(
+        color=[GREEN if r else RED for r in rows["reachable"]],
+        info=[tooltip(r) for r in rows.itertuples()],
+    )
     rooms = s.sites[["name", "lat", "lon"]].assign(info=t("room"))
-    st.pydeck_chart(place_map(rows[["name", "lat", "lon", "color", "info"]], rooms),
-                    key="reach_map", height=560)
+    st.pydeck_chart(
+        place_map(rows[["name", "lat", "lon", "color", "info"]], rooms), key="reach_map", height=560
+    )
     legend()
     st.subheader(t("unreachable"))
     bad = unreachable_table(rows)
@@ -162,8 +225,7 @@ def main() -> None:
     helps(scenario)
     st.subheader(t("journeys"))
     place = st.selectbox(t("place"), list(s.network.place_names), key="reach_place")
-    there, back = journeys(s, place, room, dt.date.fromisoformat(date), start_s,
-                           start_s + duration)
+    there, back = journeys(s, place, room, dt.date.fromisoformat(date), start_s, start_s + duration)
     c3, c4 = st.columns(2)
     c3.markdown(f"**{t('there')}**")
     c3.dataframe(legs_table(there), hide_index=True)
@@ -181,9 +243,17 @@ def summaries(scenario: Scenario, room: str, start_s: int, duration: int) -> Non
     if not found:
         st.success(t("all_reachable_term"))
         return
-    st.dataframe(pd.DataFrame({t("place"): [x.place for x in found],
-                               t("col_summary"): [summary_text(x) for x in found]}),
-                 hide_index=True, width="stretch", key="reach_summary")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("place"): [x.place for x in found],
+                t("col_summary"): [summary_text(x) for x in found],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="reach_summary",
+    )
 
 
 def helps(scenario: Scenario) -> None:

@@ -26,12 +26,21 @@ def calendar(p: Plan) -> pd.io.formats.style.Styler:
     cell = ses["teacher_site"].replace("", t("online_all"))
     if ses["slot"].max() > 1:
         cell = cell.where(ses["slot"] == 1, "+ " + cell)
-    grid = (pd.DataFrame({"week": week, "day": ses["weekday"], "cell": cell})
-            .groupby(["week", "day"], sort=False)["cell"].agg(" / ".join).unstack())
+    grid = (
+        pd.DataFrame({"week": week, "day": ses["weekday"], "cell": cell})
+        .groupby(["week", "day"], sort=False)["cell"]
+        .agg(" / ".join)
+        .unstack()
+    )
     order = [d for d in ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So") if d in grid.columns]
     grid = grid[order]
-    names = dict(zip(("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
-                     ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), strict=True))
+    names = dict(
+        zip(
+            ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+            ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+            strict=True,
+        )
+    )
     grid.columns = [t("wd_" + names[d]) for d in order]
     grid.index = [f"{t('week')} {w:%d.%m.%Y}" for w in grid.index]
     colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(p.sites)}
@@ -53,27 +62,33 @@ def print_html(p: Plan, grid: Styler | pd.DataFrame) -> str:
     weeks = [escape(str(w)) for w in grid.index]
     body = grid.data if hasattr(grid, "data") else grid
     head = "".join(f"<th>{escape(str(c))}</th>" for c in body.columns)
-    rows = "".join(f"<tr><th>{w}</th>" + "".join(f"<td>{escape(str(v))}</td>" for v in r)
-                   + "</tr>" for w, r in zip(weeks, body.itertuples(index=False), strict=True))
+    rows = "".join(
+        f"<tr><th>{w}</th>" + "".join(f"<td>{escape(str(v))}</td>" for v in r) + "</tr>"
+        for w, r in zip(weeks, body.itertuples(index=False), strict=True)
+    )
     name = escape(p.inp.scenario.name)
     return f"""<!doctype html><html lang="de"><meta charset="utf-8">
-<title>{t('page_rotation')} — {name}</title>
+<title>{t("page_rotation")} — {name}</title>
 <style>@page {{ size: A4 landscape; margin: 12mm; }}
 body {{ font-family: 'Noto Sans', sans-serif; font-size: 9pt; }}
 table {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
 th, td {{ border: 1px solid #999; padding: 2px 4px; overflow-wrap: anywhere; }}
 tr {{ page-break-inside: avoid; }} thead {{ display: table-header-group; }}</style>
-<h1>{t('page_rotation')}: {name}</h1>
-<table><thead><tr><th>{t('week')}</th>{head}</tr></thead><tbody>{rows}</tbody></table>
+<h1>{t("page_rotation")}: {name}</h1>
+<table><thead><tr><th>{t("week")}</th>{head}</tr></thead><tbody>{rows}</tbody></table>
 </html>"""
 
 
 def show(p: Plan) -> None:
     k = p.kpis()
     first, last = (dt.date.fromisoformat(x) for x in (k.first_session, k.last_session))
-    st.success(t("plan_summary").format(n=k.sessions, ue=k.ue, first=f"{first:%d.%m.%Y}",
-                                        last=f"{last:%d.%m.%Y}") + " — "
-               + (t("optimal") if p.optimal else t("not_optimal")))
+    st.success(
+        t("plan_summary").format(
+            n=k.sessions, ue=k.ue, first=f"{first:%d.%m.%Y}", last=f"{last:%d.%m.%Y}"
+        )
+        + " — "
+        + (t("optimal") if p.optimal else t("not_optimal"))
+    )
     st.subheader(t("calendar"))
     grid = calendar(p)
     rows = len(grid.index)
@@ -83,24 +98,41 @@ def show(p: Plan) -> None:
     cols = st.columns(len(k.rooms) + 1)
     for col, (room, values) in zip(cols, k.rooms.items(), strict=False):
         col.metric(room, f"{values.in_person_sessions} / {k.sessions}")
-        col.caption(f"{t('share')}: {values.share:.0%} ({t('target_share')} "
-                    f"{values.target_share:.0%}) · {t('longest_wait')}: "
-                    f"{values.longest_wait}")
+        col.caption(
+            f"{t('share')}: {values.share:.0%} ({t('target_share')} "
+            f"{values.target_share:.0%}) · {t('longest_wait')}: "
+            f"{values.longest_wait}"
+        )
     cols[-1].metric(t("teacher"), f"{k.teacher_km:.0f} km")
     cols[-1].caption(f"{k.teacher_hours:.1f} h {t('travel_time')}")
-    st.caption(f"{t('kpi_participant_sessions')}: "
-               f"{k.participant_sessions_in_person} / {k.participant_sessions_total}")
+    st.caption(
+        f"{t('kpi_participant_sessions')}: "
+        f"{k.participant_sessions_in_person} / {k.participant_sessions_total}"
+    )
     st.subheader(t("penalties"))
     pen = p.penalties
-    st.dataframe(pd.DataFrame({
-        t("penalty"): [t("pen_" + n) for n in pen["name"]],
-        t("pen_value"): [f"{v:g} {t('unit_' + n)}" for n, v in zip(pen["name"], pen["value"],
-                                                                     strict=True)],
-        t("pen_weight"): [f"{w:g}" for w in pen["weight"]],
-        t("pen_cost"): [f"{c:g}" for c in pen["cost"]],
-    }), hide_index=True, width="stretch")
-    st.download_button(t("print_plan"), print_html(p, grid), file_name="rotationsplan.html",
-                       mime="text/html", key="print_plan")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("penalty"): [t("pen_" + n) for n in pen["name"]],
+                t("pen_value"): [
+                    f"{v:g} {t('unit_' + n)}"
+                    for n, v in zip(pen["name"], pen["value"], strict=True)
+                ],
+                t("pen_weight"): [f"{w:g}" for w in pen["weight"]],
+                t("pen_cost"): [f"{c:g}" for c in pen["cost"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.download_button(
+        t("print_plan"),
+        print_html(p, grid),
+        file_name="rotationsplan.html",
+        mime="text/html",
+        key="print_plan",
+    )
     st.caption(t("print_note"))
 
 
@@ -116,11 +148,9 @@ def main() -> None:
     if st.session_state.get("solved") != key:
         return
     try:
-        with st.status(t("solving_for").format(name=scenario.name),
-                       expanded=False) as status:
+        with st.status(t("solving_for").format(name=scenario.name), expanded=False) as status:
             p = plan(scenario)
-            status.update(label=t("optimal") if p.optimal else t("not_optimal"),
-                          state="complete")
+            status.update(label=t("optimal") if p.optimal else t("not_optimal"), state="complete")
     except NoPlanError as exc:
         st.error(f"**{t('no_plan')}**")
         for rule in exc.rules:

@@ -52,8 +52,11 @@ def field_error(prefix: str, origin: str = "form") -> None:
     """Show the last error here if it came from this part and concerns this field."""
     err = st.session_state.get("form_error")
     field = (err[1] or "") if err else ""
-    if err and err[0] == origin and (not prefix or field == prefix
-                                     or field.startswith(prefix + ".")):
+    if (
+        err
+        and err[0] == origin
+        and (not prefix or field == prefix or field.startswith(prefix + "."))
+    ):
         st.error(err[2])
 
 
@@ -63,8 +66,7 @@ def try_apply(new: dict, origin: str) -> None:
     try:
         build(new)
     except CoursePlannerError as exc:
-        st.session_state.form_error = (origin, getattr(exc, "field", None) or "",
-                                       public(str(exc)))
+        st.session_state.form_error = (origin, getattr(exc, "field", None) or "", public(str(exc)))
     else:
         apply_edit(new)
     st.rerun()
@@ -72,13 +74,17 @@ def try_apply(new: dict, origin: str) -> None:
 
 # ---------------------------------------------------------------------- opening
 
+
 def open_shipped() -> None:
     names = shipped_scenarios()
     current = st.session_state.get("scenario_file")
     col1, col2 = st.columns([4, 1], vertical_alignment="bottom")
-    choice = col1.selectbox(t("shipped"), names,
-                            index=names.index(current) if current in names else 0,
-                            key="shipped_choice")
+    choice = col1.selectbox(
+        t("shipped"),
+        names,
+        index=names.index(current) if current in names else 0,
+        key="shipped_choice",
+    )
     if col2.button(t("load"), key="load_shipped"):
         set_data(scenario_data(SCENARIOS / choice), SCENARIOS, choice)
         st.rerun()
@@ -93,9 +99,12 @@ def open_saved() -> None:
         return
     active = (st.session_state.get("scenario_saved") or (None,))[0]
     col1, col2 = st.columns([4, 1], vertical_alignment="bottom")
-    choice = col1.selectbox(t("saved_scenarios"), saved,
-                            index=saved.index(active) if active in saved else 0,
-                            key="saved_choice")
+    choice = col1.selectbox(
+        t("saved_scenarios"),
+        saved,
+        index=saved.index(active) if active in saved else 0,
+        key="saved_choice",
+    )
     if col2.button(t("open"), key="open_saved"):
         data, version = ws.open(choice)
         set_data(data, version.folder, choice, saved=version)
@@ -192,16 +201,19 @@ def build_at(data: dict, folder: Path) -> Scenario:
 
 # ---------------------------------------------------------------------- saving
 
+
 def save() -> None:
     ws = workspace()
     saved = st.session_state.get("scenario_saved")
     copy_from = tuple(r for r in (upload_root(),) if r)
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-    name = c1.text_input(t("save_name"), value=saved[0] if saved else
-                         current_data().get("name", ""), key=wkey("save_name"))
+    name = c1.text_input(
+        t("save_name"),
+        value=saved[0] if saved else current_data().get("name", ""),
+        key=wkey("save_name"),
+    )
     if saved and c2.button(t("save"), key="save", type="primary"):
-        version = ws.save(saved[0], current_data(), base(), version=saved[1],
-                          copy_from=copy_from)
+        version = ws.save(saved[0], current_data(), base(), version=saved[1], copy_from=copy_from)
         data, version = ws.open(version.name)
         set_data(data, version.folder, version.name, saved=version)
         st.session_state.save_note = t("saved_note").format(name=version.name)
@@ -218,6 +230,7 @@ def save() -> None:
 
 
 # ---------------------------------------------------------------------- editing
+
 
 def edit(data: dict) -> None:
     """The form. Only fields the user changed are written back: „Übernehmen“ without an
@@ -238,22 +251,34 @@ def edit(data: dict) -> None:
         "share": float(weights.get("share", field_default(Weights, "share"))),
         "travel": float(weights.get("travel", field_default(Weights, "travel"))),
         "streak": float(weights.get("streak", field_default(Weights, "streak"))),
-        "max_travel": int((data.get("travel") or {}).get("max_travel_min",
-                                                          field_default(Travel, "max_travel_min"))),
+        "max_travel": int(
+            (data.get("travel") or {}).get(
+                "max_travel_min", field_default(Travel, "max_travel_min")
+            )
+        ),
     }
     with st.form(wkey("scenario_form")):
         st.subheader(t("course"))
         c1, c2 = st.columns(2)
         v = {}
-        v["start_date"] = c1.date_input(t("start_date"), value=shown["start_date"],
-                                        format="DD.MM.YYYY", key=wkey("f_start_date"))
-        v["end_date"] = c2.date_input(t("end_date"), value=shown["end_date"],
-                                      format="DD.MM.YYYY", key=wkey("f_end_date"))
+        v["start_date"] = c1.date_input(
+            t("start_date"),
+            value=shown["start_date"],
+            format="DD.MM.YYYY",
+            key=wkey("f_start_date"),
+        )
+        v["end_date"] = c2.date_input(
+            t("end_date"), value=shown["end_date"], format="DD.MM.YYYY", key=wkey("f_end_date")
+        )
         field_error("course.start_date")
         field_error("course.end_date")
-        v["weekdays"] = st.multiselect(t("weekdays"), list(WEEKDAYS), default=shown["weekdays"],
-                                       format_func=words("wd_"),
-                                       key=wkey("f_weekdays"))
+        v["weekdays"] = st.multiselect(
+            t("weekdays"),
+            list(WEEKDAYS),
+            default=shown["weekdays"],
+            format_func=words("wd_"),
+            key=wkey("f_weekdays"),
+        )
         field_error("course.weekdays")
         c3, c4 = st.columns(2)
         v["start"] = c3.text_input(t("start"), value=shown["start"], key=wkey("f_start"))
@@ -264,38 +289,70 @@ def edit(data: dict) -> None:
         if err and err[0] == "form" and err[1] in ("", "course", "name", "feed", "places"):
             st.error(err[2])
         st.subheader(t("rooms"))
-        rooms = pd.DataFrame([{"name": s.get("name"), "lat": s.get("lat"),
-                               "lon": s.get("lon"), "participants": s.get("participants")}
-                              for s in data.get("sites", [])],
-                             columns=["name", "lat", "lon", "participants"])
+        rooms = pd.DataFrame(
+            [
+                {
+                    "name": s.get("name"),
+                    "lat": s.get("lat"),
+                    "lon": s.get("lon"),
+                    "participants": s.get("participants"),
+                }
+                for s in data.get("sites", [])
+            ],
+            columns=["name", "lat", "lon", "participants"],
+        )
         # numbers as numbers: an empty cell, never "None", where a room has no count
         rooms["participants"] = pd.to_numeric(rooms["participants"]).astype("Float64")
         edited = st.data_editor(
-            rooms, num_rows="dynamic", key=wkey("f_rooms"), width="stretch",
-            column_config={"name": t("col_room"), "lat": t("col_lat"), "lon": t("col_lon"),
-                           "participants": st.column_config.NumberColumn(
-                t("col_participants"), min_value=0, step=1, format="%d")})
+            rooms,
+            num_rows="dynamic",
+            key=wkey("f_rooms"),
+            width="stretch",
+            column_config={
+                "name": t("col_room"),
+                "lat": t("col_lat"),
+                "lon": t("col_lon"),
+                "participants": st.column_config.NumberColumn(
+                    t("col_participants"), min_value=0, step=1, format="%d"
+                ),
+            },
+        )
         field_error("sites")
         st.subheader(t("rules"))
         c5, c6 = st.columns(2)
-        v["max_wait"] = c5.number_input(t("max_wait"), min_value=0, max_value=50,
-                                        value=shown["max_wait"], key=wkey("f_max_wait"))
+        v["max_wait"] = c5.number_input(
+            t("max_wait"),
+            min_value=0,
+            max_value=50,
+            value=shown["max_wait"],
+            key=wkey("f_max_wait"),
+        )
         options = ["participants", "equal"]
-        v["target"] = c6.radio(t("target"), options,
-                               index=options.index(shown["target"]) if shown["target"]
-                               else 0, format_func=words("target_"),
-                               key=wkey("f_target"))
+        v["target"] = c6.radio(
+            t("target"),
+            options,
+            index=options.index(shown["target"]) if shown["target"] else 0,
+            format_func=words("target_"),
+            key=wkey("f_target"),
+        )
         c7, c8, c9 = st.columns(3)
-        v["share"] = c7.number_input(t("w_share"), min_value=0.0, value=shown["share"],
-                                     key=wkey("f_w_share"))
-        v["travel"] = c8.number_input(t("w_travel"), min_value=0.0, value=shown["travel"],
-                                      key=wkey("f_w_travel"))
-        v["streak"] = c9.number_input(t("w_streak"), min_value=0.0, value=shown["streak"],
-                                      key=wkey("f_w_streak"))
+        v["share"] = c7.number_input(
+            t("w_share"), min_value=0.0, value=shown["share"], key=wkey("f_w_share")
+        )
+        v["travel"] = c8.number_input(
+            t("w_travel"), min_value=0.0, value=shown["travel"], key=wkey("f_w_travel")
+        )
+        v["streak"] = c9.number_input(
+            t("w_streak"), min_value=0.0, value=shown["streak"], key=wkey("f_w_streak")
+        )
         field_error("rotation")
-        v["max_travel"] = st.number_input(t("max_travel"), min_value=1,
-                                          max_value=int(field_upper_bound(Travel, "max_travel_min")),
-                                          value=shown["max_travel"], key=wkey("f_max_travel"))
+        v["max_travel"] = st.number_input(
+            t("max_travel"),
+            min_value=1,
+            max_value=int(field_upper_bound(Travel, "max_travel_min")),
+            value=shown["max_travel"],
+            key=wkey("f_max_travel"),
+        )
         field_error("travel")
         submitted = st.form_submit_button(t("apply"))
     if not submitted:
@@ -310,8 +367,9 @@ def edit(data: dict) -> None:
     new_rotation = dict(rotation)
     if "max_wait" in changed:
         if v["max_wait"]:
-            new_rotation["max_wait"] = dict(rotation.get("max_wait") or {},
-                                            sessions=int(v["max_wait"]))
+            new_rotation["max_wait"] = dict(
+                rotation.get("max_wait") or {}, sessions=int(v["max_wait"])
+            )
         else:
             new_rotation.pop("max_wait", None)
     if "target" in changed:
@@ -359,8 +417,7 @@ def _sites(data: dict, edited: pd.DataFrame) -> list[dict]:
 def advanced(data: dict) -> None:
     with st.expander(t("advanced_yaml"), expanded=bool(st.session_state.get("yaml_open"))):
         st.caption(t("yaml_note"))
-        text_value = st.text_area("YAML", value=scenario_yaml(data), height=400,
-                                  key=wkey("f_yaml"))
+        text_value = st.text_area("YAML", value=scenario_yaml(data), height=400, key=wkey("f_yaml"))
         if st.button(t("apply"), key="apply_yaml"):
             st.session_state.yaml_open = True  # stay open after the rerun
             try:
@@ -381,8 +438,10 @@ def advanced(data: dict) -> None:
 
 
 def downloads(data: dict) -> None:
-    stem = safe_name(st.session_state.get("scenario_file") or "szenario").removesuffix(
-        ".yaml") or "szenario"
+    stem = (
+        safe_name(st.session_state.get("scenario_file") or "szenario").removesuffix(".yaml")
+        or "szenario"
+    )
     c1, c2 = st.columns(2)
     key = wkey("bundle")
     if c1.button(t("prepare_bundle"), key="prepare_bundle"):
@@ -390,11 +449,21 @@ def downloads(data: dict) -> None:
             st.session_state.bundle = (key, bundle(data, base()))
     ready = st.session_state.get("bundle")
     if ready and ready[0] == key:
-        c1.download_button(t("download_bundle"), ready[1], file_name=f"{stem}.zip",
-                           mime="application/zip", key="download_bundle")
+        c1.download_button(
+            t("download_bundle"),
+            ready[1],
+            file_name=f"{stem}.zip",
+            mime="application/zip",
+            key="download_bundle",
+        )
     c1.caption(t("bundle_note"))
-    c2.download_button(t("download_yaml"), scenario_yaml(data), file_name=f"{stem}.yaml",
-                       mime="application/x-yaml", key="download_yaml")
+    c2.download_button(
+        t("download_yaml"),
+        scenario_yaml(data),
+        file_name=f"{stem}.yaml",
+        mime="application/x-yaml",
+        key="download_yaml",
+    )
 
 
 def main() -> None:

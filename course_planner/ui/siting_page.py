@@ -18,45 +18,79 @@ def main() -> None:
     header("page_siting")
     scenario = current_scenario()
     st.caption(t("siting_intro"))
-    p = st.number_input(t("how_many_rooms"), min_value=1, max_value=10,
-                        value=scenario.siting.p, key="siting_p")
+    p = st.number_input(
+        t("how_many_rooms"), min_value=1, max_value=10, value=scenario.siting.p, key="siting_p"
+    )
     if st.button(t("choose_sites"), key="choose_sites", type="primary"):
         st.session_state.siting_for = (scenario.model_dump_json(), int(p))
     if st.session_state.get("siting_for") != (scenario.model_dump_json(), int(p)):
         return
     with st.status(t("siting_running"), expanded=False) as status:
         choice, cand, times, starts, report = siting(scenario, int(p))
-        status.update(label=t("optimal") if choice.optimal else
-                      f"{t('not_optimal')} ({t('gap')} {choice.gap:.1%})", state="complete")
+        status.update(
+            label=t("optimal")
+            if choice.optimal
+            else f"{t('not_optimal')} ({t('gap')} {choice.gap:.1%})",
+            state="complete",
+        )
     unit = t("participants") if choice.real_counts else t("places_unit")
     st.success(f"{', '.join(choice.sites)}: {choice.covered} / {choice.total} {unit}")
     rooms = cand.sites[["name", "lat", "lon"]].copy()
     rooms["color"] = [CHOSEN if n in choice.sites else OTHER for n in rooms["name"]]
     rooms["radius"] = [1500 if n in choice.sites else 700 for n in rooms["name"]]
     deck = pdk.Deck(
-        layers=[pdk.Layer("ScatterplotLayer", rooms, get_position=["lon", "lat"],
-                          get_fill_color="color", get_radius="radius", radius_min_pixels=5,
-                          pickable=True),
-                pdk.Layer("TextLayer", rooms[rooms["name"].isin(choice.sites)],
-                          get_position=["lon", "lat"], get_text="name", get_size=14,
-                          get_pixel_offset=[0, -18])],
-        initial_view_state=pdk.ViewState(latitude=float(rooms["lat"].mean()),
-                                         longitude=float(rooms["lon"].mean()), zoom=9),
-        map_style=None, tooltip={"text": "{name}"})
+        layers=[
+            pdk.Layer(
+                "ScatterplotLayer",
+                rooms,
+                get_position=["lon", "lat"],
+                get_fill_color="color",
+                get_radius="radius",
+                radius_min_pixels=5,
+                pickable=True,
+            ),
+            pdk.Layer(
+                "TextLayer",
+                rooms[rooms["name"].isin(choice.sites)],
+                get_position=["lon", "lat"],
+                get_text="name",
+                get_size=14,
+                get_pixel_offset=[0, -18],
+            ),
+        ],
+        initial_view_state=pdk.ViewState(
+            latitude=float(rooms["lat"].mean()), longitude=float(rooms["lon"].mean()), zoom=9
+        ),
+        map_style=None,
+        tooltip={"text": "{name}"},
+    )
     st.pydeck_chart(deck, key="siting_map")
     a = choice.assignment
-    st.dataframe(pd.DataFrame({
-        t("place"): a["place"], t("col_participants"): a["participants"],
-        t("col_room"): a["site"].map(lambda x: x if isinstance(x, str) and x else
-                                     t("no_room_reachable")),
-    }), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("place"): a["place"],
+                t("col_participants"): a["participants"],
+                t("col_room"): a["site"].map(
+                    lambda x: x if isinstance(x, str) and x else t("no_room_reachable")
+                ),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     st.subheader(t("start_times"))
     best = sorted(set(starts.values()))
     st.write(f"{t('best_start')}: " + ", ".join(clock(b) for b in best))
-    chart = alt.Chart(times).mark_bar().encode(
-        x=alt.X("start:N", title=t("start_slider")),
-        y=alt.Y("participants:Q", title=unit),
-        color=alt.condition("datum.chosen", alt.value("#1e50c8"), alt.value("#9aa5b1")))
+    chart = (
+        alt.Chart(times)
+        .mark_bar()
+        .encode(
+            x=alt.X("start:N", title=t("start_slider")),
+            y=alt.Y("participants:Q", title=unit),
+            color=alt.condition("datum.chosen", alt.value("#1e50c8"), alt.value("#9aa5b1")),
+        )
+    )
     st.altair_chart(chart, width="stretch")
     st.subheader(t("unreachable"))
     st.dataframe(report_table(report), hide_index=True, width="stretch")

@@ -82,6 +82,7 @@ def workspace() -> Workspace:
 
 # ---------------------------------------------------------------------- the active scenario
 
+
 def _first_load() -> None:
     """On a new browser session: the scenario named in the address (so a reload keeps it),
     else the default."""
@@ -132,8 +133,11 @@ def set_data(data: dict, base: Path, label: str, saved: SavedScenario | None = N
     st.session_state.scenario_saved = (saved.name, saved.version) if saved else None
     st.session_state.scenario_rev = st.session_state.get("scenario_rev", 0) + 1
     st.session_state.form_error = None
-    params = {"szenario": saved.name} if saved else (
-        {"vorlage": label} if Path(base) == SCENARIOS else {})
+    params = (
+        {"szenario": saved.name}
+        if saved
+        else ({"vorlage": label} if Path(base) == SCENARIOS else {})
+    )
     st.query_params.from_dict(params)
 
 
@@ -219,6 +223,7 @@ def guarded(body: Callable[[], None]) -> None:
 
 # ---------------------------------------------------------------------- words for codes
 
+
 def reason_text(code: str) -> str:
     key = f"reason_{code}"
     try:
@@ -230,22 +235,25 @@ def reason_text(code: str) -> str:
 def report_table(report: pd.DataFrame) -> pd.DataFrame:
     """The unreachable places and what would help, in words."""
     import pandas as pd
+
     if report.empty:
         return pd.DataFrame({t("place"): [], t("col_help"): []})
-    out = pd.DataFrame({
-        t("place"): report["place"],
-        t("col_participants"): report["participants"],
-        t("col_reason"): report["reason"].map(reason_text),
-        t("col_by_start"): report["by_start_time"],
-        t("col_by_limit"): report["by_travel_limit_min"],
-        t("col_by_room"): report["by_other_room"],
-        t("col_help"): report["smallest_change"],
-    })
+    out = pd.DataFrame(
+        {
+            t("place"): report["place"],
+            t("col_participants"): report["participants"],
+            t("col_reason"): report["reason"].map(reason_text),
+            t("col_by_start"): report["by_start_time"],
+            t("col_by_limit"): report["by_travel_limit_min"],
+            t("col_by_room"): report["by_other_room"],
+            t("col_help"): report["smallest_change"],
+        }
+    )
     return out.astype(object).where(out.notna(), "–").astype(str).replace("", "–")
 
 
-
 # ---------------------------------------------------------------------- cached computations
+
 
 def _stamp(path: Path) -> str:
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
@@ -307,8 +315,9 @@ def study(scenario: Scenario) -> Study:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _reach(scenario_json: str, stamp: str, start_s: int | None, end_s: int | None,
-           date: str | None) -> pd.DataFrame:
+def _reach(
+    scenario_json: str, stamp: str, start_s: int | None, end_s: int | None, date: str | None
+) -> pd.DataFrame:
     import datetime as dt
 
     from course_planner.transit.reachability import reachability_table
@@ -318,12 +327,15 @@ def _reach(scenario_json: str, stamp: str, start_s: int | None, end_s: int | Non
     return reachability_table(s, start_s=start_s, end_s=end_s, dates=dates)
 
 
-def reach(scenario: Scenario, start_s: int | None = None, end_s: int | None = None,
-          date: str | None = None) -> pd.DataFrame:
+def reach(
+    scenario: Scenario,
+    start_s: int | None = None,
+    end_s: int | None = None,
+    date: str | None = None,
+) -> pd.DataFrame:
     study(scenario)
     with st.spinner(t("computing_reach")):
-        return _reach(scenario.model_dump_json(), _stamp(scenario.feed), start_s, end_s,
-                      date)
+        return _reach(scenario.model_dump_json(), _stamp(scenario.feed), start_s, end_s, date)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -340,8 +352,9 @@ def plan(scenario: Scenario) -> Plan:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _siting(scenario_json: str, stamp: str, p: int
-            ) -> tuple[SiteChoice, Study, pd.DataFrame, dict[str, int], pd.DataFrame]:
+def _siting(
+    scenario_json: str, stamp: str, p: int
+) -> tuple[SiteChoice, Study, pd.DataFrame, dict[str, int], pd.DataFrame]:
     from course_planner.siting import best_sites, best_start_times, unreachable_report, with_sites
     from course_planner.transit.reachability import prepare
 
@@ -349,15 +362,18 @@ def _siting(scenario_json: str, stamp: str, p: int
     base = _study(scenario_json, stamp)
     candidates = base.places[["name", "lat", "lon"]]
     choice, cand_study, _ = best_sites(scenario, candidates, base.feed, p=p)
-    chosen = prepare(with_sites(scenario, cand_study.sites[cand_study.sites["name"].isin(
-        choice.sites)]), base.feed)
+    chosen = prepare(
+        with_sites(scenario, cand_study.sites[cand_study.sites["name"].isin(choice.sites)]),
+        base.feed,
+    )
     times, starts = best_start_times(chosen)
     report = unreachable_report(chosen, candidates=cand_study)
     return choice, cand_study, times, starts, report
 
 
-def siting(scenario: Scenario, p: int
-           ) -> tuple[SiteChoice, Study, pd.DataFrame, dict[str, int], pd.DataFrame]:
+def siting(
+    scenario: Scenario, p: int
+) -> tuple[SiteChoice, Study, pd.DataFrame, dict[str, int], pd.DataFrame]:
     """Rooms chosen among the scenario's places, start times for them, and the report."""
     study(scenario)
     return _siting(scenario.model_dump_json(), _stamp(scenario.feed), p)

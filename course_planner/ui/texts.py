@@ -17,8 +17,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "upload_title": ("Eigene Dateien hochladen", "Upload your own files"),
     "upload_yaml": ("Szenario (YAML)", "Scenario (YAML)"),
     "upload_gtfs": ("Fahrplan (GTFS-Zip)", "Timetable (GTFS zip)"),
-    "upload_places": ("Orte (CSV: name,lat,lon,participants)",
-                      "Places (CSV: name,lat,lon,participants)"),
+    "upload_places": (
+        "Orte (CSV: name,lat,lon,participants)",
+        "Places (CSV: name,lat,lon,participants)",
+    ),
     "use_upload": ("Hochgeladene Dateien verwenden", "Use the uploaded files"),
     "course": ("Kurs", "Course"),
     "start_date": ("Erster Kurstag", "First course day"),
@@ -28,26 +30,29 @@ TEXTS: dict[str, tuple[str, str]] = {
     "end": ("Ende (HH:MM)", "End (HH:MM)"),
     "rooms": ("Kursräume", "Course rooms"),
     "rules": ("Regeln und Gewichte", "Rules and weights"),
-    "max_wait": ("Höchstens so viele Sitzungen ohne Lehrkraft (0 = aus)",
-                 "At most this many sessions without the teacher (0 = off)"),
+    "max_wait": (
+        "Höchstens so viele Sitzungen ohne Lehrkraft (0 = aus)",
+        "At most this many sessions without the teacher (0 = off)",
+    ),
     "target": ("Präsenzanteil je Raum", "In-person share per room"),
     "target_participants": ("nach Teilnehmenden", "by participants"),
     "target_equal": ("gleich verteilt", "equal"),
     "w_share": ("Gewicht Anteil", "Weight share"),
     "w_travel": ("Gewicht Fahrzeit (je Stunde)", "Weight travel time (per hour)"),
     "w_streak": ("Gewicht Serien", "Weight streaks"),
-    "max_travel": ("Max. Reisezeit je Richtung (Minuten)",
-                   "Max. travel time each way (minutes)"),
+    "max_travel": ("Max. Reisezeit je Richtung (Minuten)", "Max. travel time each way (minutes)"),
     "apply": ("Übernehmen", "Apply"),
     "advanced_yaml": ("Szenario als YAML bearbeiten", "Edit the scenario as YAML"),
     "download_yaml": ("Szenario als YAML herunterladen", "Download the scenario as YAML"),
     "scenario_ok": ("Szenario gültig", "Scenario valid"),
-    "examples_note": ("Teilnehmendenzahlen sind Beispielzahlen.",
-                      "Participant numbers are examples."),
-    "reconstructed_note": ("Fahrplan: Rekonstruktion (siehe gtfs_data/README.md), kein "
-                           "amtlicher Fahrplan.",
-                           "Timetable: a reconstruction (see gtfs_data/README.md), not "
-                           "an official timetable."),
+    "examples_note": (
+        "Teilnehmendenzahlen sind Beispielzahlen.",
+        "Participant numbers are examples.",
+    ),
+    "reconstructed_note": (
+        "Fahrplan: Rekonstruktion (siehe gtfs_data/README.md), kein amtlicher Fahrplan.",
+        "Timetable: a reconstruction (see gtfs_data/README.md), not an official timetable.",
+    ),
     "room": ("Kursraum", "Course room"),
     "date": ("Kurstag", "Course date"),
     "start_slider": ("Kursbeginn", "Course start"),
@@ -79,38 +84,52 @@ TEXTS: dict[str, tuple[str, str]] = {
     "teacher": ("Lehrkraft", "Teacher"),
     "travel_time": ("Fahrzeit im Kurszeitraum", "of travel over the term"),
     "week": ("Woche", "Week"),
-    "error_unexpected": ("unerwarteter Fehler — bitte melden: ", "unexpected error — please "
-                         "report: "),
+    "error_unexpected": (
+        "unerwarteter Fehler — bitte melden: ",
+        "unexpected error — please report: ",
+    ),
     "page_siting": ("Standortwahl", "Site choice"),
-    "siting_intro": ("Jeder Ort des Szenarios ist ein möglicher Kursraum. Gewählt werden die "
-                     "Räume, die die meisten Teilnehmenden an allen Kurstagen hin und zurück "
-                     "erreichen (exakt, OR-Tools).",
-                     "Every place of the scenario is a possible room. Chosen are the rooms "
-                     "that the most participants can reach there and back on every course "
-                     "date (exact, OR-Tools)."),
+    "siting_intro": (
+        "Jeder Ort des Szenarios ist ein möglicher Kursraum. Gewählt werden die "
+        "Räume, die die meisten Teilnehmenden an allen Kurstagen hin und zurück "
+        "erreichen (exakt, OR-Tools).",
+        "Every place of the scenario is a possible room. Chosen are the rooms "
+        "that the most participants can reach there and back on every course "
+        "date (exact, OR-Tools).",
+    ),
     "how_many_rooms": ("Wie viele Kursräume", "How many rooms"),
     "choose_sites": ("Standorte wählen", "Choose the rooms"),
     "participants": ("Teilnehmende erreicht", "participants reached"),
-    "places_unit": ("Orte erreicht (keine Teilnehmendenzahlen)",
-                    "places reached (no participant numbers)"),
+    "places_unit": (
+        "Orte erreicht (keine Teilnehmendenzahlen)",
+        "places reached (no participant numbers)",
+    ),
     "start_times": ("Kursbeginn", "Start time"),
     "best_start": ("Bester Kursbeginn für diese Räume", "Best start for these rooms"),
     "office_tables": ("Tabellen fürs Büro", "Office tables"),
-    "office_note": ("CSV für deutsches Excel/LibreOffice: Semikolon, UTF-8, Dezimalkomma.",
-                    "CSV for German Excel/LibreOffice: semicolon, UTF-8, decimal comma."),
+    "office_note": (
+        "CSV für deutsches Excel/LibreOffice: Semikolon, UTF-8, Dezimalkomma.",
+        "CSV for German Excel/LibreOffice: semicolon, UTF-8, decimal comma.",
+    ),
     "download_xlsx": ("Alle Tabellen (XLSX)", "All tables (XLSX)"),
     "calendars": ("Kalenderdateien", "Calendar files"),
     "download_ics": ("Kalender des Raums (.ics)", "The room's calendar (.ics)"),
     "handouts": ("Handzettel für Teilnehmende", "Participant handouts"),
-    "handouts_note": ("Deutsch und eine zweite Sprache nebeneinander; die Übersetzungen sind "
-                      "noch von Muttersprachler:innen zu prüfen.",
-                      "German and a second language side by side; the translations still "
-                      "need a native speaker's review."),
+    "handouts_note": (
+        "Deutsch und eine zweite Sprache nebeneinander; die Übersetzungen sind "
+        "noch von Muttersprachler:innen zu prüfen.",
+        "German and a second language side by side; the translations still "
+        "need a native speaker's review.",
+    ),
     "download_handout": ("Handzettel (PDF)", "Handout (PDF)"),
-    "download_ics_village": ("Kalender des Ortes mit Verbindungen (.ics)",
-                             "The village's calendar with connections (.ics)"),
-    "legend": ("grün: erreichbar, rot: nicht erreichbar, blau: Kursräume",
-               "green: reachable, red: not reachable, blue: course rooms"),
+    "download_ics_village": (
+        "Kalender des Ortes mit Verbindungen (.ics)",
+        "The village's calendar with connections (.ics)",
+    ),
+    "legend": (
+        "grün: erreichbar, rot: nicht erreichbar, blau: Kursräume",
+        "green: reachable, red: not reachable, blue: course rooms",
+    ),
     # --- the active scenario, the workspace, uploads
     "active_scenario": ("Aktives Szenario", "Active scenario"),
     "saved_as": ("gespeichert als", "saved as"),
@@ -118,12 +137,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tab_saved": ("Gespeicherte Szenarien", "Saved scenarios"),
     "tab_upload": ("Hochladen", "Upload"),
     "workspace_folder": ("Arbeitsordner", "Workspace folder"),
-    "workspace_hint": ("ein Ordner mit einfachen Dateien; ein anderer über "
-                       "COURSE_PLANNER_WORKSPACE oder --workspace",
-                       "a folder of plain files; choose another with "
-                       "COURSE_PLANNER_WORKSPACE or --workspace"),
-    "workspace_empty": ("Noch keine gespeicherten Szenarien. Unten „Speichern unter“ legt "
-                        "eines an.", "No saved scenarios yet. „Save as“ below creates one."),
+    "workspace_hint": (
+        "ein Ordner mit einfachen Dateien; ein anderer über "
+        "COURSE_PLANNER_WORKSPACE oder --workspace",
+        "a folder of plain files; choose another with COURSE_PLANNER_WORKSPACE or --workspace",
+    ),
+    "workspace_empty": (
+        "Noch keine gespeicherten Szenarien. Unten „Speichern unter“ legt eines an.",
+        "No saved scenarios yet. „Save as“ below creates one.",
+    ),
     "saved_scenarios": ("Gespeichertes Szenario", "Saved scenario"),
     "open": ("Öffnen", "Open"),
     "new_name": ("Neuer Name (für Duplizieren/Umbenennen)", "New name (duplicate/rename)"),
@@ -137,19 +159,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     "saved_note": ("Gespeichert als „{name}“.", "Saved as „{name}“."),
     "nothing_changed": ("Nichts geändert.", "Nothing changed."),
     "not_yaml": ("keine gültige YAML-Datei", "not a valid YAML file"),
-    "yaml_not_mapping": ("das Szenario muss eine YAML-Zuordnung sein (name:, feed:, …).",
-                         "the scenario must be a YAML mapping (name:, feed:, …)."),
-    "yaml_note": ("Zeigt immer den zuletzt übernommenen Stand.",
-                  "Always shows the state last applied."),
+    "yaml_not_mapping": (
+        "das Szenario muss eine YAML-Zuordnung sein (name:, feed:, …).",
+        "the scenario must be a YAML mapping (name:, feed:, …).",
+    ),
+    "yaml_note": (
+        "Zeigt immer den zuletzt übernommenen Stand.",
+        "Always shows the state last applied.",
+    ),
     "line": ("Zeile", "line"),
     "prepare_bundle": ("Paket (ZIP) erstellen", "Make a bundle (zip)"),
-    "packing_bundle": ("Packe Szenario, Orte und Fahrplan …",
-                       "Packing scenario, places and timetable …"),
+    "packing_bundle": (
+        "Packe Szenario, Orte und Fahrplan …",
+        "Packing scenario, places and timetable …",
+    ),
     "download_bundle": ("Als Paket herunterladen (ZIP)", "Download as a bundle (zip)"),
-    "bundle_note": ("Eine Datei mit Szenario, Orten und Fahrplan: lässt sich hier wieder "
-                    "hochladen und per E-Mail weitergeben.",
-                    "One file with scenario, places and timetable: upload it here again or "
-                    "mail it."),
+    "bundle_note": (
+        "Eine Datei mit Szenario, Orten und Fahrplan: lässt sich hier wieder "
+        "hochladen und per E-Mail weitergeben.",
+        "One file with scenario, places and timetable: upload it here again or mail it.",
+    ),
     "computing_reach": ("Berechne die Erreichbarkeit …", "Computing reachability …"),
     "col_room": ("Raum", "Room"),
     "col_lat": ("Breite", "Latitude"),
@@ -164,14 +193,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wd_sun": ("Sonntag", "Sunday"),
     # --- comparison, KPIs, penalties
     "pick_two": ("Bitte mindestens zwei Szenarien wählen.", "Pick at least two scenarios."),
-    "solving_for": ("Berechne den Rotationsplan für {name} …",
-                    "Computing the rotation plan for {name} …"),
+    "solving_for": (
+        "Berechne den Rotationsplan für {name} …",
+        "Computing the rotation plan for {name} …",
+    ),
     "kpi_problem": ("Hinweis", "Note"),
-    "no_teacher": ("Dieses Szenario hat keine Lehrkraft (teacher:); ohne sie gibt es keinen "
-                   "Rotationsplan.", "This scenario has no teacher (teacher:); without one "
-                   "there is no rotation plan."),
-    "sessions_differ": ("{n} von {total} Sitzungen unterscheiden sich.",
-                        "{n} of {total} sessions differ."),
+    "no_teacher": (
+        "Dieses Szenario hat keine Lehrkraft (teacher:); ohne sie gibt es keinen Rotationsplan.",
+        "This scenario has no teacher (teacher:); without one there is no rotation plan.",
+    ),
+    "sessions_differ": (
+        "{n} von {total} Sitzungen unterscheiden sich.",
+        "{n} of {total} sessions differ.",
+    ),
     "slot": ("Block", "Slot"),
     "online_all": ("alle online", "all online"),
     "kpi_sessions": ("Sitzungen", "Sessions"),
@@ -179,8 +213,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kpi_online_only": ("Sitzungen nur online", "Sessions online only"),
     "kpi_first": ("Erste Sitzung", "First session"),
     "kpi_last": ("Letzte Sitzung", "Last session"),
-    "kpi_participant_sessions": ("Teilnehmenden-Sitzungen in Präsenz",
-                                 "Participant-sessions in person"),
+    "kpi_participant_sessions": (
+        "Teilnehmenden-Sitzungen in Präsenz",
+        "Participant-sessions in person",
+    ),
     "kpi_teacher_km": ("Fahrstrecke der Lehrkraft", "Teacher's travel distance"),
     "kpi_teacher_hours": ("Fahrzeit der Lehrkraft", "Teacher's travel time"),
     "kpi_optimal": ("Beweisbar optimal", "Proven optimal"),
@@ -190,16 +226,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "pen_share": ("Abweichung vom Präsenzanteil", "Deviation from the in-person share"),
     "pen_travel_time": ("Fahrzeit der Lehrkraft", "Teacher's travel time"),
     "pen_travel_distance": ("Fahrstrecke der Lehrkraft", "Teacher's travel distance"),
-    "pen_streak": ("Präsenz zu oft hintereinander im selben Raum",
-                   "In person too often in a row in the same room"),
+    "pen_streak": (
+        "Präsenz zu oft hintereinander im selben Raum",
+        "In person too often in a row in the same room",
+    ),
     "unit_share": ("Sitzungen", "sessions"),
     "unit_travel_time": ("Stunden", "hours"),
     "unit_travel_distance": ("km", "km"),
     "unit_streak": ("Sitzungen", "sessions"),
     # --- reachability: reasons, columns, map
     "reason_ok": ("erreichbar", "reachable"),
-    "reason_no_stop_nearby": ("keine Haltestelle in Gehweite", "no stop within walking "
-                              "distance"),
+    "reason_no_stop_nearby": ("keine Haltestelle in Gehweite", "no stop within walking distance"),
     "reason_no_service": ("kein Bus/Bahn an diesem Tag", "no bus or train on this day"),
     "reason_no_outbound": ("keine Verbindung hin", "no connection there"),
     "reason_outbound_too_long": ("Hinweg zu lang", "way there too long"),
@@ -225,39 +262,58 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tip_home": ("zurück", "home"),
     "tip_no_there": ("keine Verbindung hin", "no connection there"),
     "tip_no_back": ("keine Verbindung zurück", "no connection back"),
-    "all_reachable": ("Alle Orte erreichen diesen Raum an diesem Tag.",
-                      "Every place reaches this room on this date."),
-    "all_reachable_term": ("Alle Orte erreichen diesen Raum an allen Kurstagen.",
-                           "Every place reaches this room on every course date."),
+    "all_reachable": (
+        "Alle Orte erreichen diesen Raum an diesem Tag.",
+        "Every place reaches this room on this date.",
+    ),
+    "all_reachable_term": (
+        "Alle Orte erreichen diesen Raum an allen Kurstagen.",
+        "Every place reaches this room on every course date.",
+    ),
     "over_the_term": ("Über alle Kurstage", "Over all course dates"),
-    "show_over_the_term": ("Zusammenfassung je Ort über alle Kurstage zeigen",
-                           "Show the summary per place over all course dates"),
-    "summary_line": ("nicht erreichbar an {bad} von {total} Kursterminen: {reasons}",
-                     "not reachable on {bad} of {total} course dates: {reasons}"),
+    "show_over_the_term": (
+        "Zusammenfassung je Ort über alle Kurstage zeigen",
+        "Show the summary per place over all course dates",
+    ),
+    "summary_line": (
+        "nicht erreichbar an {bad} von {total} Kursterminen: {reasons}",
+        "not reachable on {bad} of {total} course dates: {reasons}",
+    ),
     "summary_holidays": ("davon {n} in den Schulferien", "{n} of them in school holidays"),
-    "only_course_dates": ("Nur Tage, an denen der Kurs stattfindet ({n}; ohne Ferien, "
-                          "Feiertage und Schließtage).",
-                          "Only dates on which the course meets ({n}; without holidays and "
-                          "closures)."),
-    "no_course_dates": ("Der Kurs hat keine Kurstage (alle fallen auf Ferien, Feiertage "
-                        "oder Schließtage).", "The course has no meeting dates (all fall on "
-                        "holidays or closures)."),
+    "only_course_dates": (
+        "Nur Tage, an denen der Kurs stattfindet ({n}; ohne Ferien, Feiertage und Schließtage).",
+        "Only dates on which the course meets ({n}; without holidays and closures).",
+    ),
+    "no_course_dates": (
+        "Der Kurs hat keine Kurstage (alle fallen auf Ferien, Feiertage oder Schließtage).",
+        "The course has no meeting dates (all fall on holidays or closures).",
+    ),
     # --- rotation page
-    "plan_summary": ("{n} Sitzungen, {ue} UE, {first} bis {last}",
-                     "{n} sessions, {ue} UE, {first} to {last}"),
+    "plan_summary": (
+        "{n} Sitzungen, {ue} UE, {first} bis {last}",
+        "{n} sessions, {ue} UE, {first} to {last}",
+    ),
     "pen_value": ("Gezahlt", "Paid"),
     "pen_weight": ("Gewicht", "Weight"),
     "pen_cost": ("Strafpunkte × Gewicht", "Penalty × weight"),
-    "print_plan": ("Druckansicht des Plans (HTML, A4 quer)", "Print view of the plan (HTML, "
-                   "A4 landscape)"),
-    "print_note": ("Im Browser öffnen und drucken: die Tabelle passt auf die Seitenbreite.",
-                   "Open in the browser and print: the table fits the page width."),
-    "print_unreachable": ("Druckansicht: nicht erreichbare Orte (HTML, A4)",
-                          "Print view: places not reachable (HTML, A4)"),
+    "print_plan": (
+        "Druckansicht des Plans (HTML, A4 quer)",
+        "Print view of the plan (HTML, A4 landscape)",
+    ),
+    "print_note": (
+        "Im Browser öffnen und drucken: die Tabelle passt auf die Seitenbreite.",
+        "Open in the browser and print: the table fits the page width.",
+    ),
+    "print_unreachable": (
+        "Druckansicht: nicht erreichbare Orte (HTML, A4)",
+        "Print view: places not reachable (HTML, A4)",
+    ),
     # --- siting
     "gap": ("Abstand zur Schranke", "gap to the bound"),
-    "siting_running": ("Wähle die Kursräume und den besten Kursbeginn …",
-                       "Choosing the rooms and the best start time …"),
+    "siting_running": (
+        "Wähle die Kursräume und den besten Kursbeginn …",
+        "Choosing the rooms and the best start time …",
+    ),
     "no_room_reachable": ("kein Raum erreichbar", "no room reachable"),
     "col_by_start": ("mit Kursbeginn", "with start time"),
     "col_by_limit": ("mit Reisezeit bis (min)", "with travel limit (min)"),
@@ -266,13 +322,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col_dates_bad": ("Kurstage ohne Verbindung", "Course dates without a connection"),
     "col_school_holidays": ("davon Schulferien", "of them school holidays"),
     "what_helps": ("Was würde helfen?", "What would help?"),
-    "show_what_helps": ("Für Orte, die keinen Ihrer Kursräume erreichen: die kleinste "
-                        "Änderung zeigen", "For places that reach none of your rooms: show "
-                        "the smallest change"),
-    "computing_help": ("Prüfe andere Anfangszeiten und Reisezeiten …",
-                       "Trying other start times and travel limits …"),
-    "all_reach_a_room": ("Jeder Ort erreicht mindestens einen Ihrer Kursräume.",
-                         "Every place reaches at least one of your rooms."),
+    "show_what_helps": (
+        "Für Orte, die keinen Ihrer Kursräume erreichen: die kleinste Änderung zeigen",
+        "For places that reach none of your rooms: show the smallest change",
+    ),
+    "computing_help": (
+        "Prüfe andere Anfangszeiten und Reisezeiten …",
+        "Trying other start times and travel limits …",
+    ),
+    "all_reach_a_room": (
+        "Jeder Ort erreicht mindestens einen Ihrer Kursräume.",
+        "Every place reaches at least one of your rooms.",
+    ),
 }
 
 

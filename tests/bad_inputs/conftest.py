@@ -13,8 +13,10 @@ from course_planner.cli import main
 
 LINE = Path(__file__).parent.parent / "fixtures" / "line"
 ROOM = "{name: Kursraum, lat: 52.0549, lon: 8.8}"
-COURSE = ('{start_date: 2026-02-02, end_date: 2026-02-13, weekdays: [mon, fri], '
-          'start: "08:30", end: "12:00"}')
+COURSE = (
+    "{start_date: 2026-02-02, end_date: 2026-02-13, weekdays: [mon, fri], "
+    'start: "08:30", end: "12:00"}'
+)
 TEACHER = "{base: {name: Zentrale, lat: 51.95, lon: 8.8}}"
 
 
@@ -32,8 +34,12 @@ class Workbench:
     def out(self) -> Path:
         return self.tmp / "out"
 
-    def feed_zip(self, members: dict[str, bytes] | None = None, name: str = "feed.zip",
-                 method: int = zipfile.ZIP_DEFLATED) -> Path:
+    def feed_zip(
+        self,
+        members: dict[str, bytes] | None = None,
+        name: str = "feed.zip",
+        method: int = zipfile.ZIP_DEFLATED,
+    ) -> Path:
         path = self.tmp / name
         with zipfile.ZipFile(path, "w", method) as zf:
             for member, data in (members if members is not None else feed_files()).items():
@@ -47,14 +53,24 @@ class Workbench:
             (folder / member).write_bytes(data)
         return folder
 
-    def scenario(self, feed: Path | str | None = None, places: Path | str | None = None,
-                 *, extra: str = "", course: str = COURSE, sites: str = f"[{ROOM}]",
-                 name: str = "s.yaml", encoding: str = "utf-8") -> Path:
+    def scenario(
+        self,
+        feed: Path | str | None = None,
+        places: Path | str | None = None,
+        *,
+        extra: str = "",
+        course: str = COURSE,
+        sites: str = f"[{ROOM}]",
+        name: str = "s.yaml",
+        encoding: str = "utf-8",
+    ) -> Path:
         path = self.tmp / name
         path.write_text(
             f"name: Bad input\nfeed: {feed or LINE}\n"
             f"places: {places or LINE / 'places.csv'}\n"
-            f"sites: {sites}\ncourse: {course}\n{extra}", encoding=encoding)
+            f"sites: {sites}\ncourse: {course}\n{extra}",
+            encoding=encoding,
+        )
         return path
 
     def run(self, *argv: str | Path, status: int = 2) -> str:
@@ -80,8 +96,9 @@ class Workbench:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture

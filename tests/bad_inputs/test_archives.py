@@ -19,15 +19,16 @@ def _central_offsets(data: bytes, name: bytes) -> tuple[int, int]:
     central = struct.unpack_from("<I", data, data.rindex(b"PK\x05\x06") + 16)[0]
     while True:
         n_len = struct.unpack_from("<H", data, central + 28)[0]
-        if data[central + 46:central + 46 + n_len] == name:
+        if data[central + 46 : central + 46 + n_len] == name:
             local = struct.unpack_from("<I", data, central + 42)[0]
             return local, central
         extra, comment = struct.unpack_from("<HH", data, central + 30)
         central += 46 + n_len + extra + comment
 
 
-def _patch_member(path, name: str, *, flag_bits: int | None = None,
-                  method: int | None = None) -> None:
+def _patch_member(
+    path, name: str, *, flag_bits: int | None = None, method: int | None = None
+) -> None:
     data = bytearray(path.read_bytes())
     local, central = _central_offsets(bytes(data), name.encode())
     if flag_bits is not None:
@@ -76,11 +77,14 @@ def test_size_limit_from_the_environment(bench, monkeypatch):
     assert f"holds {len(feed_files())} entries; at most 3" in err
 
 
-@pytest.mark.parametrize("name, words", [
-    ("../../stops.txt", "points outside the archive"),
-    ("/etc/stops.txt", "absolute name"),
-    ("C:/feed/stops.txt", "absolute name"),
-])
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("../../stops.txt", "points outside the archive"),
+        ("/etc/stops.txt", "absolute name"),
+        ("C:/feed/stops.txt", "absolute name"),
+    ],
+)
 def test_unsafe_member_names_are_refused(bench, name, words):
     files = feed_files()
     files[name] = files.pop("stops.txt")
@@ -110,8 +114,11 @@ def test_duplicate_member_is_refused(bench):
 
 
 def test_two_feeds_in_subfolders_are_refused(bench):
-    files = {f"{folder}/{name}": data for folder in ("nord", "sued")
-             for name, data in feed_files().items()}
+    files = {
+        f"{folder}/{name}": data
+        for folder in ("nord", "sued")
+        for name, data in feed_files().items()
+    }
     err = bench.reach(bench.scenario(bench.feed_zip(files)))
     assert "several folders" in err and "'nord/'" in err and "'sued/'" in err
 

@@ -25,8 +25,9 @@ def test_unknown_language_lists_the_languages(bench):
 
 def test_missing_names_file_is_checked_before_anything_is_written(bench):
     scenario = bench.scenario(extra=f"teacher: {TEACHER}\n")
-    err = bench.run("export", scenario, "--names", bench.tmp / "namen.txt",
-                    "--out", bench.out / "export")
+    err = bench.run(
+        "export", scenario, "--names", bench.tmp / "namen.txt", "--out", bench.out / "export"
+    )
     assert "namen.txt" in err and "names file does not exist" in err
 
 
@@ -51,8 +52,9 @@ def test_no_teacher_gives_one_clear_message(bench, command):
 
 
 def test_export_of_tables_needs_no_teacher(bench):
-    bench.run("export", bench.scenario(), "--what", "tables", "--out", bench.out / "export",
-              status=0)
+    bench.run(
+        "export", bench.scenario(), "--what", "tables", "--out", bench.out / "export", status=0
+    )
     assert (bench.out / "export" / "tabellen.xlsx").exists()
 
 

@@ -11,12 +11,16 @@ from course_planner.scenario import scenario_from_dict
 
 from .conftest import LINE
 
-SITES = ("[{name: Nord, lat: 52.0, lon: 8.8, participants: 5},"
-         " {name: Süd, lat: 51.9, lon: 8.9, participants: 3, available_weekdays: [tue],"
-         " label: Süd nur dienstags},"
-         " {name: West, lat: 51.95, lon: 8.7, participants: 4}]")
-COURSE = ('{start_date: 2026-02-02, end_date: 2026-03-27, weekdays: [mon, wed, fri], '
-          'start: "08:30", end: "12:00"}')
+SITES = (
+    "[{name: Nord, lat: 52.0, lon: 8.8, participants: 5},"
+    " {name: Süd, lat: 51.9, lon: 8.9, participants: 3, available_weekdays: [tue],"
+    " label: Süd nur dienstags},"
+    " {name: West, lat: 51.95, lon: 8.7, participants: 4}]"
+)
+COURSE = (
+    "{start_date: 2026-02-02, end_date: 2026-03-27, weekdays: [mon, wed, fri], "
+    'start: "08:30", end: "12:00"}'
+)
 TEACHER = "teacher: {base: {name: Zentrale, lat: 51.95, lon: 8.8}}\n"
 
 
@@ -59,8 +63,11 @@ def test_time_out_while_explaining_names_no_rule_as_proven(bench, monkeypatch):
 
 def test_time_out_while_shrinking_keeps_the_rule_and_says_so(bench, monkeypatch):
     calls = _explain_with_limit(monkeypatch, first=None, limit_after_first=1e-9)
-    scenario = _scenario(bench, "{max_wait: {sessions: 2, label: spätestens jede 3. Sitzung}, "
-                                "opening_round: {label: Auftakt}}")
+    scenario = _scenario(
+        bench,
+        "{max_wait: {sessions: 2, label: spätestens jede 3. Sitzung}, "
+        "opening_round: {label: Auftakt}}",
+    )
     err = bench.run("plan", scenario, "--out", bench.out / "plan.csv")
     assert len(calls) >= 2
     assert "these rules cannot all hold" in err and "Süd nur dienstags" in err
@@ -70,14 +77,24 @@ def test_time_out_while_shrinking_keeps_the_rule_and_says_so(bench, monkeypatch)
 @pytest.mark.parametrize("share", [0.01, 0.04])
 def test_small_share_weight_still_balances_the_rooms(share):
     def plan_with(weights: str):
-        data = {"name": "w", "feed": str(LINE), "places": str(LINE / "places.csv"),
-                "sites": [{"name": "Nord", "lat": 52.0, "lon": 8.8, "participants": 6},
-                          {"name": "Süd", "lat": 51.9, "lon": 8.9, "participants": 2}],
-                "course": {"start_date": "2026-02-02", "end_date": "2026-03-27",
-                           "weekdays": ["mon", "wed", "fri"], "start": "08:30",
-                           "end": "12:00"},
-                "teacher": {"base": {"name": "Z", "lat": 51.95, "lon": 8.8}},
-                "rotation": {"weights": weights}}
+        data = {
+            "name": "w",
+            "feed": str(LINE),
+            "places": str(LINE / "places.csv"),
+            "sites": [
+                {"name": "Nord", "lat": 52.0, "lon": 8.8, "participants": 6},
+                {"name": "Süd", "lat": 51.9, "lon": 8.9, "participants": 2},
+            ],
+            "course": {
+                "start_date": "2026-02-02",
+                "end_date": "2026-03-27",
+                "weekdays": ["mon", "wed", "fri"],
+                "start": "08:30",
+                "end": "12:00",
+            },
+            "teacher": {"base": {"name": "Z", "lat": 51.95, "lon": 8.8}},
+            "rotation": {"weights": weights},
+        }
         return solve_rotation(scenario_from_dict(data, source=LINE / "w.yaml"))
 
     # the teacher's travel (weight 0.01) favours Nord; the share weight, though small,

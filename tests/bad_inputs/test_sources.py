@@ -10,17 +10,32 @@ from course_planner.sources import ArchiveLimits, normalised_member_name, size_t
 from .conftest import feed_files
 
 
-@pytest.mark.parametrize("raw, name", [
-    ("stops.txt", "stops.txt"), ("./stops.txt", "stops.txt"),
-    ("gtfs\\stops.txt", "gtfs/stops.txt"), ("gtfs//stops.txt", "gtfs/stops.txt"),
-    ("gtfs/", "gtfs/"),
-])
+@pytest.mark.parametrize(
+    "raw, name",
+    [
+        ("stops.txt", "stops.txt"),
+        ("./stops.txt", "stops.txt"),
+        ("gtfs\\stops.txt", "gtfs/stops.txt"),
+        ("gtfs//stops.txt", "gtfs/stops.txt"),
+        ("gtfs/", "gtfs/"),
+    ],
+)
 def test_member_names_are_normalised(raw, name):
     assert normalised_member_name(raw, "f.zip") == name
 
 
-@pytest.mark.parametrize("raw", ["../x.txt", "a/../../x.txt", "..\\x.txt", "/x.txt",
-                                 "\\x.txt", "C:\\x.txt", "a/b/../../../x.txt"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "../x.txt",
+        "a/../../x.txt",
+        "..\\x.txt",
+        "/x.txt",
+        "\\x.txt",
+        "C:\\x.txt",
+        "a/b/../../../x.txt",
+    ],
+)
 def test_member_names_leaving_the_folder_are_refused(raw):
     with pytest.raises(ArchiveError, match=r"f\.zip"):
         normalised_member_name(raw, "f.zip")

@@ -35,11 +35,14 @@ def test_places_in_windows_1252_are_converted_with_a_notice(bench):
     assert "Dörentrup" in set(pd.read_csv(bench.out / "reach.csv")["place"])
 
 
-@pytest.mark.parametrize("data, words", [
-    (codecs.BOM_UTF16_LE + PLACES.encode("utf-16-le"), "UTF-16"),
-    (PLACES.replace("Dörentrup", "Дёрентруп Окраина").encode("cp1251"), "Windows-1251"),
-    (b"name,lat,lon\n\x00\x01\x02\x03binary", "not text"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (codecs.BOM_UTF16_LE + PLACES.encode("utf-16-le"), "UTF-16"),
+        (PLACES.replace("Dörentrup", "Дёрентруп Окраина").encode("cp1251"), "Windows-1251"),
+        (b"name,lat,lon\n\x00\x01\x02\x03binary", "not text"),
+    ],
+)
 def test_places_in_another_encoding_are_refused(bench, data, words):
     path = _places(bench, data)
     err = bench.reach(bench.scenario(places=path))
@@ -78,9 +81,13 @@ def test_places_pointing_at_a_zip(bench):
     assert "feed.zip" in err and "zip archive" in err and "places" in err
 
 
-@pytest.mark.parametrize("lat, lon, words", [
-    ("0", "0", "placeholder"), ("8.800", "51.998", "swapped"),
-])
+@pytest.mark.parametrize(
+    "lat, lon, words",
+    [
+        ("0", "0", "placeholder"),
+        ("8.800", "51.998", "swapped"),
+    ],
+)
 def test_places_with_impossible_coordinates(bench, lat, lon, words):
     path = _places(bench, f"name,lat,lon\nDorf,51.998,8.8\nNull,{lat},{lon}\n".encode())
     err = bench.reach(bench.scenario(places=path))
@@ -88,8 +95,11 @@ def test_places_with_impossible_coordinates(bench, lat, lon, words):
 
 
 def test_scenario_in_latin1_is_read_with_a_notice(bench):
-    path = bench.scenario(name="latin1.yaml", encoding="latin-1",
-                          sites="[{name: Kursraum Dörentrup, lat: 52.0549, lon: 8.8}]")
+    path = bench.scenario(
+        name="latin1.yaml",
+        encoding="latin-1",
+        sites="[{name: Kursraum Dörentrup, lat: 52.0549, lon: 8.8}]",
+    )
     err = bench.reach(path, status=0)
     assert "latin1.yaml" in err and "Windows-1252" in err
     assert set(pd.read_csv(bench.out / "reach.csv")["site"]) == {"Kursraum Dörentrup"}
@@ -105,8 +115,17 @@ def test_names_file_in_windows_1252_is_read_with_a_notice(bench):
     names = bench.tmp / "names.txt"
     names.write_bytes("Jürgen Müller\nGöksu\n".encode("cp1252"))
     scenario = bench.scenario(extra=f"teacher: {TEACHER}\n")
-    err = bench.run("export", scenario, "--what", "tables", "--names", names,
-                    "--out", bench.out / "export", status=0)
+    err = bench.run(
+        "export",
+        scenario,
+        "--what",
+        "tables",
+        "--names",
+        names,
+        "--out",
+        bench.out / "export",
+        status=0,
+    )
     assert "names.txt" in err and "Windows-1252" in err
 
 
@@ -125,7 +144,8 @@ def test_feed_member_separated_by_tabs(bench):
 
 
 def test_feed_member_in_utf16(bench):
-    path = bench.feed_zip({**feed_files(),
-                           "routes.txt": feed_files()["routes.txt"].decode().encode("utf-16")})
+    path = bench.feed_zip(
+        {**feed_files(), "routes.txt": feed_files()["routes.txt"].decode().encode("utf-16")}
+    )
     err = bench.reach(bench.scenario(path))
     assert "feed.zip/routes.txt" in err and "UTF-16" in err

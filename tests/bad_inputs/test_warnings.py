@@ -10,8 +10,7 @@ from course_planner.places import load_places
 
 def test_app_collects_the_warnings_of_a_computation(tmp_path):
     path = tmp_path / "orte.csv"
-    path.write_bytes("name,lat,lon\nLügde,51.958,9.247\nNew York,40.7,-74.0\n"
-                     .encode("cp1252"))
+    path.write_bytes("name,lat,lon\nLügde,51.958,9.247\nNew York,40.7,-74.0\n".encode("cp1252"))
     with collect_warnings() as notes:
         places = load_places(path)
     assert list(places["name"]) == ["Lügde", "New York"]
