@@ -364,3 +364,64 @@ def test_duplicate_rename_and_delete_saved_scenarios(tmp_path):
     assert not errors(at)
     assert at.session_state.scenario_saved is None  # back on the default template
     assert at.session_state.scenario_file == "lippe-2026.yaml"
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _with_feed(at: AppTest, feed) -> AppTest:
+    """Point the active scenario at another feed through the YAML editor."""
+    text = scenario_yaml(at.session_state.scenario_data)
+    feed_line = next(line for line in text.splitlines() if line.startswith("feed:"))
+    at.text_area(key=key(at, "f_yaml")).set_value(text.replace(feed_line, f"feed: {feed}"))
+    at.button(key="apply_yaml").click().run()
+    assert not at.exception
+    return at
+
+
+def test_feed_warnings_are_shown_on_the_page(tmp_path):
+    """A kind of bad input that only warns (an unserved stop at 0,0) reaches the page in
+    words, with the file's name and not the server's folder."""
+    import shutil
+
+    feed = tmp_path / "feed"
+    shutil.copytree(REPO / "gtfs_data" / "lippe-nwl-2019-reconstructed", feed)
+    with (feed / "stops.txt").open("a", encoding="utf-8") as fh:
+        fh.write("nirgends,,Nirgendwo,,0,0\n")
+    at = _with_feed(app(), feed)
+    page(at, "reach_page.py")
+    warnings = [w.value for w in at.warning]
+    assert any("stops.txt" in w and "row" in w for w in warnings), warnings
+    assert not any(str(tmp_path) in w for w in warnings)
+    assert not errors(at)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (None, "not a zip file"),  # a broken archive
+        ("zip-traversal", "../"),  # a member that would land outside the folder
+        ("zip-bomb", "ratio"),  # refused before anything is unpacked
+    ],
+)
+def test_bad_feeds_get_the_clis_message_in_the_app(tmp_path, content, words):
+    import zipfile
+
+    feed = tmp_path / "feed.zip"
+    if content is None:
+        feed.write_bytes(b"not a zip")
+    else:
+        src = REPO / "tests" / "fixtures" / "line"
+        with zipfile.ZipFile(feed, "w", zipfile.ZIP_DEFLATED) as zf:
+            for f in src.glob("*.txt"):
+                zf.write(f, f.name)
+            if content == "zip-traversal":
+                zf.writestr("../../x.txt", "x")
+            else:
+                zf.writestr("shapes.txt", "shape_id\n" + "a\n" * 2_000_000)
+    at = _with_feed(app(), feed)
+    page(at, "reach_page.py")
+    shown = errors(at)
+    assert any(words in e for e in shown), shown
+    assert not any("Unerwarteter Fehler" in e for e in shown)
+    assert not any(str(tmp_path) in e for e in shown)

@@ -265,14 +265,26 @@ def _stamp(path: Path) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _feed(path: str, stamp: str) -> Feed:
+def _feed(path: str, stamp: str) -> tuple[Feed, tuple[str, ...]]:
+    """The feed and the warnings its reading logged (kept with it, so that every page that
+    uses the feed shows them, not only the run that read it)."""
+    from course_planner.logs import collect_warnings
     from course_planner.transit.feed import load_feed
 
-    return load_feed(path)
+    with collect_warnings() as notes:
+        loaded = load_feed(path)
+    return loaded, tuple(notes)
+
+
+def show_warnings(notes: tuple[str, ...]) -> None:
+    for note in notes:
+        st.warning(public(note))
 
 
 def feed(path: Path) -> Feed:
-    return _feed(str(path), _stamp(path))
+    loaded, notes = _feed(str(path), _stamp(path))
+    show_warnings(notes)
+    return loaded
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -280,7 +292,7 @@ def _study(scenario_json: str, stamp: str) -> Study:
     from course_planner.transit.reachability import prepare
 
     scenario = Scenario.model_validate_json(scenario_json)
-    return prepare(scenario, feed(scenario.feed))
+    return prepare(scenario, _feed(str(scenario.feed), stamp)[0])
 
 
 _PREFETCHED: set[str] = set()
@@ -310,8 +322,11 @@ def prefetch(scenario: Scenario) -> None:
 
 
 def study(scenario: Scenario) -> Study:
+    stamp = _stamp(scenario.feed)
     with st.spinner(t("loading_feed")):
-        return _study(scenario.model_dump_json(), _stamp(scenario.feed))
+        loaded = _study(scenario.model_dump_json(), stamp)
+    show_warnings(_feed(str(scenario.feed), stamp)[1])
+    return loaded
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
