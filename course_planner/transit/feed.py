@@ -225,6 +225,13 @@ def _parse_times(series: pd.Series, label: str, column: str) -> np.ndarray:
     return value[codes]
 
 
+def _optional_text(df: pd.DataFrame, column: str) -> pd.Series:
+    """An optional text column of a GTFS table, or all missing where the file lacks it."""
+    if column in df.columns:
+        return df[column].astype("string")
+    return pd.Series(pd.NA, index=df.index, dtype="string")
+
+
 def _flag_not_one(df: pd.DataFrame, column: str) -> np.ndarray:
     if column not in df.columns:
         return np.ones(len(df), dtype=bool)
@@ -271,24 +278,12 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
     # stops served by trips, with their station (parent station or the stop itself)
     stops_all = gtfs.stops.copy()
     stops_all["stop_id"] = stops_all["stop_id"].astype(str)
-    parent = (
-        stops_all["parent_station"].astype("string")
-        if "parent_station" in stops_all.columns
-        else pd.Series(pd.NA, index=stops_all.index, dtype="string")
-    )
+    parent = _optional_text(stops_all, "parent_station")
     stops_all["station_id"] = parent.fillna(stops_all["stop_id"]).astype(str)
     by_id = stops_all.drop_duplicates("stop_id").set_index("stop_id")
     served = by_id.loc[list(stop_ids)].reset_index()
-    name = (
-        served["stop_name"].astype("string")
-        if "stop_name" in served.columns
-        else pd.Series(pd.NA, index=served.index, dtype="string")
-    )
-    platform = (
-        served["platform_code"].astype("string")
-        if "platform_code" in served.columns
-        else pd.Series(pd.NA, index=served.index, dtype="string")
-    )
+    name = _optional_text(served, "stop_name")
+    platform = _optional_text(served, "platform_code")
     stops = pd.DataFrame(
         {
             "stop_id": served["stop_id"].astype(str),
@@ -301,11 +296,7 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
     )
     station_ids = sorted(set(stops["station_id"]))
     st_rows = by_id.reindex(station_ids)
-    station_names = (
-        st_rows["stop_name"].astype("string")
-        if "stop_name" in st_rows.columns
-        else pd.Series(pd.NA, index=st_rows.index, dtype="string")
-    )
+    station_names = _optional_text(st_rows, "stop_name")
     stations = pd.DataFrame(
         {
             "station_id": station_ids,
@@ -326,27 +317,15 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
 
     # trips with their route names
     routes = gtfs.routes.set_index("route_id")
-    short = (
-        routes["route_short_name"].astype("string")
-        if "route_short_name" in routes.columns
-        else pd.Series(pd.NA, index=routes.index, dtype="string")
-    )
-    long_ = (
-        routes["route_long_name"].astype("string")
-        if "route_long_name" in routes.columns
-        else pd.Series(pd.NA, index=routes.index, dtype="string")
-    )
+    short = _optional_text(routes, "route_short_name")
+    long_ = _optional_text(routes, "route_long_name")
     route_name = short.fillna(long_).fillna(pd.Series(routes.index, index=routes.index))
     trips_df = gtfs.trips.copy()
     trips_df["trip_id"] = trips_df["trip_id"].astype(str)
     trips_df = (
         trips_df.drop_duplicates("trip_id").set_index("trip_id").loc[list(trip_ids)].reset_index()
     )
-    headsign = (
-        trips_df["trip_headsign"].astype("string")
-        if "trip_headsign" in trips_df
-        else pd.Series(pd.NA, index=trips_df.index, dtype="string")
-    )
+    headsign = _optional_text(trips_df, "trip_headsign")
     service_ids = tuple(
         sorted(
             set(
