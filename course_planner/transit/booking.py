@@ -77,3 +77,34 @@ def booking_deadline(rule: BookingRule, service_date: dt.date, start_s: float) -
     assert rule.days_before is not None and rule.last_time is not None
     day = service_date - dt.timedelta(days=rule.days_before)
     return dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=rule.last_time)
+
+
+@dataclass(frozen=True)
+class BookingNotice:
+    """What a participant or planner must do for one booked leg: call ``phone`` (or use
+    ``url``) by ``deadline`` (local time) for the ride of ``service`` that starts at
+    ``ride_start``. ``phone`` is None when neither feed nor scenario gives one (German
+    feeds rarely do): renderers then point to the organiser's contact."""
+
+    service: str
+    ride_start: dt.datetime
+    deadline: dt.datetime
+    phone: str | None = None
+    url: str | None = None
+    message: str | None = None
+
+
+def booking_notice(
+    rule: BookingRule, service: str, service_date: dt.date, start_s: float
+) -> BookingNotice:
+    """The notice for a ride of ``service`` on ``service_date`` starting ``start_s`` seconds
+    after its midnight, following ``rule``."""
+    start = dt.datetime.combine(service_date, dt.time()) + dt.timedelta(seconds=start_s)
+    return BookingNotice(
+        service=service,
+        ride_start=start,
+        deadline=booking_deadline(rule, service_date, start_s),
+        phone=rule.phone,
+        url=rule.url,
+        message=rule.message,
+    )

@@ -29,6 +29,7 @@ from typing import Protocol
 
 import numpy as np
 
+from course_planner.transit.booking import BookingNotice
 from course_planner.transit.feed import Feed
 from course_planner.transit.scan import NONE, backward_scan, forward_scan
 from course_planner.transit.timetable import ScanOrder, Timetable
@@ -39,10 +40,20 @@ _DIRECT = -2  # a place's choice: the direct walk to / from the room
 
 
 class Mode(enum.Enum):
-    """How a leg is travelled. Room is left for booked rides and on-demand zones."""
+    """How a leg is travelled. Every renderer (table, app, handout, calendar) shows each."""
 
     WALK = "walk"
-    RIDE = "ride"
+    RIDE = "ride"  # a scheduled trip that runs without booking
+    BOOKED_RIDE = "booked_ride"  # a scheduled trip that runs only when booked (AST, ALF, Rufbus)
+    ZONE_RIDE = "zone_ride"  # an on-demand ride inside a zone (GTFS-Flex zone or scenario)
+
+    @property
+    def is_ride(self) -> bool:
+        return self is not Mode.WALK
+
+    @property
+    def must_book(self) -> bool:
+        return self in (Mode.BOOKED_RIDE, Mode.ZONE_RIDE)
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,7 @@ class Leg:
     route: str | None = None
     headsign: str | None = None
     trip_id: str | None = None
+    booking: BookingNotice | None = None  # set exactly when ``mode.must_book``
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,16 @@ class Journey:
 
     @property
     def rides(self) -> int:
-        return sum(1 for leg in self.legs if leg.mode is Mode.RIDE)
+        return sum(1 for leg in self.legs if leg.mode.is_ride)
+
+    @property
+    def bookings(self) -> tuple[BookingNotice, ...]:
+        """What must be booked for this journey, in the order of its legs."""
+        return tuple(leg.booking for leg in self.legs if leg.booking is not None)
+
+    @property
+    def must_book(self) -> bool:
+        return any(leg.mode.must_book for leg in self.legs)
 
     @property
     def transfers(self) -> int:
