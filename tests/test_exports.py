@@ -251,12 +251,12 @@ def test_cli_export_without_teacher_and_failure_leaves_nothing(tmp_path, capsys,
         " start: '08:30', end: '12:00'}\n"
     )
     out = tmp_path / "export"
-    from course_planner.exports import bundle
+    from course_planner.exports import handout
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(bundle, "handout_pdf", broken)
+    monkeypatch.setattr(handout, "render_handout", broken)
     assert main(["export", str(sc), "--out", str(out)]) == 2
     assert not out.exists() and sorted(os.listdir(tmp_path)) == ["s.yaml"]
     monkeypatch.undo()

@@ -175,7 +175,7 @@ def test_every_page_repeats_title_and_number(tmp_path):
     for i, page in enumerate(pages, start=1):
         assert "Ihr Kursplan" in page and "Ваш розклад курсу" in page
         assert f"{i}/{len(pages)}" in page
-        assert "Datum" in page  # the dates table's header repeats
+        assert "Kurstermine" in page and "Дати занять" in page  # the dates grid's title repeats
 
 
 def test_connection_per_date_matches_the_reachability_table():
@@ -409,4 +409,25 @@ def test_dates_without_connection_are_listed():
     text = words_of(handout_pdf(plan, study, "Dorf", "Kursraum", "en"))
     assert "30.3., 13.4." in text  # the dates of the usual connection
     assert "keine passende Verbindung" in text
-    assert "Mo. 6.4." in text and "Mo. 13.4." not in text
+    without = text[text.index("keine passende Verbindung") : text.index("Kurstermine")]
+    assert "Mo. 6.4." in without and "Mo. 13.4." not in without
+
+
+def test_many_handouts_on_every_core_are_the_same_files_in_the_same_order():
+    from course_planner.exports.handout import PARALLEL_FROM, HandoutPress, handout_content
+
+    plan, study = setup()
+    jobs = [
+        (handout_content(plan, study, place, site), lang, f"Person {i}")
+        for i, (place, site, lang) in enumerate(
+            [("Dorf", "Kursraum", "en"), ("Fernhof", None, "ar"), ("Dorf", "Kursraum", "uk")]
+            * (PARALLEL_FROM // 3 + 1)
+        )
+    ]
+    with HandoutPress(1) as press:
+        alone = press.render(jobs)
+    with HandoutPress(2) as press:
+        shared = press.render(jobs)
+    assert len(shared) == len(jobs) >= PARALLEL_FROM
+    assert shared == alone
+    assert "Person 4" in words_of(shared[4]) and "Person 5" in words_of(shared[5])

@@ -8,18 +8,25 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 from pypdf import PdfWriter
 
 from course_planner.errors import ScenarioError
 from course_planner.exports import unique_slugs
 from course_planner.exports.files import Staging
-from course_planner.exports.handout import handout_pdf, room_poster_pdf, unprintable
+from course_planner.exports.handout import (
+    PARALLEL_FROM,
+    HandoutPress,
+    handout_content,
+    room_poster_pdf,
+    unprintable,
+)
 from course_planner.exports.ics import LEDGER_FILE, CalendarLedger, room_calendar, village_calendar
 from course_planner.exports.schedule import home_rooms
 from course_planner.exports.tables import german_csv, xlsx
 from course_planner.rotation.plan import solve_rotation
 from course_planner.scenario import Scenario
-from course_planner.transit.reachability import prepare, reachability_table
+from course_planner.transit.reachability import Study, prepare, reachability_table
 
 WHAT = ("handouts", "ics", "tables")
 MAX_FILES = 2000  # more handouts than a course office prints: a mistake, refused
@@ -92,6 +99,24 @@ def export_bundle(
             hint="Give each name its village ('name;village' per line in the --names file), "
             "or export fewer languages.",
         )
+    workers = None if n_files >= PARALLEL_FROM else 1
+    with HandoutPress(workers) as press:
+        return _export(scenario, out, what, langs, people, study, table, rooms, handouts, press)
+
+
+def _export(
+    scenario: Scenario,
+    out: Path,
+    what: set[str],
+    langs: list[str],
+    people: list[Participant],
+    study: Study,
+    table: pd.DataFrame,
+    rooms: dict[str, str | None],
+    handouts: list[tuple[str, Participant]],
+    press: HandoutPress,
+) -> ExportResult:
+    places = list(rooms)
     result = ExportResult(scenario.name)
     bad = sorted({p.name for p in people if p.name and unprintable(p.name)})
     for name in bad:
@@ -136,12 +161,21 @@ def export_bundle(
             stage.write(f"ics/{LEDGER_FILE}", ledger.to_json())
         if "handouts" in what:
             sets: dict[tuple[str, str], PdfWriter] = {}
+            contents = {
+                place: handout_content(plan, study, place, rooms[place])
+                for place in dict.fromkeys(place for place, _person in handouts)
+            }
+            jobs = [
+                (contents[place], lang, person.name if person.name not in bad else None)
+                for lang in langs
+                for place, person in handouts
+            ]
+            pdfs = iter(press.render(jobs))
             for lang in langs:
                 counter: dict[str, int] = {}
                 for place, person in handouts:
                     room_of = rooms[place]
-                    printed = person.name if person.name not in bad else None
-                    pdf = handout_pdf(plan, study, place, room_of, lang, printed)
+                    pdf = next(pdfs)
                     suffix = ""
                     if person.name:
                         counter[place] = counter.get(place, 0) + 1

@@ -16,8 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import segno
@@ -37,10 +43,12 @@ from course_planner.exports.schedule import (
     grouped,
     is_walk,
 )
-from course_planner.rotation.plan import Plan
 from course_planner.scenario import Contact, Scenario
-from course_planner.transit.reachability import Study
-from course_planner.transit.router import Journey, Leg
+from course_planner.transit.journey import Journey, Leg
+
+if TYPE_CHECKING:  # type names only: a handout worker does not load the engine
+    from course_planner.rotation.plan import Plan
+    from course_planner.transit.reachability import Study
 
 LANGUAGES = ("en", "ar", "uk", "fa", "tr")
 RTL = {"ar": "ara", "fa": "fas"}
@@ -100,6 +108,13 @@ def _printable() -> frozenset[int]:
     return frozenset(chars)
 
 
+@cache
+def _latin() -> frozenset[int]:
+    """The characters Noto Sans has (Latin, Greek, Cyrillic, …)."""
+    with TTFont(str(font_file("sans")), lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
 def unprintable(name: str) -> str:
     """The characters of ``name`` that no handout font has ('' if it prints)."""
     return "".join(sorted({c for c in name if not c.isspace() and ord(c) not in _printable()}))
@@ -139,7 +154,14 @@ def _dates_label(dates: tuple[dt.date, ...], all_dates: list[dt.date], lang: str
 class _Page(FPDF):
     contact: Contact  # set by handout_pdf for the contact box
 
-    def __init__(self, lang: str, title: tuple[str, str], footer: str) -> None:
+    def __init__(
+        self,
+        lang: str,
+        title: tuple[str, str],
+        footer: str,
+        arabic: bool = False,
+        symbols: bool = True,
+    ) -> None:
         super().__init__(format="A4")
         self.lang = lang
         self.title_pair = title
@@ -148,14 +170,27 @@ class _Page(FPDF):
         self.set_margins(12, 24, 12)
         self.add_font("sans", fname=str(font_file("sans")))
         self.add_font("sans", style="B", fname=str(font_file("sans-bold")))
-        self.add_font("arab", fname=str(font_file("arab")))
-        self.add_font("arab", style="B", fname=str(font_file("arab-bold")))
-        self.add_font("sym", fname=str(font_file("sym")))
-        self.set_fallback_fonts(["sans", "arab", "sym"], exact_match=False)
+        # the Arabic-script fonts only where a text needs them: each font costs time to read
+        # and to embed
+        fallbacks = ["sans"]
+        if arabic or lang in RTL:
+            self.add_font("arab", fname=str(font_file("arab")))
+            self.add_font("arab", style="B", fname=str(font_file("arab-bold")))
+            fallbacks.append("arab")
+        if symbols:
+            self.add_font("sym", fname=str(font_file("sym")))
+            fallbacks.append("sym")
+        self.set_fallback_fonts(fallbacks, exact_match=False)
         self._shaping: bool | None = None
         self.shape(lang in RTL)
         self.alias_nb_pages()
         self.half = (self.w - self.l_margin - self.r_margin) / 2
+
+    def dated(self, scenario: Scenario) -> None:
+        """The file's creation date: the term's first day, not the clock, so the same inputs
+        give the same bytes."""
+        start = scenario.course.start_date
+        self.set_creation_date(dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC))
 
     def shape(self, on: bool) -> None:
         """HarfBuzz shaping, needed for Arabic script only: on for Arabic and Farsi handouts
@@ -425,6 +460,32 @@ def _journey_table(pdf: _Page, journey: Journey, heading: str) -> None:
     pdf.shape(False)
 
 
+@dataclass(frozen=True)
+class HandoutContent:
+    """What one village's handout says, before layout: shared by all its participants and
+    languages, and small enough to send to a worker process."""
+
+    scenario: Scenario
+    place: str
+    site: str | None
+    sessions: pd.DataFrame
+    groups: tuple[ConnectionGroup, ...]
+    missing: tuple[dt.date, ...]
+
+
+def handout_content(
+    plan: Plan | None, study: Study, place: str, site: str | None
+) -> HandoutContent:
+    """The sessions and the grouped connections of ``place`` to ``site`` (None: no room)."""
+    scenario = study.scenario
+    sessions = course_sessions(plan, scenario)
+    groups: list[ConnectionGroup] = []
+    missing: list[dt.date] = []
+    if site is not None:
+        groups, missing = grouped(day_connections(study, sessions, place, site))
+    return HandoutContent(scenario, place, site, sessions, tuple(groups), tuple(missing))
+
+
 def handout_pdf(
     plan: Plan | None,
     study: Study,
@@ -438,10 +499,16 @@ def handout_pdf(
     ``plan`` None (a scenario without a teacher): the course dates without presence marks.
     ``site`` None: the place reaches no room; the handout says what to do instead."""
     catalogue(lang)
-    scenario = study.scenario
-    sessions = course_sessions(plan, scenario)
+    return render_handout(handout_content(plan, study, place, site), lang, name)
+
+
+def render_handout(content: HandoutContent, lang: str, name: str | None = None) -> bytes:
+    """The handout PDF of ``content`` in German and ``lang``, for ``name`` (printed only)."""
+    scenario, place, site = content.scenario, content.place, content.site
+    sessions, groups, missing = content.sessions, list(content.groups), list(content.missing)
     all_dates = sorted(set(sessions["date"]))
     footer = f"{scenario.name} · {place} · {_('Seite', 'de')}/{_('Seite', lang)}"
+    texts = _texts(scenario, place, name, groups)
     pdf = _Page(
         lang,
         (
@@ -449,8 +516,11 @@ def handout_pdf(
             _("Ihr Kursplan", lang) + f" – {scenario.name}",
         ),
         footer,
+        arabic=any(needs_shaping(t) for t in texts),
+        symbols=any(ord(c) not in _latin() for t in texts for c in t if not c.isspace()),
     )
     pdf.set_title(f"{scenario.name} – {place}")
+    pdf.dated(scenario)
     pdf.contact = scenario.contact
     pdf.add_page()
     if name:
@@ -461,15 +531,12 @@ def handout_pdf(
         pdf.translated(
             "Von Ihrem Wohnort erreicht man keinen Kursraum mit Bus und Bahn.", size=13, bold=True
         )
-        groups: list[ConnectionGroup] = []
-        missing: list[dt.date] = []
         pdf.heading("Ohne Verbindung")
         _instead(pdf)
     else:
         address = next((s.address for s in scenario.sites if s.name == site), None)
         where = f"{site}, {address}" if address else site
         pdf.pair(f"{_('Kursort', 'de')}: {where}", f"{_('Kursort', lang)}: {where}", 11, bold=True)
-        groups, missing = grouped(day_connections(study, sessions, place, site))
     for i, group in enumerate(groups):
         label = (
             _dates_label(group.dates, all_dates, "de"),
@@ -506,6 +573,19 @@ def handout_pdf(
     return bytes(pdf.output())
 
 
+def _texts(
+    scenario: Scenario, place: str, name: str | None, groups: list[ConnectionGroup]
+) -> list[str]:
+    """Every text from outside the catalogues that a handout may print."""
+    texts = [place, name or "", scenario.name, *(s.name for s in scenario.sites)]
+    texts += [s.address or "" for s in scenario.sites]
+    texts += [str(v or "") for v in scenario.contact.model_dump().values()]
+    for group in groups:
+        for leg in (*group.there.legs, *group.back.legs):
+            texts += [leg.from_name, leg.to_name, leg.route or "", leg.headsign or ""]
+    return texts
+
+
 def _instead(pdf: _Page) -> None:
     """What to do without a connection, in both languages."""
     contact = pdf_contact(pdf)
@@ -529,55 +609,88 @@ def pdf_contact(pdf: _Page) -> Contact:
 
 
 def _dates_table(pdf: _Page, sessions: pd.DataFrame, site: str | None) -> None:
+    """The course dates as a compact grid (four dates a row, in date order): German date
+    above the participant's, a filled circle and a shaded, bold cell on the days the teacher
+    is in the room, a hollow circle on video days. The session times are printed once when
+    every day has the same, else in each cell. On a new page the grid's title repeats."""
     lang = pdf.lang
-    pdf.heading("Kurstermine")
+    pdf.heading("Kurstermine", keep=24)
     has_teacher = bool((sessions["teacher_site"] != "").any())
-    head = FontFace(family="sans", emphasis="B", size_pt=8, fill_color=LIGHT)
-    widths = (40, 46, 26, 74) if has_teacher else (60, 66, 60)
-    pdf.german(9)
-    with pdf.table(
-        col_widths=widths,
-        line_height=4.2,
-        text_align="LEFT",
-        padding=0.6,
-        headings_style=head,
-        repeat_headings=1,
-        borders_layout="HORIZONTAL_LINES",
-    ) as table:
-        row = table.row()
-        row.cell(_("Datum", "de"))
-        row.cell(_("Datum", lang), style=FontFace(family=pdf.other_family))
-        row.cell(_("Zeit", "de"))
-        if has_teacher:
-            row.cell(
-                f"{_('Lehrkraft', 'de')} / {_('Lehrkraft', lang)}",
-                style=FontFace(family=pdf.other_family if lang in RTL else "sans"),
-            )
-        for rec in sessions.itertuples(index=False):
-            here = site is not None and rec.teacher_site == site
-            row = table.row()
-            row.cell(_fmt_date(rec.date, "de"), style=FontFace(emphasis="B" if here else ""))
-            row.cell(
-                _fmt_date(rec.date, lang),
-                style=FontFace(family=pdf.other_family, emphasis="B" if here else ""),
-            )
-            row.cell(f"{clock(rec.start_s)}–{clock(rec.end_s)}")
-            if has_teacher:
-                key = "Lehrkraft vor Ort" if here else "Lehrkraft per Video"
-                mark = "● " if here else "○ "
-                row.cell(
-                    f"{mark}{_(key, 'de')}\n{_(key, lang)}",
-                    style=FontFace(
-                        emphasis="B" if here else "",
-                        family=pdf.other_family if lang in RTL else "sans",
-                    ),
-                )
-    if has_teacher:
-        pdf.translated(
-            "● = Lehrkraft vor Ort im Kursraum; ○ = Lehrkraft per Video, Sie "
-            "kommen trotzdem in den Kursraum.",
-            size=8,
+    by_day: dict[dt.date, list[tuple[int, int, str]]] = {}
+    for day, start_s, end_s, teacher in zip(
+        sessions["date"],
+        sessions["start_s"],
+        sessions["end_s"],
+        sessions["teacher_site"],
+        strict=True,
+    ):
+        by_day.setdefault(day, []).append((int(start_s), int(end_s), teacher))
+    days = [
+        (
+            day,
+            " · ".join(f"{clock(a)}–{clock(b)}" for a, b, _t in sorted(rows)),
+            site is not None and any(t == site for _a, _b, t in rows),
         )
+        for day, rows in sorted(by_day.items())
+    ]
+    same_times = len({t for _, t, _ in days}) == 1
+    if days and same_times:
+        pdf.translated("Immer {times} Uhr", size=10, bold=True, times=days[0][1])
+    per_row = 4
+    width = (pdf.w - pdf.l_margin - pdf.r_margin) / per_row
+    lines = 1 + (lang != "de") + (not same_times)
+    height = 4.4 * lines + (1.2 if lang in RTL else 0) + 1.6
+    for start in range(0, len(days), per_row):
+        if pdf.will_page_break(height):
+            pdf.add_page()
+            pdf.heading("Kurstermine", keep=height)
+        y = pdf.get_y()
+        for k, (day, times, here) in enumerate(days[start : start + per_row]):
+            x = pdf.l_margin + k * width
+            if here:
+                pdf.set_fill_color(*LIGHT)
+                pdf.rect(x + 0.5, y + 0.3, width - 1, height - 0.6, style="F")
+            if has_teacher:
+                pdf.set_draw_color(*INK)
+                pdf.set_fill_color(*INK)
+                pdf.ellipse(x + 1.5, y + 1.4, 2.6, 2.6, style="DF" if here else "D")
+            text_x, text_w = x + 5, width - 6
+            pdf.german(9.5, bold=here)
+            pdf.set_xy(text_x, y + 0.6)
+            pdf.cell(text_w, 4.4, _fmt_date(day, "de", "EEE d.M.yy"))
+            if lang != "de":
+                pdf.other(9, bold=here)
+                pdf.shape(lang in RTL)
+                pdf.set_xy(text_x, y + 0.6 + 4.4)
+                pdf.cell(
+                    text_w,
+                    4.4 + (1.2 if lang in RTL else 0),
+                    _fmt_date(day, lang, "EEE d MMM"),
+                    align=pdf.other_align,
+                )
+                pdf.shape(False)
+            if not same_times:
+                pdf.german(8)
+                pdf.set_xy(text_x, y + 0.6 + 4.4 * (lines - 1) + (1.2 if lang in RTL else 0))
+                pdf.cell(text_w, 4.4, times)
+        pdf.set_draw_color(*LIGHT)
+        pdf.line(pdf.l_margin, y + height, pdf.w - pdf.r_margin, y + height)
+        pdf.set_xy(pdf.l_margin, y + height)
+    pdf.ln(1)
+    if has_teacher:
+        for filled, key in (
+            (True, "Lehrkraft vor Ort im Kursraum"),
+            (False, "Lehrkraft per Video – Sie kommen trotzdem in den Kursraum."),
+        ):
+            y = pdf.get_y()
+            pdf.set_fill_color(*INK)
+            pdf.ellipse(pdf.l_margin + 1.5, y + 0.8, 2.6, 2.6, style="DF" if filled else "D")
+            left = pdf.l_margin
+            pdf.set_left_margin(left + 5)
+            try:
+                pdf.pair(_(key, "de"), _(key, lang), size=8, width=pdf.w - pdf.r_margin - left - 5)
+            finally:
+                pdf.set_left_margin(left)
 
 
 def _contact(pdf: _Page) -> None:
@@ -628,6 +741,7 @@ def room_poster_pdf(plan: Plan | None, scenario: Scenario, site: str) -> bytes:
         f"{scenario.name} · {site} · {_('Seite', 'de')}",
     )
     pdf.set_title(f"{scenario.name} – {site}")
+    pdf.dated(scenario)
     pdf.contact = scenario.contact
     pdf.add_page()
     pdf.german(24, bold=True)
@@ -680,3 +794,45 @@ def room_poster_pdf(plan: Plan | None, scenario: Scenario, site: str) -> bytes:
                 )
     _contact(pdf)
     return bytes(pdf.output())
+
+
+# ------------------------------------------------------------------ many handouts at once
+
+PARALLEL_FROM = 8  # fewer handouts are rendered in this process: a worker costs a second
+
+
+class HandoutPress:
+    """Renders many handouts on every core, results in the order asked (so the files are the
+    same whatever the number of workers). Workers come from a fork server with this module
+    preloaded (safe in the multi-threaded app, unlike a plain fork); start the press early
+    (``with HandoutPress() as press:``) so their start overlaps the routing."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> HandoutPress:
+        if self.workers > 1:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._pool.submit(int)  # start the workers now, while the caller routes
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def render(self, jobs: Sequence[tuple[HandoutContent, str, str | None]]) -> list[bytes]:
+        """The handout of every (content, language, name), in order."""
+        for lang in sorted({lang for _c, lang, _n in jobs}):
+            catalogue(lang)  # an unknown language fails here, before any work
+        if self._pool is None or len(jobs) < PARALLEL_FROM:
+            return [render_handout(*job) for job in jobs]
+        chunk = max(1, len(jobs) // (self.workers * 4))
+        return list(self._pool.map(_render_job, jobs, chunksize=chunk))
+
+
+def _render_job(job: tuple[HandoutContent, str, str | None]) -> bytes:
+    return render_handout(*job)

@@ -30,8 +30,8 @@ from course_planner.clock import clock
 from course_planner.exports.schedule import course_sessions, day_connections, is_walk
 from course_planner.rotation.plan import Plan
 from course_planner.scenario import Scenario
+from course_planner.transit.journey import Journey
 from course_planner.transit.reachability import Study
-from course_planner.transit.router import Journey
 
 TZ = ZoneInfo("Europe/Berlin")
 LEDGER_FILE = "calendars.json"

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from course_planner.calendar import term_sessions
-from course_planner.rotation.plan import Plan
 from course_planner.scenario import Scenario
-from course_planner.transit.reachability import Study, journeys
-from course_planner.transit.router import Journey, Leg, Mode
+from course_planner.transit.journey import Journey, Leg, Mode
+
+if TYPE_CHECKING:  # the engine is loaded only where connections are computed
+    from course_planner.rotation.plan import Plan
+    from course_planner.transit.reachability import Study
 
 
 def is_walk(leg: Leg) -> bool:
@@ -80,6 +83,8 @@ def day_connections(
     study: Study, sessions: pd.DataFrame, place: str, site: str
 ) -> list[DayConnection]:
     """Per course date: there before the first session, back after the last one."""
+    from course_planner.transit.reachability import journeys
+
     out = []
     days = sessions.groupby("date", sort=True).agg(start=("start_s", "min"), end=("end_s", "max"))
     for day, rec in days.iterrows():

@@ -15,8 +15,8 @@ import streamlit as st
 from course_planner.clock import clock
 from course_planner.reach_summary import VillageSummary, meeting_dates, summarise
 from course_planner.scenario import Scenario
+from course_planner.transit.journey import Journey, Mode
 from course_planner.transit.reachability import journeys
-from course_planner.transit.router import Journey, Mode
 from course_planner.ui.state import (
     current_scenario,
     guarded,
