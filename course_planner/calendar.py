@@ -129,3 +129,17 @@ def _short_term(
         field="course.ue_total",
         hint="Move end_date later, add weekdays or sessions, or lower ue_total.",
     )
+
+
+def school_holiday_dates(course: Course, dates: list[dt.date]) -> set[dt.date]:
+    """The ``dates`` that fall in school holidays (buses run their holiday timetable);
+    empty where no school holidays are known for the country."""
+    if not dates:
+        return set()
+    h = course.holidays
+    years = tuple(range(min(dates).year, max(dates).year + 1))
+    try:
+        table = _holiday_table(h.country, h.subdivision, years, "school")
+    except ValueError:  # no school holidays known for this country: say nothing about them
+        return set()
+    return set(table) & set(dates)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from course_planner.calendar import _holiday_table, term_sessions
+from course_planner.calendar import school_holiday_dates, term_sessions
 from course_planner.scenario import Course
 
 
@@ -39,25 +39,13 @@ def meeting_dates(course: Course) -> list[dt.date]:
     return sorted(set(sessions["date"]))
 
 
-def _school_holidays(course: Course, dates: list[dt.date]) -> set[dt.date]:
-    if not dates:
-        return set()
-    h = course.holidays
-    years = tuple(range(min(dates).year, max(dates).year + 1))
-    try:
-        table = _holiday_table(h.country, h.subdivision, years, "school")
-    except ValueError:  # no school holidays known for this country: say nothing about them
-        return set()
-    return set(table) & set(dates)
-
-
 def summarise(table: pd.DataFrame, course: Course) -> list[VillageSummary]:
     """Summaries for every place × room of ``table`` (the reachability table) on the
     course's meeting dates; places that are reachable on every date are left out."""
     dates = meeting_dates(course)
     wanted = {d.isoformat() for d in dates}
     rows = table[table["date"].isin(wanted)]
-    holidays = {d.isoformat() for d in _school_holidays(course, dates)}
+    holidays = {d.isoformat() for d in school_holiday_dates(course, dates)}
     out = []
     for (place, site), group in rows.groupby(["place", "site"], sort=False):
         bad = group[~group["reachable"]]

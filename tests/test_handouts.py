@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import shutil
 import subprocess
 import unicodedata
+from pathlib import Path
 from functools import cache
 from html.parser import HTMLParser
 
@@ -431,3 +433,44 @@ def test_many_handouts_on_every_core_are_the_same_files_in_the_same_order():
     assert len(shared) == len(jobs) >= PARALLEL_FROM
     assert shared == alone
     assert "Person 4" in words_of(shared[4]) and "Person 5" in words_of(shared[5])
+
+
+def test_date_groups_in_school_holidays_say_holiday_timetable():
+    import dataclasses
+
+    from course_planner.calendar import school_holiday_dates
+    from course_planner.exports.handout import handout_content, render_handout
+    from course_planner.scenario import load_scenario
+
+    lippe = load_scenario(Path(__file__).parent.parent / "scenarios" / "lippe-2026.yaml").course
+    easter, may = dt.date(2026, 3, 31), dt.date(2026, 5, 5)  # NRW Osterferien 30.3.–11.4.2026
+    assert school_holiday_dates(lippe, [easter, may]) == {easter}
+
+    plan, study = setup()
+    content = handout_content(plan, study, "Dorf", "Kursraum")
+    plain = words_of(render_handout(content, "tr"))
+    assert "Ferienfahrplan" not in plain and "tatil tarifesi" not in plain
+    in_holidays = dataclasses.replace(content, school_holidays=frozenset(content.groups[0].dates))
+    text = words_of(render_handout(in_holidays, "tr"))
+    assert "(Ferienfahrplan)" in text and "(tatil tarifesi)" in text
+
+
+def test_a_term_of_twenty_dates_fits_one_page():
+    sc = make_scenario(
+        "line",
+        sites=[dict(LINE_ROOM, participants=4)],
+        teacher=TEACHER,
+        course={
+            "start_date": "2026-02-02",
+            "end_date": "2026-04-10",
+            "weekdays": ["mon", "wed"],
+            "start": "08:30",
+            "end": "12:00",
+        },
+    )
+    study = prepare(sc)
+    plan = solve_rotation(sc, study)
+    assert plan.sessions["date"].nunique() >= 18
+    for lang in ("en", "ar", "uk"):
+        pdf = handout_pdf(plan, study, "Dorf", "Kursraum", lang, name="Amina محمد")
+        assert len(PdfReader(io.BytesIO(pdf)).pages) == 1, lang

@@ -34,6 +34,7 @@ from fpdf import FPDF
 from fpdf.enums import Align
 from fpdf.fonts import FontFace
 
+from course_planner.calendar import school_holiday_dates
 from course_planner.clock import clock
 from course_planner.errors import HandoutError
 from course_planner.exports.schedule import (
@@ -471,6 +472,7 @@ class HandoutContent:
     sessions: pd.DataFrame
     groups: tuple[ConnectionGroup, ...]
     missing: tuple[dt.date, ...]
+    school_holidays: frozenset[dt.date] = frozenset()  # course dates in school holidays
 
 
 def handout_content(
@@ -483,7 +485,10 @@ def handout_content(
     missing: list[dt.date] = []
     if site is not None:
         groups, missing = grouped(day_connections(study, sessions, place, site))
-    return HandoutContent(scenario, place, site, sessions, tuple(groups), tuple(missing))
+    holidays = school_holiday_dates(scenario.course, sorted(set(sessions["date"])))
+    return HandoutContent(
+        scenario, place, site, sessions, tuple(groups), tuple(missing), frozenset(holidays)
+    )
 
 
 def handout_pdf(
@@ -542,6 +547,11 @@ def render_handout(content: HandoutContent, lang: str, name: str | None = None) 
             _dates_label(group.dates, all_dates, "de"),
             _dates_label(group.dates, all_dates, lang),
         )
+        if set(group.dates) <= content.school_holidays:  # buses on their holiday timetable
+            label = (
+                f"{label[0]} ({_('Ferienfahrplan', 'de')})",
+                f"{label[1]} ({_('Ferienfahrplan', lang)})",
+            )
         pdf.heading("So kommen Sie hin und zurück" if i == 0 else "An anderen Tagen")
         _essentials(pdf, group, label)
         _journey_table(pdf, group.there, "Hinweg")
@@ -635,7 +645,16 @@ def _dates_table(pdf: _Page, sessions: pd.DataFrame, site: str | None) -> None:
     ]
     same_times = len({t for _, t, _ in days}) == 1
     if days and same_times:
-        pdf.translated("Immer {times} Uhr", size=10, bold=True, times=days[0][1])
+        times = days[0][1]
+        pdf.pair(
+            _("Immer {times} Uhr", "de").format(times=times),
+            # a time range keeps its order inside right-to-left text (a left-to-right isolate)
+            _("Immer {times} Uhr", lang).format(
+                times=f"\u2066{times}\u2069" if lang in RTL else times
+            ),
+            size=10,
+            bold=True,
+        )
     per_row = 4
     width = (pdf.w - pdf.l_margin - pdf.r_margin) / per_row
     lines = 1 + (lang != "de") + (not same_times)
@@ -683,6 +702,7 @@ def _dates_table(pdf: _Page, sessions: pd.DataFrame, site: str | None) -> None:
             (False, "Lehrkraft per Video – Sie kommen trotzdem in den Kursraum."),
         ):
             y = pdf.get_y()
+            pdf.set_draw_color(*INK)
             pdf.set_fill_color(*INK)
             pdf.ellipse(pdf.l_margin + 1.5, y + 0.8, 2.6, 2.6, style="DF" if filled else "D")
             left = pdf.l_margin
