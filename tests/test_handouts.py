@@ -8,9 +8,9 @@ import os
 import shutil
 import subprocess
 import unicodedata
-from pathlib import Path
 from functools import cache
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from conftest import LINE_ROOM, make_scenario

@@ -645,16 +645,18 @@ def _dates_table(pdf: _Page, sessions: pd.DataFrame, site: str | None) -> None:
     ]
     same_times = len({t for _, t, _ in days}) == 1
     if days and same_times:
-        times = days[0][1]
-        pdf.pair(
-            _("Immer {times} Uhr", "de").format(times=times),
-            # a time range keeps its order inside right-to-left text (a left-to-right isolate)
-            _("Immer {times} Uhr", lang).format(
-                times=f"\u2066{times}\u2069" if lang in RTL else times
-            ),
-            size=10,
-            bold=True,
-        )
+        ranges = sorted({(a, b) for rows in by_day.values() for a, b, _t in rows})
+
+        def always(lang: str) -> str:
+            # each time on its own ("08:30 bis 12:00"): a range "08:30–12:00" would turn
+            # around inside right-to-left text
+            spans = [
+                _("{start} bis {end} Uhr", lang).format(start=clock(a), end=clock(b))
+                for a, b in ranges
+            ]
+            return f"{_('Immer', lang)}: " + f" {_('und', lang)} ".join(spans)
+
+        pdf.pair(always("de"), always(lang), size=10, bold=True)
     per_row = 4
     width = (pdf.w - pdf.l_margin - pdf.r_margin) / per_row
     lines = 1 + (lang != "de") + (not same_times)
