@@ -474,3 +474,24 @@ def test_a_term_of_twenty_dates_fits_one_page():
     for lang in ("en", "ar", "uk"):
         pdf = handout_pdf(plan, study, "Dorf", "Kursraum", lang, name="Amina محمد")
         assert len(PdfReader(io.BytesIO(pdf)).pages) == 1, lang
+
+
+def test_handouts_are_still_made_when_the_workers_stop(caplog):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from course_planner.exports.handout import PARALLEL_FROM, HandoutPress, handout_content
+
+    class Broken:
+        def map(self, *args, **kwargs):
+            raise BrokenProcessPool("a child process terminated abruptly")
+
+        def shutdown(self, *args, **kwargs):
+            pass
+
+    plan, study = setup()
+    jobs = [(handout_content(plan, study, "Dorf", "Kursraum"), "en", None)] * PARALLEL_FROM
+    press = HandoutPress(1)
+    press._pool = Broken()  # type: ignore[assignment]
+    pdfs = press.render(jobs)
+    assert len(pdfs) == PARALLEL_FROM and all(p.startswith(b"%PDF") for p in pdfs)
+    assert "rendering in this process instead" in caplog.text

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -288,7 +290,12 @@ class _Page(FPDF):
         self.set_xy(self.l_margin, y + height)
 
     def _height(self, h: float, text: str, align: Align | str) -> float:
-        """The height ``text`` takes in a half-width column (fpdf2's dry run, HEIGHT)."""
+        """The height ``text`` takes in a half-width column: one line where it clearly fits
+        (no line break, a margin for shaping), else fpdf2's dry run (HEIGHT)."""
+        if "\n" not in text and self.get_string_width(text) < 0.9 * (
+            self.half - 2 - 2 * self.c_margin
+        ):
+            return h
         height = self.multi_cell(self.half - 2, h, text, dry_run=True, output="HEIGHT", align=align)
         if not isinstance(height, (int, float)):  # the HEIGHT output mode gives a number
             raise TypeError(f"fpdf2 multi_cell(output='HEIGHT') gave {type(height)}")
@@ -853,7 +860,14 @@ class HandoutPress:
         if self._pool is None or len(jobs) < PARALLEL_FROM:
             return [render_handout(*job) for job in jobs]
         chunk = max(1, len(jobs) // (self.workers * 4))
-        return list(self._pool.map(_render_job, jobs, chunksize=chunk))
+        try:
+            return list(self._pool.map(_render_job, jobs, chunksize=chunk))
+        except BrokenProcessPool:  # a worker could not start (e.g. no importable main module)
+            logging.getLogger(__name__).warning(
+                "handouts: the worker processes stopped; rendering in this process instead."
+            )
+            self._pool = None
+            return [render_handout(*job) for job in jobs]
 
 
 def _render_job(job: tuple[HandoutContent, str, str | None]) -> bytes:
