@@ -241,6 +241,7 @@ def test_a_village_without_connection_is_told_what_to_do():
         "Rufbus",
     ):
         assert words in text
+    assert "Lehrkraft vor Ort" not in text  # no presence marks without a room
     text = words_of(handout_pdf(plan, study, "Fernhof", "Kursraum", "en"))
     assert "keine passende Verbindung" in text and "no connection" in text.lower()
 

@@ -632,7 +632,8 @@ def _dates_table(pdf: _Page, sessions: pd.DataFrame, site: str | None) -> None:
     every day has the same, else in each cell. On a new page the grid's title repeats."""
     lang = pdf.lang
     pdf.heading("Kurstermine", keep=24)
-    has_teacher = bool((sessions["teacher_site"] != "").any())
+    # presence marks only for a participant with a room (without one, every date is online)
+    has_teacher = site is not None and bool((sessions["teacher_site"] != "").any())
     by_day: dict[dt.date, list[tuple[int, int, str]]] = {}
     for day, start_s, end_s, teacher in zip(
         sessions["date"],
