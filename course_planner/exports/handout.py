@@ -860,7 +860,7 @@ class HandoutPress:
             catalogue(lang)  # an unknown language fails here, before any work
         if self._pool is None or len(jobs) < PARALLEL_FROM:
             return [render_handout(*job) for job in jobs]
-        chunk = max(1, len(jobs) // (self.workers * 4))
+        chunk = max(1, len(jobs) // (self.workers * 16))  # small: the workers end together
         try:
             return list(self._pool.map(_render_job, jobs, chunksize=chunk))
         except BrokenProcessPool:  # a worker could not start (e.g. no importable main module)
