@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from course_planner.errors import set_language
 from course_planner.ui.state import t
 
 st.set_page_config(page_title="Kursplaner", layout="wide")
@@ -11,6 +12,7 @@ st.sidebar.radio(
     key="lang",
     format_func=lambda code: {"de": "Deutsch", "en": "English"}[code],
 )
+set_language(st.session_state["lang"])  # messages (errors, warnings) in the page's language
 pages = [
     st.Page(
         "course_planner/ui/scenario_page.py",

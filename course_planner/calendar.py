@@ -14,7 +14,7 @@ from typing import Any
 import holidays as holidays_lib
 import pandas as pd
 
-from course_planner.errors import ScenarioError
+from course_planner.errors import ScenarioError, msg
 from course_planner.scenario import WEEKDAYS, Course
 
 SESSION_COLUMNS = ["session", "date", "weekday", "slot", "start_s", "end_s", "ue"]
@@ -42,10 +42,16 @@ def _holiday_table(
         )
     except (NotImplementedError, KeyError) as exc:
         raise ScenarioError(
-            f"the holidays package knows no {category} holidays for {country}"
-            f"{'-' + subdivision if subdivision else ''} ({exc}).",
+            msg(
+                "the holidays package knows no {category} holidays for "
+                "{country}{subdivision} ({exc}).",
+                category=category,
+                country=country,
+                subdivision="-" + subdivision if subdivision else "",
+                exc=exc,
+            ),
             field="course.holidays",
-            hint="Use a country code like DE and a Land like NW, or switch this off.",
+            hint=msg("Use a country code like DE and a Land like NW, or switch this off."),
         ) from None
     return dict(table.items())
 
@@ -122,12 +128,24 @@ def _short_term(
     per_day = sum(r["ue"] for r in rows) / max(days, 1)
     closed = f", {len(skipped)} course date(s) skipped for holidays and closures" if skipped else ""
     raise ScenarioError(
-        f"ue_total is {course.ue_total} UE, but from {course.start_date} to "
-        f"{course.end_date} on {', '.join(course.weekdays)} the term has only {days} course "
-        f"day(s) × {per_day:g} UE = {ue_done} UE{closed}.",
+        msg(
+            (
+                "ue_total is {ue_total} UE, but from {start_date} to "
+                "{end_date} on {weekdays} the term has only {days} course "
+                "day(s) × {per_day:g} UE = {ue_done} UE{closed}."
+            ),
+            ue_total=course.ue_total,
+            start_date=course.start_date,
+            end_date=course.end_date,
+            weekdays=", ".join(course.weekdays),
+            days=days,
+            per_day=per_day,
+            ue_done=ue_done,
+            closed=closed,
+        ),
         file=source,
         field="course.ue_total",
-        hint="Move end_date later, add weekdays or sessions, or lower ue_total.",
+        hint=msg("Move end_date later, add weekdays or sessions, or lower ue_total."),
     )
 
 

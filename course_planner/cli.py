@@ -15,6 +15,7 @@ from course_planner.errors import (
     CoursePlannerError,
     NoPlanError,
     UsageError,
+    msg,
 )
 from course_planner.exports.bundle import export_bundle, participants
 from course_planner.exports.files import write_atomic, write_csv_atomic
@@ -272,17 +273,23 @@ def _check_options(args: argparse.Namespace) -> None:
     """Options checked before anything is read or written (exit 2 with one message)."""
     if getattr(args, "p", None) is not None and args.p < 1:
         raise UsageError(
-            f"--p must be at least 1 (got {args.p}): how many course rooms to choose.", field="--p"
+            msg("--p must be at least 1 (got {p}): how many course rooms to choose.", p=args.p),
+            field="--p",
         )
     if getattr(args, "lang", None) is not None:
         langs = [code.strip() for code in args.lang.split(",") if code.strip()]
         unknown = [code for code in langs if code not in LANGUAGES]
         if unknown or not langs:
             raise UsageError(
-                f"--lang: unknown language(s) {', '.join(unknown) or '(none given)'}.",
+                msg(
+                    "--lang: unknown language(s) {value}.",
+                    value=", ".join(unknown) or "(none given)",
+                ),
                 field="--lang",
-                hint="Available: " + ", ".join(LANGUAGES) + " (comma-separated;"
-                " German is always included).",
+                hint=msg(
+                    "Available: {languages} (comma-separated; German is always included).",
+                    languages=", ".join(LANGUAGES),
+                ),
             )
     if getattr(args, "names", None):
         args.names_list = participants(read_names(args.names))
@@ -299,10 +306,10 @@ def read_names(path: str | Path) -> list[str]:
     ]
     if not names:
         raise UsageError(
-            "the names file holds no name.",
+            msg("the names file holds no name."),
             file=path,
             field="--names",
-            hint="Write one participant name per line, or leave out --names.",
+            hint=msg("Write one participant name per line, or leave out --names."),
         )
     return names
 

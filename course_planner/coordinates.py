@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course_planner.errors import Text, msg
+
 #: a generous box around Europe (decimal degrees)
 EUROPE = {"min_lat": 34.0, "max_lat": 72.0, "min_lon": -25.0, "max_lon": 45.0}
 
@@ -28,6 +30,20 @@ class CoordinateProblem(Enum):
     @property
     def is_error(self) -> bool:
         return self is not CoordinateProblem.OUTSIDE_EUROPE
+
+    @property
+    def text(self) -> Text:
+        """The message, translated when shown."""
+        return {
+            CoordinateProblem.OUT_OF_RANGE: msg(
+                "latitude must lie within -90..90 and longitude within -180..180"
+            ),
+            CoordinateProblem.ZERO: msg("0,0 is a placeholder, not a place"),
+            CoordinateProblem.SWAPPED: msg(
+                "latitude and longitude look swapped (the pair lies in Europe the other way round)"
+            ),
+            CoordinateProblem.OUTSIDE_EUROPE: msg("the coordinate lies outside Europe"),
+        }[self]
 
 
 def _in_europe(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

@@ -13,6 +13,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from course_planner.errors import Text
+
 ROOT = "course_planner"
 
 
@@ -50,20 +52,22 @@ def _lower_level(record: logging.LogRecord) -> bool:
 
 
 class _ListHandler(logging.Handler):
-    """Keeps the messages logged by one thread (the app runs each session in its own)."""
+    """Keeps the messages logged by one thread (the app runs each session in its own):
+    catalogue messages as they are, to be shown in the language of whoever reads them."""
 
-    def __init__(self, sink: list[str]) -> None:
+    def __init__(self, sink: list[Text | str]) -> None:
         super().__init__(level=logging.WARNING)
         self.sink = sink
         self.thread = threading.get_ident()
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.thread == self.thread:
-            self.sink.append(record.getMessage())
+            is_text = isinstance(record.msg, Text) and not record.args
+            self.sink.append(record.msg if is_text else record.getMessage())
 
 
 @contextmanager
-def collect_warnings() -> Iterator[list[str]]:
+def collect_warnings() -> Iterator[list[Text | str]]:
     """Collect the warnings this thread logs inside the block, e.g. for the app to show::
 
     with collect_warnings() as notes:
@@ -72,7 +76,7 @@ def collect_warnings() -> Iterator[list[str]]:
         st.warning(note)
     """
     logger = logging.getLogger(ROOT)
-    sink: list[str] = []
+    sink: list[Text | str] = []
     handler = _ListHandler(sink)
     old_level = logger.level
     logger.addHandler(handler)

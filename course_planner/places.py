@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from course_planner.coordinates import coordinate_problem
-from course_planner.errors import PlacesError
+from course_planner.errors import PlacesError, msg
 from course_planner.logs import get_logger
 from course_planner.sources import check_delimiter, first_line, read_text, safe_path
 
@@ -34,20 +34,22 @@ def load_places(path: str | Path, participants: dict[str, int] | None = None) ->
     safe_path(path, what="places file")
     if not path.is_file():
         raise PlacesError(
-            "the places file does not exist."
+            msg("the places file does not exist.")
             if not path.exists()
-            else "this is a folder, not a places file.",
+            else msg("this is a folder, not a places file."),
             file=path,
-            hint="Give a CSV with columns name,lat,lon[,participants].",
+            hint=msg("Give a CSV with columns name,lat,lon[,participants]."),
         )
     with open(path, "rb") as fh:
         if zipfile.is_zipfile(fh):
             raise PlacesError(
-                "this is a zip archive (a GTFS feed?), not a places CSV.",
+                msg("this is a zip archive (a GTFS feed?), not a places CSV."),
                 file=path,
                 field="places",
-                hint="'places:' takes a CSV name,lat,lon[,participants] or "
-                "all_stops; the timetable goes under 'feed:'.",
+                hint=msg(
+                    "'places:' takes a CSV name,lat,lon[,participants] or "
+                    "all_stops; the timetable goes under 'feed:'."
+                ),
             )
     text = read_text(path, what="places file")
     check_delimiter(first_line(text), label)
@@ -55,28 +57,34 @@ def load_places(path: str | Path, participants: dict[str, int] | None = None) ->
         raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise PlacesError(
-            "the file is empty.",
+            msg("the file is empty."),
             file=path,
-            hint="Write a header name,lat,lon and one row per place.",
+            hint=msg("Write a header name,lat,lon and one row per place."),
         ) from None
     except pd.errors.ParserError as exc:
         raise PlacesError(
-            f"not a readable CSV ({exc}).", file=path, hint="Save it as UTF-8 CSV with a header."
+            msg("not a readable CSV ({exc}).", exc=exc),
+            file=path,
+            hint=msg("Save it as UTF-8 CSV with a header."),
         ) from None
     raw.columns = [c.strip().lower() for c in raw.columns]
     for column in ("name", "lat", "lon"):
         if column not in raw.columns:
             raise PlacesError(
-                f"the column '{column}' is missing (found: {', '.join(raw.columns)}).",
+                msg(
+                    "the column '{column}' is missing (found: {columns}).",
+                    column=column,
+                    columns=", ".join(raw.columns),
+                ),
                 file=path,
-                hint="The header must contain name,lat,lon and may contain participants.",
+                hint=msg("The header must contain name,lat,lon and may contain participants."),
             )
     if raw.empty:
         raise PlacesError(
-            "the file has a header but no places.",
+            msg("the file has a header but no places."),
             file=path,
             row=2,
-            hint="Add one row per place: name,lat,lon[,participants].",
+            hint=msg("Add one row per place: name,lat,lon[,participants]."),
         )
     rows = []
     for i, rec in enumerate(raw.to_dict("records")):
@@ -84,29 +92,31 @@ def load_places(path: str | Path, participants: dict[str, int] | None = None) ->
         name = " ".join(rec["name"].split())
         if name != rec["name"].strip():
             log.warning(
-                "%s, row %d, field 'name': the name '%s' contained line breaks or "
-                "repeated spaces; they were replaced by single spaces.",
-                path,
-                line,
-                name,
+                msg(
+                    "{file}, row {row}, field 'name': the name '{name}' contained line breaks "
+                    "or repeated spaces; they were replaced by single spaces.",
+                    file=path,
+                    row=line,
+                    name=name,
+                )
             )
         if not name:
-            raise PlacesError("the name is empty.", file=path, row=line, field="name")
+            raise PlacesError(msg("the name is empty."), file=path, row=line, field="name")
         values = {}
         for column, lo, hi in (("lat", -90, 90), ("lon", -180, 180)):
             try:
                 values[column] = float(rec[column].replace(",", "."))
             except ValueError:
                 raise PlacesError(
-                    f"'{rec[column]}' is not a number.",
+                    msg("'{value}' is not a number.", value=rec[column]),
                     file=path,
                     row=line,
                     field=column,
-                    hint="Write decimal degrees, e.g. 51.909.",
+                    hint=msg("Write decimal degrees, e.g. 51.909."),
                 ) from None
             if not lo <= values[column] <= hi:
                 raise PlacesError(
-                    f"{values[column]} is outside {lo}..{hi}.",
+                    msg("{value} is outside {lo}..{hi}.", value=values[column], lo=lo, hi=hi),
                     file=path,
                     row=line,
                     field=column,
@@ -114,21 +124,28 @@ def load_places(path: str | Path, participants: dict[str, int] | None = None) ->
         problem = coordinate_problem(values["lat"], values["lon"])
         if problem is not None and problem.is_error:
             raise PlacesError(
-                f"{values['lat']},{values['lon']}: {problem.value}.",
+                msg(
+                    "{lat},{lon}: {problem}.",
+                    lat=values["lat"],
+                    lon=values["lon"],
+                    problem=problem.text,
+                ),
                 file=path,
                 row=line,
                 field="lat",
-                hint="Write decimal degrees, lat first (Lippe: 51.9,8.8).",
+                hint=msg("Write decimal degrees, lat first (Lippe: 51.9,8.8)."),
             )
         if problem is not None:
             log.warning(
-                "%s, row %d: %s (%s,%s) — %s.",
-                path,
-                line,
-                name,
-                values["lat"],
-                values["lon"],
-                problem.value,
+                msg(
+                    "{file}, row {row}: {name} ({lat},{lon}) — {problem}.",
+                    file=path,
+                    row=line,
+                    name=name,
+                    lat=values["lat"],
+                    lon=values["lon"],
+                    problem=problem.text,
+                )
             )
         count = None
         text = rec.get("participants", "").strip()
@@ -137,14 +154,14 @@ def load_places(path: str | Path, participants: dict[str, int] | None = None) ->
                 count = int(text)
             except ValueError:
                 raise PlacesError(
-                    f"'{text}' is not a whole number.",
+                    msg("'{text}' is not a whole number.", text=text),
                     file=path,
                     row=line,
                     field="participants",
                 ) from None
             if count < 0:
                 raise PlacesError(
-                    "must not be negative.", file=path, row=line, field="participants"
+                    msg("must not be negative."), file=path, row=line, field="participants"
                 )
         rows.append(
             {
@@ -159,10 +176,10 @@ def load_places(path: str | Path, participants: dict[str, int] | None = None) ->
     dupes = places["name"][places["name"].duplicated()].tolist()
     if dupes:
         raise PlacesError(
-            f"the place name '{dupes[0]}' appears twice.",
+            msg("the place name '{name}' appears twice.", name=dupes[0]),
             file=path,
             field="name",
-            hint="Names must be unique.",
+            hint=msg("Names must be unique."),
         )
     return _with_participants(places, participants or {}, str(path))
 
@@ -171,10 +188,13 @@ def _with_participants(places: pd.DataFrame, counts: dict[str, int], label: str)
     unknown = sorted(set(counts) - set(places["name"]))
     if unknown:
         raise PlacesError(
-            f"participants are given for unknown place(s): {', '.join(unknown)}.",
+            msg(
+                "participants are given for unknown place(s): {unknowns}.",
+                unknowns=", ".join(unknown),
+            ),
             file=label,
             field="participants",
-            hint="Use the names exactly as in the places file.",
+            hint=msg("Use the names exactly as in the places file."),
         )
     places = places.copy()
     if counts:

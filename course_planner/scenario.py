@@ -22,7 +22,7 @@ from pydantic import (
 
 from course_planner.clock import clock_to_seconds
 from course_planner.coordinates import coordinate_problem
-from course_planner.errors import InputFileNotFoundError, ScenarioError
+from course_planner.errors import InputFileNotFoundError, ScenarioError, Text, msg
 from course_planner.sources import ArchiveLimits, read_text, safe_path
 from course_planner.transit.booking import BookingRule, BookingType
 
@@ -41,8 +41,13 @@ class _Strict(BaseModel):
 def _one_line(value: str) -> str:
     if any(c in value for c in "\r\n\t\v\f"):
         raise ValueError(
-            f"{value!r} spans several lines; a name must be one line (it is "
-            "printed in tables, calendars and handouts)"
+            msg(
+                (
+                    "{value!r} spans several lines; a name must be one line (it "
+                    "is printed in tables, calendars and handouts)"
+                ),
+                value=value,
+            )
         )
     return value.strip()
 
@@ -54,7 +59,7 @@ def _plausible(lat: float, lon: float) -> None:
     """0,0 and swapped coordinates are errors (see :mod:`course_planner.coordinates`)."""
     problem = coordinate_problem(lat, lon)
     if problem is not None and problem.is_error:
-        raise ValueError(f"{lat},{lon}: {problem.value}")
+        raise ValueError(msg("{lat},{lon}: {problem}", lat=lat, lon=lon, problem=problem.text))
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -92,7 +97,10 @@ def _weekday_list(value: Any) -> Any:
             key = v.strip().lower().rstrip(".")
             if key not in _WEEKDAY_SPELLINGS:
                 raise ValueError(
-                    f"'{v}' is not a weekday; write mon, tue, wed, thu, fri, sat or sun"
+                    msg(
+                        "'{value}' is not a weekday; write mon, tue, wed, thu, fri, sat or sun",
+                        value=v,
+                    )
                 )
             v = _WEEKDAY_SPELLINGS[key]
         out.append(v)
@@ -103,7 +111,9 @@ def day_clock(text: str) -> int:
     """A time of the course day, '00:00' … '24:00', in seconds."""
     seconds = clock_to_seconds(text)
     if seconds > 24 * 3600:
-        raise ValueError(f"'{text}' is not a time of day; times run from 00:00 to 24:00")
+        raise ValueError(
+            msg("'{text}' is not a time of day; times run from 00:00 to 24:00", text=text)
+        )
     return seconds
 
 
@@ -127,7 +137,9 @@ class DateRange(_Strict):
     @model_validator(mode="after")
     def _order(self) -> DateRange:
         if self.end is not None and self.end < self.start:
-            raise ValueError(f"end {self.end} lies before start {self.start}")
+            raise ValueError(
+                msg("end {end} lies before start {start}", end=self.end, start=self.start)
+            )
         return self
 
     @property
@@ -230,21 +242,45 @@ class Course(_Strict):
     @model_validator(mode="after")
     def _order(self) -> Course:
         if self.end_date < self.start_date:
-            raise ValueError(f"end_date {self.end_date} lies before start_date {self.start_date}")
+            raise ValueError(
+                msg(
+                    "end_date {end_date} lies before start_date {start_date}",
+                    end_date=self.end_date,
+                    start_date=self.start_date,
+                )
+            )
         if (self.end_date - self.start_date).days > MAX_TERM_DAYS:
             raise ValueError(
-                f"the term from {self.start_date} to {self.end_date} is longer than "
-                f"{MAX_TERM_DAYS // 365} years; plan one course term at a time"
+                msg(
+                    "the term from {start_date} to {end_date} is longer than "
+                    "{years} years; plan one course term at a time",
+                    start_date=self.start_date,
+                    end_date=self.end_date,
+                    years=MAX_TERM_DAYS // 365,
+                )
             )
         if clock_to_seconds(self.end) <= clock_to_seconds(self.start):
-            raise ValueError(f"the course ends ({self.end}) before it starts ({self.start})")
+            raise ValueError(
+                msg(
+                    "the course ends ({end}) before it starts ({start})",
+                    end=self.end,
+                    start=self.start,
+                )
+            )
         previous_end = clock_to_seconds(self.start)
         for slot in self.slots or []:
             a, b = clock_to_seconds(slot.start), clock_to_seconds(slot.end)
             if b <= a or a < previous_end or b > clock_to_seconds(self.end):
                 raise ValueError(
-                    f"slot {slot.start}–{slot.end} must end after it starts, follow the "
-                    f"previous slot, and lie within the course times {self.start}–{self.end}"
+                    msg(
+                        "slot {start}–{end} must end after it starts, follow the "
+                        "previous slot, and lie within the course times "
+                        "{course_start}–{course_end}",
+                        start=slot.start,
+                        end=slot.end,
+                        course_start=self.start,
+                        course_end=self.end,
+                    )
                 )
             previous_end = b
         return self
@@ -367,8 +403,13 @@ class Rotation(_Strict):
     def _target_word(cls, value: Any) -> Any:
         if isinstance(value, str) and value not in ("participants", "equal"):
             raise ValueError(
-                f"'{value}' is not a target; write participants, equal, or a "
-                "share per room such as {Augustdorf: 1, Schlangen: 2}"
+                msg(
+                    (
+                        "'{value}' is not a target; write participants, equal, or a "
+                        "share per room such as {{Augustdorf: 1, Schlangen: 2}}"
+                    ),
+                    value=value,
+                )
             )
         return value
 
@@ -406,7 +447,11 @@ class Siting(_Strict):
     def _order(self) -> Siting:
         if clock_to_seconds(self.latest_start) < clock_to_seconds(self.earliest_start):
             raise ValueError(
-                f"latest_start {self.latest_start} lies before earliest_start {self.earliest_start}"
+                msg(
+                    "latest_start {latest_start} lies before earliest_start {earliest_start}",
+                    latest_start=self.latest_start,
+                    earliest_start=self.earliest_start,
+                )
             )
         if (
             self.start_not_before
@@ -414,7 +459,11 @@ class Siting(_Strict):
             and clock_to_seconds(self.end_by) <= clock_to_seconds(self.start_not_before)
         ):
             raise ValueError(
-                f"end_by {self.end_by} must lie after start_not_before {self.start_not_before}"
+                msg(
+                    "end_by {end_by} must lie after start_not_before {start_not_before}",
+                    end_by=self.end_by,
+                    start_not_before=self.start_not_before,
+                )
             )
         return self
 
@@ -459,9 +508,9 @@ class OnDemandBooking(_Strict):
     @model_validator(mode="after")
     def _one_kind(self) -> OnDemandBooking:
         if (self.minutes_ahead is None) == (self.by is None):
-            raise ValueError("give either minutes_ahead, or by (HH:MM) with days_before")
+            raise ValueError(msg("give either minutes_ahead, or by (HH:MM) with days_before"))
         if (self.early_before is None) != (self.early_by is None):
-            raise ValueError("early_before and early_by go together")
+            raise ValueError(msg("early_before and early_by go together"))
         return self
 
     def rule(self) -> BookingRule:
@@ -507,7 +556,7 @@ class OnDemandZoneArea(_Strict):
     def _exactly_one(self) -> OnDemandZoneArea:
         given = [k for k in ("geojson", "places", "stops") if getattr(self, k)]
         if len(given) != 1:
-            raise ValueError("give exactly one of geojson, places or stops")
+            raise ValueError(msg("give exactly one of geojson, places or stops"))
         return self
 
 
@@ -565,8 +614,14 @@ class OnDemandService(_Strict):
                 start, sep, end = window.partition("-")
                 if not sep or clock_to_seconds(end) <= clock_to_seconds(start):
                     raise ValueError(
-                        f"hours.{day}: '{window}' is not a window HH:MM-HH:MM "
-                        "that ends after it starts"
+                        msg(
+                            (
+                                "hours.{day}: '{window}' is not a window HH:MM-HH:MM that "
+                                "ends after it starts"
+                            ),
+                            day=day,
+                            window=window,
+                        )
                     )
         return value
 
@@ -603,7 +658,7 @@ class FeedClip(_Strict):
     @classmethod
     def _county_text(cls, value: Any) -> Any:
         if isinstance(value, int):  # YAML reads 05766 as a number (even as octal)
-            raise ValueError('write the county key in quotes, e.g. county: "05766"')
+            raise ValueError(msg('write the county key in quotes, e.g. county: "05766"'))
         return value
 
     @field_validator("county")
@@ -611,15 +666,20 @@ class FeedClip(_Strict):
     def _county_key(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"\d{5}", value.strip()):
             raise ValueError(
-                f"'{value}' is not a county key (AGS): give its 5 digits, "
-                'e.g. "05766" for Kreis Lippe'
+                msg(
+                    (
+                        "'{value}' is not a county key (AGS): give its 5 digits, e.g. "
+                        '"05766" for Kreis Lippe'
+                    ),
+                    value=value,
+                )
             )
         return value.strip() if value is not None else None
 
     @model_validator(mode="after")
     def _one_area(self) -> FeedClip:
         if sum(x is not None for x in (self.county, self.bbox, self.polygon)) != 1:
-            raise ValueError("give exactly one of county, bbox or polygon")
+            raise ValueError(msg("give exactly one of county, bbox or polygon"))
         return self
 
 
@@ -673,17 +733,27 @@ class Scenario(_Strict):
         names = [s.name for s in self.sites]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"room names must be unique; repeated: {', '.join(dupes)}")
+            raise ValueError(
+                msg("room names must be unique; repeated: {dupes}", dupes=", ".join(dupes))
+            )
         for pin in self.rotation.pins:
             if pin.site not in names:
                 raise ValueError(
-                    f"rotation.pins: '{pin.site}' is not a room of this scenario "
-                    f"(rooms: {', '.join(names)})"
+                    msg(
+                        "rotation.pins: '{site}' is not a room of this scenario (rooms: {names})",
+                        site=pin.site,
+                        names=", ".join(names),
+                    )
                 )
         if isinstance(self.rotation.target, dict):
             unknown = sorted(set(self.rotation.target) - set(names))
             if unknown:
-                raise ValueError(f"rotation.target names unknown room(s): {', '.join(unknown)}")
+                raise ValueError(
+                    msg(
+                        "rotation.target names unknown room(s): {unknowns}",
+                        unknowns=", ".join(unknown),
+                    )
+                )
         return self
 
     @property
@@ -733,20 +803,40 @@ def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(getattr(current, "model_fields", {}))
 
 
-def _describe(err: ErrorDetails) -> tuple[str, str | None]:
+def _describe(err: ErrorDetails) -> tuple[Text, Text | None]:
     loc = tuple(err["loc"])
     if err["type"] == "extra_forbidden":
         known = [
             f for f in _known_fields(Scenario, loc) if f not in ("source_file", "clipped_from")
         ]
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f"Did you mean '{close[0]}'?" if close else f"Known fields: {', '.join(known)}."
-        return f"unknown field '{loc[-1]}'.", hint
+        hint = (
+            msg("Did you mean '{close}'?", close=close[0])
+            if close
+            else msg("Known fields: {known}.", known=", ".join(known))
+        )
+        return msg("unknown field '{field}'.", field=loc[-1]), hint
     if err["type"] == "missing":
-        return "this field is required but missing.", None
-    msg = err["msg"]
-    msg = msg.removeprefix("Value error, ")
-    return msg + ".", None
+        return msg("this field is required but missing."), None
+    ctx = err.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Text):
+        return msg("{problem}.", problem=cause.args[0]), None  # our validators' own words
+    bounds = {  # pydantic's commonest checks, in our words
+        "greater_than": lambda: msg("Input should be greater than {gt}.", gt=ctx.get("gt")),
+        "greater_than_equal": lambda: msg(
+            "Input should be greater than or equal to {ge}.", ge=ctx.get("ge")
+        ),
+        "less_than": lambda: msg("Input should be less than {lt}.", lt=ctx.get("lt")),
+        "less_than_equal": lambda: msg(
+            "Input should be less than or equal to {le}.", le=ctx.get("le")
+        ),
+        "literal_error": lambda: msg("Input should be {expected}.", expected=ctx.get("expected")),
+    }
+    if err["type"] in bounds:
+        return bounds[err["type"]](), None
+    # any other of pydantic's checks (a number, a date, …): its own (English) words
+    return msg("{problem}.", problem=err["msg"].removeprefix("Value error, ")), None
 
 
 def scenario_from_dict(data: Any, source: Path | None = None, yaml_root: Any = None) -> Scenario:
@@ -754,7 +844,7 @@ def scenario_from_dict(data: Any, source: Path | None = None, yaml_root: Any = N
     label = str(source) if source else "scenario"
     if not isinstance(data, dict):
         raise ScenarioError(
-            "the file must be a YAML mapping (name:, feed:, places:, sites:, course:).",
+            msg("the file must be a YAML mapping (name:, feed:, places:, sites:, course:)."),
             file=label,
         )
     base = source.parent if source else Path.cwd()
@@ -780,12 +870,11 @@ def scenario_from_dict(data: Any, source: Path | None = None, yaml_root: Any = N
         line = _yaml_line(yaml_root, loc) if yaml_root is not None else None
         more = len(errors) - 1
         if more:
-            hint = (hint + " " if hint else "") + (
-                f"({more} more problem{'s' if more > 1 else ''} after this one.)"
-            )
+            after = msg("({more} more problem(s) after this one.)", more=more)
+            hint = msg("{hint} {after}", hint=hint, after=after) if hint else after
         raise ScenarioError(
             problem,
-            file=f"{label}, line {line}" if line else label,
+            file=msg("{file}, line {line}", file=label, line=line) if line else label,
             field=field,
             hint=hint,
         ) from None
@@ -826,39 +915,40 @@ def _clipped(scenario: Scenario, label: str) -> Scenario:
         )
         path = cached_clip(scenario.feed, area)
     except ClipError as exc:
-        raise ClipError(
-            f"{exc.where}: {exc.problem}" if exc.where else exc.problem,
-            file=label,
-            field="feed_clip",
-            hint=exc.hint,
-        ) from None
+        raise ClipError(exc.located(), file=label, field="feed_clip", hint=exc.hint) from None
     return scenario.model_copy(update={"feed": path, "clipped_from": scenario.feed})
 
 
 def _check_paths(scenario: Scenario, label: str) -> None:
     if not scenario.feed.exists():
         raise InputFileNotFoundError(
-            f"the feed {scenario.feed} does not exist.",
+            msg("the feed {feed} does not exist.", feed=scenario.feed),
             file=label,
             field="feed",
-            hint="Give the path of a GTFS zip or folder, relative to the scenario file.",
+            hint=msg("Give the path of a GTFS zip or folder, relative to the scenario file."),
         )
     for i, service in enumerate(scenario.on_demand):
         zone_file = service.zone.geojson
         if zone_file is not None and not zone_file.is_file():
             raise InputFileNotFoundError(
-                f"the zone file {zone_file.name} of „{service.name}“ does not exist.",
+                msg(
+                    "the zone file {file} of „{service}“ does not exist.",
+                    file=zone_file.name,
+                    service=service.name,
+                ),
                 file=label,
                 field=f"on_demand.{i}.zone.geojson",
-                hint="Give a GeoJSON file with the zone's polygon, relative to the scenario "
-                "file, or list the zone's places or stops instead.",
+                hint=msg(
+                    "Give a GeoJSON file with the zone's polygon, relative to the "
+                    "scenario file, or list the zone's places or stops instead."
+                ),
             )
     if not scenario.uses_all_stops and not Path(scenario.places).exists():
         raise InputFileNotFoundError(
-            f"the places file {scenario.places} does not exist.",
+            msg("the places file {places} does not exist.", places=scenario.places),
             file=label,
             field="places",
-            hint="Give a CSV with columns name,lat,lon[,participants], or write 'all_stops'.",
+            hint=msg("Give a CSV with columns name,lat,lon[,participants], or write 'all_stops'."),
         )
 
 
@@ -870,18 +960,18 @@ def _read_yaml(path: Path) -> tuple[Any, Any]:
         return root, yaml.safe_load(text)
     except RecursionError:
         raise ScenarioError(
-            "the YAML is nested too deeply to read.",
+            msg("the YAML is nested too deeply to read."),
             file=path,
-            hint="A scenario needs a few levels of nesting, not hundreds.",
+            hint=msg("A scenario needs a few levels of nesting, not hundreds."),
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}, line {mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
+        where = msg("{file}, line {line}", file=path, line=mark.line + 1) if mark else path
+        problem = getattr(exc, "problem", None) or "?"
         raise ScenarioError(
-            f"not valid YAML: {problem}.",
+            msg("not valid YAML: {problem}.", problem=problem),
             file=where,
-            hint="Check indentation and colons on that line.",
+            hint=msg("Check indentation and colons on that line."),
         ) from None
 
 
@@ -907,10 +997,12 @@ def _check_expansion(root: yaml.Node | None, path: Path) -> None:
 
     if root is not None and size(root) > MAX_YAML_VALUES:
         raise ScenarioError(
-            f"the file expands to more than {MAX_YAML_VALUES:,} values through its aliases "
-            "(*name).",
+            msg(
+                "the file expands to more than {limit:,} values through its aliases (*name).",
+                limit=MAX_YAML_VALUES,
+            ),
             file=path,
-            hint="Write the values out, or use fewer nested aliases.",
+            hint=msg("Write the values out, or use fewer nested aliases."),
         )
 
 
@@ -935,16 +1027,18 @@ def _with_base(data: Any, path: Path, seen: tuple[Path, ...] = ()) -> Any:
     )
     if base_path in seen or base_path == path.resolve():
         raise ScenarioError(
-            "the scenario extends itself (a cycle of 'extends').", file=path, field="extends"
+            msg("the scenario extends itself (a cycle of 'extends')."), file=path, field="extends"
         )
     if not base_path.is_file():
         raise InputFileNotFoundError(
-            f"the base scenario {base_path} does not exist.", file=path, field="extends"
+            msg("the base scenario {base_path} does not exist.", base_path=base_path),
+            file=path,
+            field="extends",
         )
     _, base = _read_yaml(base_path)
     base = _with_base(base, base_path, (*seen, path.resolve()))
     if not isinstance(base, dict):
-        raise ScenarioError("the base scenario is not a YAML mapping.", file=base_path)
+        raise ScenarioError(msg("the base scenario is not a YAML mapping."), file=base_path)
     base = dict(base)
     for key in ("feed", "places"):  # the base's own paths are relative to the base file
         value = base.get(key)
@@ -961,11 +1055,11 @@ def scenario_data(path: str | Path) -> dict:
     feed and places relative to this file's folder (as they would be written in it)."""
     path = Path(path)
     if not path.is_file():
-        raise InputFileNotFoundError("the scenario file does not exist.", file=path)
+        raise InputFileNotFoundError(msg("the scenario file does not exist."), file=path)
     _, data = _read_yaml(path)
     data = _with_base(data, path)
     if not isinstance(data, dict):
-        raise ScenarioError("the file must be a YAML mapping.", file=path)
+        raise ScenarioError(msg("the file must be a YAML mapping."), file=path)
     for key in ("feed", "places"):
         value = data.get(key)
         if isinstance(value, str) and Path(value).is_absolute():
@@ -1004,7 +1098,7 @@ def load_scenario(path: str | Path) -> Scenario:
     safe_path(path, what="scenario file")
     if not path.is_file():
         raise InputFileNotFoundError(
-            "the scenario file does not exist.", file=path, hint="Check the path."
+            msg("the scenario file does not exist."), file=path, hint=msg("Check the path.")
         )
     root, data = _read_yaml(path)
     data = _with_base(data, path)

@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 
 from course_planner.clock import clock, clock_to_seconds
 from course_planner.coordinates import haversine_m
-from course_planner.errors import ScenarioError
+from course_planner.errors import ScenarioError, msg
 from course_planner.places import load_places
 from course_planner.scenario import Scenario, Site
 from course_planner.transit.feed import Feed
@@ -119,13 +119,18 @@ def choose_sites(
     unknown = [k for k in keep if k not in rooms]
     if unknown:
         raise ScenarioError(
-            f"siting.keep names unknown room(s): {', '.join(unknown)}.",
+            msg("siting.keep names unknown room(s): {unknowns}.", unknowns=", ".join(unknown)),
             field="siting.keep",
-            hint=f"Candidates: {', '.join(rooms)}.",
+            hint=msg("Candidates: {rooms}.", rooms=", ".join(rooms)),
         )
     if p > len(rooms) or len(keep) > p:
         raise ScenarioError(
-            f"cannot choose {p} rooms from {len(rooms)} candidates keeping {len(keep)}.",
+            msg(
+                "cannot choose {p} rooms from {n_rooms} candidates keeping {n_keep}.",
+                p=p,
+                n_rooms=len(rooms),
+                n_keep=len(keep),
+            ),
             field="siting.p",
         )
     w = [int(weight.get(pl, 0)) for pl in places]
@@ -170,15 +175,17 @@ def choose_sites(
     status = solver.solve(m)
     if status == cp_model.INFEASIBLE:
         raise ScenarioError(
-            "no choice of rooms fits siting.keep, siting.p and siting.min_distance_km together.",
+            msg(
+                "no choice of rooms fits siting.keep, siting.p and siting.min_distance_km together."
+            ),
             field="siting",
-            hint="Lower min_distance_km or keep fewer rooms.",
+            hint=msg("Lower min_distance_km or keep fewer rooms."),
         )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise ScenarioError(
-            "no choice of rooms found within siting.time_limit_s.",
+            msg("no choice of rooms found within siting.time_limit_s."),
             field="siting.time_limit_s",
-            hint="Raise the time limit.",
+            hint=msg("Raise the time limit."),
         )
     chosen = [r for r in rooms if solver.value(y[r])]
     site_of = {i: r for (i, r), v in a.items() if solver.value(v)}
@@ -241,11 +248,16 @@ def start_times(scenario: Scenario) -> list[int]:
     times = [t for t in range(first, last + 1, cfg.step_min * 60) if t >= lo and t + duration <= hi]
     if not times:
         raise ScenarioError(
-            "no start time fits between earliest_start and latest_start and "
-            "inside the childcare window (start_not_before … end_by) for a "
-            f"course of {duration // 60} minutes.",
+            msg(
+                (
+                    "no start time fits between earliest_start and latest_start "
+                    "and inside the childcare window (start_not_before … end_by) "
+                    "for a course of {duration} minutes."
+                ),
+                duration=duration // 60,
+            ),
             field="siting",
-            hint="Widen the window or shorten the course.",
+            hint=msg("Widen the window or shorten the course."),
         )
     return times
 
@@ -296,9 +308,9 @@ def best_start_times(
     else:
         if len(times) ** len(rooms) > 200_000:
             raise ScenarioError(
-                "too many combinations of per-room start times.",
+                msg("too many combinations of per-room start times."),
                 field="siting.per_room_times",
-                hint="Use a larger step_min or a common start time.",
+                hint=msg("Use a larger step_min or a common start time."),
             )
         w = weight.reindex(cov[times[0]].index).to_numpy()
         columns = {(t, r): cov[t][r].to_numpy() for t in times for r in rooms}

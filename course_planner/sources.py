@@ -33,6 +33,7 @@ from course_planner.errors import (
     InputFileError,
     InputFileNotFoundError,
     TextEncodingError,
+    msg,
 )
 from course_planner.logs import get_logger
 
@@ -109,12 +110,20 @@ class ArchiveLimits:
                     values[name] = kind(text)
                 except ValueError:
                     raise InputFileError(
-                        f"the environment variable {env}={text!r} is not a number.",
-                        hint="Unset it or give a number.",
+                        msg(
+                            "the environment variable {env}={text!r} is not a number.",
+                            env=env,
+                            text=text,
+                        ),
+                        hint=msg("Unset it or give a number."),
                     ) from None
                 if values[name] <= 0:
                     raise InputFileError(
-                        f"the environment variable {env}={text!r} must be positive."
+                        msg(
+                            "the environment variable {env}={text!r} must be positive.",
+                            env=env,
+                            text=text,
+                        )
                     )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -135,10 +144,15 @@ def safe_path(
         return Path(path).resolve()
     except (RuntimeError, OSError) as exc:  # Python < 3.13: RuntimeError on a loop
         raise InputFileError(
-            f"the {what} {path} is a symbolic link that points to itself (a link loop; {exc}).",
+            msg(
+                "the {what} {path} is a symbolic link that points to itself (a link loop; {exc}).",
+                what=what,
+                path=path,
+                exc=exc,
+            ),
             file=file,
             field=field,
-            hint="Point the link at the real file, or give the real path.",
+            hint=msg("Point the link at the real file, or give the real path."),
         ) from None
 
 
@@ -169,7 +183,7 @@ def detect_encoding(sample: bytes, label: str, *, complete: bool) -> Encoding:
     """UTF-8 (with or without byte-order mark) or Windows-1252/Latin-1; anything else is
     a :class:`TextEncodingError` naming ``label``. ``complete``: ``sample`` is the whole
     file (else it may end inside a character)."""
-    hint = "Save the file as UTF-8 (in Excel: „CSV UTF-8“; in an editor: encoding UTF-8)."
+    hint = msg("Save the file as UTF-8 (in Excel: „CSV UTF-8“; in an editor: encoding UTF-8).")
     for bom, name in (
         (codecs.BOM_UTF32_LE, "UTF-32"),
         (codecs.BOM_UTF32_BE, "UTF-32"),
@@ -178,20 +192,25 @@ def detect_encoding(sample: bytes, label: str, *, complete: bool) -> Encoding:
     ):
         if sample.startswith(bom) and not sample.startswith(codecs.BOM_UTF8):
             raise TextEncodingError(
-                f"the file is {name} text; only UTF-8 and Windows-1252/Latin-1 are read.",
+                msg(
+                    "the file is {name} text; only UTF-8 and Windows-1252/Latin-1 are read.",
+                    name=name,
+                ),
                 file=label,
                 hint=hint,
             )
     if _looks_like_zip(sample):
         raise TextEncodingError(
-            "this is a zip archive, not a text file.",
+            msg("this is a zip archive, not a text file."),
             file=label,
-            hint="Unpack it, or give the text (CSV) file itself.",
+            hint=msg("Unpack it, or give the text (CSV) file itself."),
         )
     if b"\x00" in sample:
         raise TextEncodingError(
-            "the file is not text (it contains zero bytes: binary data "
-            "or UTF-16 without a byte-order mark).",
+            msg(
+                "the file is not text (it contains zero bytes: binary data or "
+                "UTF-16 without a byte-order mark)."
+            ),
             file=label,
             hint=hint,
         )
@@ -204,8 +223,12 @@ def detect_encoding(sample: bytes, label: str, *, complete: bool) -> Encoding:
         text = sample.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise TextEncodingError(
-            f"the file is neither UTF-8 nor Windows-1252/Latin-1 text (byte "
-            f"0x{sample[exc.start]:02x} at position {exc.start}).",
+            msg(
+                "the file is neither UTF-8 nor Windows-1252/Latin-1 text "
+                "(byte 0x{byte:02x} at position {start}).",
+                byte=sample[exc.start],
+                start=exc.start,
+            ),
             file=label,
             hint=hint,
         ) from None
@@ -214,8 +237,10 @@ def detect_encoding(sample: bytes, label: str, *, complete: bool) -> Encoding:
     # (Cyrillic, Greek, …) read as Windows-1252 gives runs of accented letters only
     if controls or _FOREIGN_RUN.search(text):
         raise TextEncodingError(
-            "the file is neither UTF-8 nor Windows-1252/Latin-1 text (perhaps another "
-            "8-bit encoding such as Windows-1251).",
+            msg(
+                "the file is neither UTF-8 nor Windows-1252/Latin-1 text "
+                "(perhaps another 8-bit encoding such as Windows-1251)."
+            ),
             file=label,
             hint=hint,
         )
@@ -225,10 +250,12 @@ def detect_encoding(sample: bytes, label: str, *, complete: bool) -> Encoding:
 def _notice_converted(label: str, encoding: Encoding) -> None:
     if encoding.converted:
         log.warning(
-            "%s: read as %s text and converted (not UTF-8); save it as UTF-8 to "
-            "silence this notice.",
-            label,
-            encoding.name,
+            msg(
+                "{file}: read as {encoding} text and converted (not UTF-8); save it as UTF-8 "
+                "to silence this notice.",
+                file=label,
+                encoding=encoding.name,
+            )
         )
 
 
@@ -255,16 +282,23 @@ def read_text(
     safe_path(path, what=what, file=file, field=field)
     if not path.exists():
         raise InputFileNotFoundError(
-            f"the {what} does not exist.", file=label, hint="Check the path."
+            msg("the {what} does not exist.", what=what), file=label, hint=msg("Check the path.")
         )
     if path.is_dir():
-        raise InputFileError(f"this is a folder; the {what} must be a file.", file=label)
+        raise InputFileError(
+            msg("this is a folder; the {what} must be a file.", what=what), file=label
+        )
     size = path.stat().st_size
     if size > max_mb * MIB:
         raise InputFileError(
-            f"the {what} is {size_text(size)}; at most {size_text(max_mb * MIB)} are read.",
+            msg(
+                "the {what} is {size}; at most {limit} are read.",
+                what=what,
+                size=size_text(size),
+                limit=size_text(max_mb * MIB),
+            ),
             file=label,
-            hint="Is this the right file?",
+            hint=msg("Is this the right file?"),
         )
     return decode_text(path.read_bytes(), label)
 
@@ -274,14 +308,19 @@ def check_delimiter(header: str, label: str) -> None:
     instead of commas."""
     if "," in header:
         return
-    for sep, name in ((";", "semicolons (;)"), ("\t", "tabs"), ("|", "vertical bars (|)")):
+    for sep, name in (
+        (";", msg("semicolons (;)")),
+        ("\t", msg("tabs")),
+        ("|", msg("vertical bars (|)")),
+    ):
         if sep in header:
             raise DelimiterError(
-                f"the columns are separated by {name}, not by commas.",
+                msg("the columns are separated by {name}, not by commas.", name=name),
                 file=label,
                 row=1,
-                hint="Save it as comma-separated CSV (in Excel: „CSV UTF-8 (durch Komma "
-                "getrennt)“).",
+                hint=msg(
+                    "Save it as comma-separated CSV (in Excel: „CSV UTF-8 (durch Komma getrennt)“)."
+                ),
             )
 
 
@@ -314,16 +353,16 @@ def normalised_member_name(raw: str, label: str) -> str:
     name = raw.replace("\\", "/")
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         raise ArchiveError(
-            f"the member '{raw}' has an absolute name.",
+            msg("the member '{raw}' has an absolute name.", raw=raw),
             file=label,
-            hint="Such archives are refused: pack the files with relative names.",
+            hint=msg("Such archives are refused: pack the files with relative names."),
         )
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if ".." in parts:
         raise ArchiveError(
-            f"the member '{raw}' points outside the archive ('..').",
+            msg("the member '{raw}' points outside the archive ('..').", raw=raw),
             file=label,
-            hint="Such archives are refused: pack the files with plain relative names.",
+            hint=msg("Such archives are refused: pack the files with plain relative names."),
         )
     return "/".join(parts) + ("/" if name.endswith("/") else "")
 
@@ -374,15 +413,15 @@ class Source:
                     yield fh
         except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
             raise ArchiveError(
-                f"the member is corrupt and cannot be unpacked ({exc}).",
+                msg("the member is corrupt and cannot be unpacked ({exc}).", exc=exc),
                 file=label,
-                hint="Download the feed again.",
+                hint=msg("Download the feed again."),
             ) from None
         except NotImplementedError as exc:  # a method we did not foresee
             raise ArchiveError(
-                f"the member cannot be unpacked ({exc}).",
+                msg("the member cannot be unpacked ({exc}).", exc=exc),
                 file=label,
-                hint="Repack the archive with ordinary zip compression.",
+                hint=msg("Repack the archive with ordinary zip compression."),
             ) from None
 
     def encoding(self, table: str) -> Encoding:
@@ -412,9 +451,9 @@ class Source:
             except pd.errors.EmptyDataError:
                 return pd.DataFrame()
         raise TextEncodingError(
-            "the file is neither UTF-8 nor Windows-1252/Latin-1 text.",
+            msg("the file is neither UTF-8 nor Windows-1252/Latin-1 text."),
             file=label,
-            hint="Save the file as UTF-8.",
+            hint=msg("Save the file as UTF-8."),
         )
 
     def close(self) -> None:
@@ -443,7 +482,9 @@ def open_source(
     safe_path(path, what=what)
     if not path.exists():
         raise InputFileNotFoundError(
-            f"the {what} does not exist.", file=label, hint="Give the path of a zip file or folder."
+            msg("the {what} does not exist.", what=what),
+            file=label,
+            hint=msg("Give the path of a zip file or folder."),
         )
     wanted = {t.lower() for t in tables}
     if path.is_dir():
@@ -465,9 +506,9 @@ def open_source(
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise ArchiveError(
-            f"this is not a zip file, or the zip is broken ({exc}).",
+            msg("this is not a zip file, or the zip is broken ({exc}).", exc=exc),
             file=label,
-            hint="Download the feed again, or give the unpacked folder.",
+            hint=msg("Download the feed again, or give the unpacked folder."),
         ) from None
     try:
         members = check_archive(zf, wanted, label, limits)
@@ -487,10 +528,17 @@ def check_archive(
     infos = zf.infolist()
     if len(infos) > limits.max_members:
         raise ArchiveLimitError(
-            f"the archive holds {len(infos)} entries; at most {limits.max_members} are read.",
+            msg(
+                "the archive holds {n} entries; at most {max_members} are read.",
+                n=len(infos),
+                max_members=limits.max_members,
+            ),
             file=label,
-            hint=f"Is this the right file? The limit can be raised with {ENV_MAX_MEMBERS} "
-            "or the scenario's limits.max_zip_members.",
+            hint=msg(
+                "Is this the right file? The limit can be raised with {env} "
+                "or the scenario's limits.max_zip_members.",
+                env=ENV_MAX_MEMBERS,
+            ),
         )
     total = 0
     files: list[Member] = []
@@ -501,19 +549,28 @@ def check_archive(
         mode = info.external_attr >> 16
         if info.create_system == 3 and stat.S_ISLNK(mode):
             raise ArchiveError(
-                f"the member '{info.filename}' is a symbolic link.",
+                msg("the member '{filename}' is a symbolic link.", filename=info.filename),
                 file=label,
-                hint="Such archives are refused: pack the files themselves, not links to them.",
+                hint=msg(
+                    "Such archives are refused: pack the files themselves, not links to them."
+                ),
             )
         total += info.file_size
         files.append(Member(name, info.file_size, info=info))
     if total > limits.max_unzipped_mb * MIB:
         raise ArchiveLimitError(
-            f"the archive would unpack to {size_text(total)}; the limit is "
-            f"{size_text(limits.max_unzipped_mb * MIB)}. Nothing was unpacked.",
+            msg(
+                "the archive would unpack to {size}; the limit is {limit}. Nothing was unpacked.",
+                size=size_text(total),
+                limit=size_text(limits.max_unzipped_mb * MIB),
+            ),
             file=label,
-            hint=f"Clip the feed to your area first, or raise the limit ({ENV_MAX_UNZIPPED_MB}"
-            " or the scenario's limits.max_unzipped_mb) if the file is trusted.",
+            hint=msg(
+                "Clip the feed to your area first, or raise the limit ({env} "
+                "or the scenario's limits.max_unzipped_mb) if the file is "
+                "trusted.",
+                env=ENV_MAX_UNZIPPED_MB,
+            ),
         )
     members = _choose_folder(files, wanted, label)
     for member in members.values():
@@ -522,27 +579,40 @@ def check_archive(
         where = f"{label}/{member.name}"
         if entry.flag_bits & 0x1:
             raise ArchiveError(
-                "the member is encrypted (password-protected).",
+                msg("the member is encrypted (password-protected)."),
                 file=where,
-                hint="Pack the feed again without a password.",
+                hint=msg("Pack the feed again without a password."),
             )
         if entry.compress_type not in READABLE_METHODS:
             raise ArchiveError(
-                f"the member is compressed with {_method_name(entry.compress_type)}, which "
-                "cannot be read (readable: " + ", ".join(READABLE_METHODS.values()) + ").",
+                msg(
+                    "the member is compressed with {method}, which cannot be read "
+                    "(readable: {readable}).",
+                    method=_method_name(entry.compress_type),
+                    readable=", ".join(READABLE_METHODS.values()),
+                ),
                 file=where,
-                hint="Repack the archive with ordinary zip (deflate) compression.",
+                hint=msg("Repack the archive with ordinary zip (deflate) compression."),
             )
         ratio = entry.file_size / max(entry.compress_size, 1)
         if entry.file_size > limits.ratio_floor_mb * MIB and ratio > limits.max_ratio:
             raise ArchiveLimitError(
-                f"the member would unpack from {size_text(entry.compress_size)} to "
-                f"{size_text(entry.file_size)} (ratio {ratio:,.0f}:1); the limit is "
-                f"{limits.max_ratio:,.0f}:1. Nothing was unpacked.",
+                msg(
+                    "the member would unpack from {size} to {unpacked} (ratio "
+                    "{ratio:,.0f}:1); the limit is {max_ratio:,.0f}:1. Nothing "
+                    "was unpacked.",
+                    size=size_text(entry.compress_size),
+                    unpacked=size_text(entry.file_size),
+                    ratio=ratio,
+                    max_ratio=limits.max_ratio,
+                ),
                 file=where,
-                hint=f"Such archives are refused as zip bombs; raise the limit "
-                f"({ENV_MAX_ZIP_RATIO} or the scenario's limits.max_zip_ratio) only for "
-                "a trusted file.",
+                hint=msg(
+                    "Such archives are refused as zip bombs; raise the limit "
+                    "({env} or the scenario's limits.max_zip_ratio) only for a "
+                    "trusted file.",
+                    env=ENV_MAX_ZIP_RATIO,
+                ),
             )
     return members
 
@@ -568,10 +638,14 @@ def _choose_folder(files: list[Member], wanted: set[str], label: str) -> dict[st
         tables = by_folder.setdefault(folder, {})
         if member.table in tables:
             raise ArchiveError(
-                f"'{tables[member.table].name}' and '{member.name}' are the same file twice "
-                f"({PurePosixPath(member.name).name}).",
+                msg(
+                    "'{name}' and '{other}' are the same file twice ({folder}).",
+                    name=tables[member.table].name,
+                    other=member.name,
+                    folder=PurePosixPath(member.name).name,
+                ),
                 file=label,
-                hint="Keep one of them and pack the feed again.",
+                hint=msg("Keep one of them and pack the feed again."),
             )
         tables[member.table] = member
     if not by_folder:
@@ -582,16 +656,25 @@ def _choose_folder(files: list[Member], wanted: set[str], label: str) -> dict[st
             {PurePosixPath(m.name).name for ms in by_folder.values() for m in ms.values()}
         )
         raise ArchiveError(
-            f"files of a feed ({', '.join(names[:4])}…) lie in several "
-            f"folders: {where}. This looks like several feeds in one archive.",
+            msg(
+                (
+                    "files of a feed ({names}…) lie in several folders: {where}. "
+                    "This looks like several feeds in one archive."
+                ),
+                names=", ".join(names[:4]),
+                where=where,
+            ),
             file=label,
-            hint="Give one feed per archive (or point to one folder).",
+            hint=msg("Give one feed per archive (or point to one folder)."),
         )
     folder, members = next(iter(by_folder.items()))
     if folder:
         log.warning(
-            "%s: the feed lies in the folder '%s/' of the archive; reading it from there.",
-            label,
-            folder,
+            msg(
+                "{file}: the feed lies in the folder '{folder}/' of the archive; reading it "
+                "from there.",
+                file=label,
+                folder=folder,
+            )
         )
     return members

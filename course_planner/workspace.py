@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from course_planner.errors import ScenarioChangedError, WorkspaceError
+from course_planner.errors import ScenarioChangedError, WorkspaceError, msg
 from course_planner.scenario import ALL_STOPS, scenario_yaml
 
 ENV = "COURSE_PLANNER_WORKSPACE"
@@ -131,8 +131,8 @@ class Workspace:
         folder = self._folder(name)
         if not (folder / SCENARIO_FILE).is_file():
             raise WorkspaceError(
-                f"there is no saved scenario „{name}“.",
-                hint="Pick one from the list of saved scenarios.",
+                msg("there is no saved scenario „{name}“.", name=name),
+                hint=msg("Pick one from the list of saved scenarios."),
             )
         return SavedScenario(folder.name, folder, _version(folder / SCENARIO_FILE))
 
@@ -144,12 +144,12 @@ class Workspace:
             data = yaml.safe_load(text.decode("utf-8-sig"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise WorkspaceError(
-                f"the saved file is not readable YAML ({exc}).",
+                msg("the saved file is not readable YAML ({exc}).", exc=exc),
                 file=f"{saved.name}/{SCENARIO_FILE}",
             ) from None
         if not isinstance(data, dict):
             raise WorkspaceError(
-                "the saved file is not a scenario (a YAML mapping).",
+                msg("the saved file is not a scenario (a YAML mapping)."),
                 file=f"{saved.name}/{SCENARIO_FILE}",
             )
         return data, SavedScenario(saved.name, saved.folder, hashlib.sha256(text).hexdigest())
@@ -176,14 +176,19 @@ class Workspace:
         exists = (folder / SCENARIO_FILE).is_file()
         if version is None and exists:
             raise WorkspaceError(
-                f"a saved scenario „{folder.name}“ exists already.",
-                hint="Choose another name, or open it and save there.",
+                msg("a saved scenario „{name}“ exists already.", name=folder.name),
+                hint=msg("Choose another name, or open it and save there."),
             )
         if version is not None and exists and _version(folder / SCENARIO_FILE) != version:
             raise ScenarioChangedError(
-                f"„{folder.name}“ was changed elsewhere (another tab?) since you opened it; "
-                "nothing was saved.",
-                hint="Save under a new name, or open it again and redo your change.",
+                msg(
+                    (
+                        "„{name}“ was changed elsewhere (another tab?) since you "
+                        "opened it; nothing was saved."
+                    ),
+                    name=folder.name,
+                ),
+                hint=msg("Save under a new name, or open it again and redo your change."),
             )
         new_folder = not folder.exists()
         work = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-")) if new_folder else folder
@@ -211,7 +216,9 @@ class Workspace:
     def duplicate(self, name: str, new_name: str) -> SavedScenario:
         source, target = self.get(name).folder, self._folder(new_name)
         if target.exists():
-            raise WorkspaceError(f"„{target.name}“ exists already.", hint="Choose another name.")
+            raise WorkspaceError(
+                msg("„{name}“ exists already.", name=target.name), hint=msg("Choose another name.")
+            )
         tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-"))
         try:
             shutil.copytree(source, tmp, dirs_exist_ok=True)
@@ -224,7 +231,9 @@ class Workspace:
     def rename(self, name: str, new_name: str) -> SavedScenario:
         source, target = self.get(name).folder, self._folder(new_name)
         if target.exists():
-            raise WorkspaceError(f"„{target.name}“ exists already.", hint="Choose another name.")
+            raise WorkspaceError(
+                msg("„{name}“ exists already.", name=target.name), hint=msg("Choose another name.")
+            )
         os.replace(source, target)
         return self.get(target.name)
 
@@ -241,7 +250,9 @@ class Workspace:
         """Unpack a bundle as a new saved scenario ``name`` (refused when it exists)."""
         target = self._folder(name)
         if target.exists():
-            raise WorkspaceError(f"„{target.name}“ exists already.", hint="Choose another name.")
+            raise WorkspaceError(
+                msg("„{name}“ exists already.", name=target.name), hint=msg("Choose another name.")
+            )
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-"))
         try:
@@ -257,7 +268,8 @@ class Workspace:
         clean = safe_name(name)
         if not clean:
             raise WorkspaceError(
-                f"„{name}“ is not usable as a name.", hint="Use letters, digits, spaces or dashes."
+                msg("„{name}“ is not usable as a name.", name=name),
+                hint=msg("Use letters, digits, spaces or dashes."),
             )
         return self.root / clean
 
@@ -273,9 +285,9 @@ def bundle(data: dict, base: Path) -> bytes:
                 continue
             if not path.exists():
                 raise WorkspaceError(
-                    f"the {key} file {path.name} is missing.",
+                    msg("the {key} file {name} is missing.", key=key, name=path.name),
                     field=key,
-                    hint="Give the file, then export again.",
+                    hint=msg("Give the file, then export again."),
                 )
             arc = safe_name(path.name) or key
             if not arc.startswith(f"{key}-"):
@@ -303,36 +315,53 @@ def unpack_bundle(content: bytes, folder: Path) -> None:
         z = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
         raise WorkspaceError(
-            "the bundle is not a zip file.", hint="Upload a bundle downloaded from the Kursplaner."
+            msg("the bundle is not a zip file."),
+            hint=msg("Upload a bundle downloaded from the Kursplaner."),
         ) from None
     with z:
         members = z.infolist()
         names = [m.filename for m in members]
         if SCENARIO_FILE not in names:
             raise WorkspaceError(
-                f"the bundle has no {SCENARIO_FILE}.",
-                hint="Upload a bundle downloaded from the Kursplaner.",
+                msg("the bundle has no {file}.", file=SCENARIO_FILE),
+                hint=msg("Upload a bundle downloaded from the Kursplaner."),
             )
         total = 0
         for m in members:
             parts = PurePosixPath(m.filename.replace("\\", "/")).parts
             if m.filename.startswith(("/", "\\")) or ".." in parts or ":" in m.filename:
                 raise WorkspaceError(
-                    f"the bundle member {m.filename!r} points outside the "
-                    "bundle; nothing was unpacked."
+                    msg(
+                        (
+                            "the bundle member {filename!r} points outside the bundle; "
+                            "nothing was unpacked."
+                        ),
+                        filename=m.filename,
+                    )
                 )
             if m.flag_bits & 0x1:
-                raise WorkspaceError(f"the bundle member {m.filename} is encrypted.")
+                raise WorkspaceError(
+                    msg("the bundle member {filename} is encrypted.", filename=m.filename)
+                )
             total += m.file_size
             if m.compress_size and m.file_size / m.compress_size > BUNDLE_MAX_RATIO:
                 raise WorkspaceError(
-                    f"the bundle member {m.filename} would unpack to {m.file_size:,} bytes "
-                    f"from {m.compress_size:,} (ratio over {BUNDLE_MAX_RATIO}); refused."
+                    msg(
+                        "the bundle member {filename} would unpack to {file_size:,} "
+                        "bytes from {compress_size:,} (ratio over {limit}); refused.",
+                        filename=m.filename,
+                        file_size=m.file_size,
+                        compress_size=m.compress_size,
+                        limit=BUNDLE_MAX_RATIO,
+                    )
                 )
         if total > BUNDLE_LIMIT_BYTES:
             raise WorkspaceError(
-                f"the bundle would unpack to {total:,} bytes (limit "
-                f"{BUNDLE_LIMIT_BYTES:,}); refused."
+                msg(
+                    "the bundle would unpack to {total:,} bytes (limit {limit:,}); refused.",
+                    total=total,
+                    limit=BUNDLE_LIMIT_BYTES,
+                )
             )
         try:
             for m in members:
@@ -343,4 +372,4 @@ def unpack_bundle(content: bytes, folder: Path) -> None:
                 with z.open(m) as src, open(target, "wb") as dst:
                     shutil.copyfileobj(src, dst)
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
-            raise WorkspaceError(f"the bundle cannot be unpacked ({exc}).") from None
+            raise WorkspaceError(msg("the bundle cannot be unpacked ({exc}).", exc=exc)) from None

@@ -296,7 +296,7 @@ def test_a_save_over_a_scenario_changed_elsewhere_is_refused(tmp_path):
     at.text_input(key=key(at, "f_start")).set_value("09:00")
     submit(at)
     at.button(key="save").click().run()
-    assert any("changed elsewhere" in e for e in errors(at))
+    assert any("anderswo geändert" in e for e in errors(at))
     assert saved.read_bytes() == before
 
 
@@ -391,7 +391,7 @@ def test_feed_warnings_are_shown_on_the_page(tmp_path):
     at = _with_feed(app(), feed)
     page(at, "reach_page.py")
     warnings = [w.value for w in at.warning]
-    assert any("stops.txt" in w and "row" in w for w in warnings), warnings
+    assert any("stops.txt" in w and "Zeile" in w and "Platzhalter" in w for w in warnings), warnings
     assert not any(str(tmp_path) in w for w in warnings)
     assert not errors(at)
 

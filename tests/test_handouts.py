@@ -280,7 +280,7 @@ def test_name_is_printed_and_errors_are_clear(monkeypatch, tmp_path):
 
 def test_every_text_is_translated():
     """Every German text the handout prints has a translation in every catalogue."""
-    source = (handout.LOCALES.parent / "handout.py").read_text(encoding="utf-8")
+    source = Path(handout.__file__).read_text(encoding="utf-8")
     keys = set(handout.catalogue("en"))
     for lang in LANGUAGES:
         assert set(handout.catalogue(lang)) == keys, lang

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from pypdf import PdfWriter
 
-from course_planner.errors import ScenarioError
+from course_planner.errors import ScenarioError, Text, msg
 from course_planner.exports import unique_slugs
 from course_planner.exports.files import Staging
 from course_planner.exports.handout import (
@@ -44,7 +44,7 @@ class Participant:
 class ExportResult:
     scenario: str
     files: list[Path] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Text] = field(default_factory=list)
 
 
 def participants(lines: list[str]) -> list[Participant]:
@@ -71,8 +71,8 @@ def export_bundle(
     unknown = what - set(WHAT)
     if unknown:
         raise ScenarioError(
-            f"--what: unknown export(s) {', '.join(sorted(unknown))}.",
-            hint="Use handouts, ics, tables, or several with commas.",
+            msg("--what: unknown export(s) {unknowns}.", unknowns=", ".join(sorted(unknown))),
+            hint=msg("Use handouts, ics, tables, or several with commas."),
         )
     people = names or [Participant(None)]
     study = prepare(scenario)
@@ -82,9 +82,11 @@ def export_bundle(
     unknown_places = sorted({p.place for p in people if p.place and p.place not in rooms})
     if unknown_places:
         raise ScenarioError(
-            f"--names: village(s) not in the scenario: "
-            f"{', '.join(unknown_places[:5])}" + (" …" if len(unknown_places) > 5 else ""),
-            hint=f"Villages are the scenario's places, e.g. {places[0]}.",
+            msg(
+                "--names: village(s) not in the scenario: {villages}",
+                villages=", ".join(unknown_places[:5]) + (" …" if len(unknown_places) > 5 else ""),
+            ),
+            hint=msg("Villages are the scenario's places, e.g. {places}.", places=places[0]),
         )
     handouts = (
         [(place, person) for person in people for place in places if person.place in (None, place)]
@@ -94,10 +96,20 @@ def export_bundle(
     n_files = len(handouts) * len(langs)
     if n_files > MAX_FILES:
         raise ScenarioError(
-            f"the export would write {n_files} handouts ({len(people)} names × "
-            f"{len(places)} villages × {len(langs)} languages); the limit is {MAX_FILES}.",
-            hint="Give each name its village ('name;village' per line in the --names file), "
-            "or export fewer languages.",
+            msg(
+                "the export would write {n_files} handouts ({n_people} names "
+                "× {n_places} villages × {n_langs} languages); the limit is "
+                "{limit}.",
+                n_files=n_files,
+                n_people=len(people),
+                n_places=len(places),
+                n_langs=len(langs),
+                limit=MAX_FILES,
+            ),
+            hint=msg(
+                "Give each name its village ('name;village' per line in the "
+                "--names file), or export fewer languages."
+            ),
         )
     workers = None if n_files >= PARALLEL_FROM else 1
     with HandoutPress(workers) as press:
@@ -121,14 +133,20 @@ def _export(
     bad = sorted({p.name for p in people if p.name and unprintable(p.name)})
     for name in bad:
         result.warnings.append(
-            f"the name '{name}' has characters no handout font can print "
-            f"({unprintable(name)}); its handouts leave the name blank."
+            msg(
+                "the name '{name}' has characters no handout font can print ({chars}); its "
+                "handouts leave the name blank.",
+                name=name,
+                chars=unprintable(name),
+            )
         )
     plan = solve_rotation(scenario, study) if scenario.teacher else None
     if plan is None and what & {"handouts", "ics"}:
         result.warnings.append(
-            "the scenario has no teacher: calendars and handouts show the "
-            "course dates without presence marks."
+            msg(
+                "the scenario has no teacher: calendars and handouts show the "
+                "course dates without presence marks."
+            )
         )
     files = unique_slugs(places)
     site_files = unique_slugs(s.name for s in scenario.sites)

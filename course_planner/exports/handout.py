@@ -30,15 +30,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import segno
 from babel.dates import format_date
-from babel.messages.pofile import read_po
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import Align
 from fpdf.fonts import FontFace
 
+from course_planner import catalogues
 from course_planner.calendar import school_holiday_dates
 from course_planner.clock import clock
-from course_planner.errors import HandoutError
+from course_planner.errors import HandoutError, msg
 from course_planner.exports.schedule import (
     ConnectionGroup,
     course_sessions,
@@ -55,7 +55,6 @@ if TYPE_CHECKING:  # type names only: a handout worker does not load the engine
 
 LANGUAGES = ("en", "ar", "uk", "fa", "tr")
 RTL = {"ar": "ara", "fa": "fas"}
-LOCALES = Path(__file__).parent / "locales"
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/noto"),
     Path("/usr/share/fonts/noto"),
@@ -71,21 +70,14 @@ FONTS = {
 INK, GREY, LIGHT = (0, 0, 0), (90, 90, 90), (235, 235, 235)
 
 
-@cache
 def catalogue(lang: str) -> dict[str, str]:
-    path = LOCALES / lang / "LC_MESSAGES" / "handout.po"
-    if not path.exists():
+    texts = catalogues.catalogue("handout", lang)
+    if texts is None:
         raise HandoutError(
-            f"no handout texts for the language '{lang}'.",
-            hint=f"Available: {', '.join(LANGUAGES)}.",
+            msg("no handout texts for the language '{lang}'.", lang=lang),
+            hint=msg("Available: {languages}.", languages=", ".join(LANGUAGES)),
         )
-    with path.open("rb") as fh:
-        # plural entries (tuples of forms) are not used by the handout: only str -> str
-        return {
-            m.id: m.string
-            for m in read_po(fh)
-            if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string
-        }
+    return texts
 
 
 def _(text: str, lang: str) -> str:
@@ -97,8 +89,8 @@ def font_file(name: str) -> Path:
         if (folder / FONTS[name]).exists():
             return folder / FONTS[name]
     raise HandoutError(
-        f"the font {FONTS[name]} is not installed.",
-        hint="Install the Noto fonts (Debian: apt-get install fonts-noto-core).",
+        msg("the font {font} is not installed.", font=FONTS[name]),
+        hint=msg("Install the Noto fonts (Debian: apt-get install fonts-noto-core)."),
     )
 
 
@@ -865,7 +857,7 @@ class HandoutPress:
             return list(self._pool.map(_render_job, jobs, chunksize=chunk))
         except BrokenProcessPool:  # a worker could not start (e.g. no importable main module)
             logging.getLogger(__name__).warning(
-                "handouts: the worker processes stopped; rendering in this process instead."
+                msg("handouts: the worker processes stopped; rendering in this process instead.")
             )
             self._pool = None
             return [render_handout(*job) for job in jobs]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from course_planner.errors import SolverTimeoutError
+from course_planner.errors import SolverTimeoutError, msg
 from course_planner.rotation.model import HardRule, RotationInput, build_model, solver_for
 
 
@@ -67,13 +67,21 @@ def conflicting_rules(inp: RotationInput) -> Conflict | None:
     if isinstance(core, _TimedOut):
         limit = inp.scenario.rotation.time_limit_s
         raise SolverTimeoutError(
-            f"no plan is possible, but no conflict found within the time limit ({limit:g} s "
-            "per check): the rules in conflict cannot be named.",
+            msg(
+                (
+                    "no plan is possible, but no conflict found within the time "
+                    "limit ({limit:g} s per check): the rules in conflict cannot "
+                    "be named."
+                ),
+                limit=limit,
+            ),
             file=str(inp.scenario.source_file or inp.scenario.name),
             field="rotation.time_limit_s",
-            hint="Raise rotation.time_limit_s (e.g. to 60), or drop rules one at a time "
-            "(max_wait, opening_round, pins, room weekdays) to find the one that "
-            "blocks.",
+            hint=msg(
+                "Raise rotation.time_limit_s (e.g. to 60), or drop rules one "
+                "at a time (max_wait, opening_round, pins, room weekdays) to "
+                "find the one that blocks."
+            ),
         )
     irreducible = True
     for index in list(core):

@@ -30,7 +30,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from course_planner.calendar import term_sessions
-from course_planner.errors import NoTeacherError, ScenarioError
+from course_planner.errors import NoTeacherError, ScenarioError, msg
 from course_planner.rotation.travel import TeacherTravel, participants_per_site, teacher_travel
 from course_planner.scenario import Scenario, Weights
 from course_planner.transit.reachability import Study
@@ -69,7 +69,7 @@ def rotation_input(scenario: Scenario, study: Study | None = None) -> RotationIn
     sessions, skipped = term_sessions(scenario.course, source=scenario.source_file)
     if sessions.empty:
         raise ScenarioError(
-            "the term has no session: every course date is a holiday or closed.",
+            msg("the term has no session: every course date is a holiday or closed."),
             file=str(scenario.source_file or "scenario"),
             field="course",
         )
@@ -247,11 +247,18 @@ def pins(rm: RotationModel) -> None:
         match = ses[(ses["date"] == pin.date) & (ses["slot"] == pin.slot)]
         if match.empty:
             raise ScenarioError(
-                f"the pinned date {pin.date} (slot {pin.slot}) is not a session of the term "
-                "(a holiday, a closure, not a course weekday, or after the last session).",
+                msg(
+                    (
+                        "the pinned date {date} (slot {slot}) is not a session of the "
+                        "term (a holiday, a closure, not a course weekday, or after "
+                        "the last session)."
+                    ),
+                    date=pin.date,
+                    slot=pin.slot,
+                ),
                 file=str(sc.source_file or "scenario"),
                 field=f"rotation.pins.{i}",
-                hint="Pick a date from the plan's session list.",
+                hint=msg("Pick a date from the plan's session list."),
             )
         s = int(match["session"].iloc[0])
         lit = rm.rule(f"pin:{i}", pin.label or f"{pin.date}: Lehrkraft in {pin.site}")

@@ -9,7 +9,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from course_planner.clock import clock
-from course_planner.errors import NoPlanError, SolverTimeoutError
+from course_planner.errors import NoPlanError, SolverTimeoutError, msg
 from course_planner.rotation.explain import conflicting_rules
 from course_planner.rotation.model import (
     SOFT_RULES,
@@ -80,23 +80,26 @@ def solve_rotation(scenario: Scenario, study: Study | None = None) -> Plan:
         conflict = conflicting_rules(inp)
         if conflict is None:
             raise NoPlanError(
-                "no plan is possible, but no single rule could be named "
-                "(the sessions, rooms and teacher times leave no choice).",
+                msg(
+                    "no plan is possible, but no single rule could be named (the "
+                    "sessions, rooms and teacher times leave no choice)."
+                ),
                 file=label,
             )
         names = "; ".join(f"„{r.label}“" for r in conflict.rules)
-        hint = (
+        hint = msg(
             "Drop or change one of them (together with: exactly one room in person "
             "per session). This is one conflict; once it is resolved, another may show."
         )
         if not conflict.irreducible:
-            hint += (
-                " Not every rule could be checked within the time limit, so the list "
+            hint = msg(
+                "{hint} Not every rule could be checked within the time limit, so the list "
                 "may name more rules than needed; raise rotation.time_limit_s for a "
-                "shorter one."
+                "shorter one.",
+                hint=hint,
             )
         raise NoPlanError(
-            f"no plan is possible: these rules cannot all hold: {names}.",
+            msg("no plan is possible: these rules cannot all hold: {names}.", names=names),
             file=label,
             rules=tuple(r.label for r in conflict.rules),
             hint=hint,
@@ -104,19 +107,30 @@ def solve_rotation(scenario: Scenario, study: Study | None = None) -> Plan:
     if status == cp_model.UNKNOWN:
         limit = scenario.rotation.time_limit_s
         raise SolverTimeoutError(
-            f"no plan found within the time limit ({limit:g} s), and no conflict found "
-            "within the time limit either: the solver proved neither that a plan exists nor "
-            "that none does.",
+            msg(
+                (
+                    "no plan found within the time limit ({limit:g} s), and no "
+                    "conflict found within the time limit either: the solver "
+                    "proved neither that a plan exists nor that none does."
+                ),
+                limit=limit,
+            ),
             file=label,
             field="rotation.time_limit_s",
-            hint="Raise rotation.time_limit_s (e.g. to 60); if it still fails, relax a rule "
-            "(max_wait, opening_round, pins, room weekdays) and try again.",
+            hint=msg(
+                "Raise rotation.time_limit_s (e.g. to 60); if it still fails, "
+                "relax a rule (max_wait, opening_round, pins, room weekdays) "
+                "and try again."
+            ),
         )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise NoPlanError(
-            f"the solver stopped without a plan (status {solver.status_name(status)}).",
+            msg(
+                "the solver stopped without a plan (status {solver}).",
+                solver=solver.status_name(status),
+            ),
             file=label,
-            hint="This is a fault of the model; please report it with the scenario file.",
+            hint=msg("This is a fault of the model; please report it with the scenario file."),
         )
     ses = inp.sessions.copy()
     chosen = []

@@ -14,7 +14,7 @@ import pandas as pd
 from gtfs_kit import constants as gk_constants
 
 from course_planner.coordinates import CoordinateProblem, coordinate_problems
-from course_planner.errors import FeedConsistencyError, FeedError
+from course_planner.errors import FeedConsistencyError, FeedError, msg
 from course_planner.logs import get_logger
 
 log = get_logger(__name__)
@@ -60,15 +60,15 @@ def check_tables(gtfs: gk.Feed, label: str) -> None:
     for table in ("stops", "routes", "trips", "stop_times"):
         if getattr(gtfs, table) is None:
             raise FeedError(
-                f"the required file {table}.txt is missing or empty.",
+                msg("the required file {table}.txt is missing or empty.", table=table),
                 file=label,
-                hint="A GTFS feed needs stops, routes, trips and stop_times.",
+                hint=msg("A GTFS feed needs stops, routes, trips and stop_times."),
             )
     if gtfs.calendar is None and gtfs.calendar_dates is None:
         raise FeedError(
-            "neither calendar.txt nor calendar_dates.txt is present.",
+            msg("neither calendar.txt nor calendar_dates.txt is present."),
             file=label,
-            hint="Without one of them no trip has a date it runs on.",
+            hint=msg("Without one of them no trip has a date it runs on."),
         )
     for table, columns in REQUIRED_COLUMNS.items():
         df = getattr(gtfs, table)
@@ -77,7 +77,7 @@ def check_tables(gtfs: gk.Feed, label: str) -> None:
         for column in columns:
             if column not in df.columns:
                 raise FeedError(
-                    f"the required column '{column}' is missing.",
+                    msg("the required column '{column}' is missing.", column=column),
                     file=member_label(label, table),
                     field=column,
                 )
@@ -89,11 +89,11 @@ def check_tables(gtfs: gk.Feed, label: str) -> None:
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise FeedError(
-                f"'{values.iloc[i]}' is not defined in {target}.",
+                msg("'{value}' is not defined in {target}.", value=values.iloc[i], target=target),
                 file=member_label(label, table),
                 row=i + 2,
                 field=column,
-                hint=f"Every {column} must appear in {target}.",
+                hint=msg("Every {column} must appear in {target}.", column=column, target=target),
             )
 
     dangling("trips", "route_id", gtfs.routes["route_id"], "routes.txt")
@@ -114,7 +114,7 @@ def check_tables(gtfs: gk.Feed, label: str) -> None:
         if (missing & used).any():
             i = int(np.flatnonzero((missing & used).to_numpy())[0])
             raise FeedError(
-                "a stop served by trips has no coordinate.",
+                msg("a stop served by trips has no coordinate."),
                 file=member_label(label, "stops"),
                 row=i + 2,
                 field=column,
@@ -173,12 +173,14 @@ def check_consistency(gtfs: gk.Feed, label: str) -> None:
         exact = cd.duplicated(["service_id", "date", "exception_type"])
         if exact.any():
             log.warning(
-                "%s, row %d: this exception (service %s on %s) repeats an earlier "
-                "row; the repetition is ignored.",
-                member_label(label, "calendar_dates"),
-                _row(exact),
-                cd["service_id"][exact].iloc[0],
-                cd["date"][exact].iloc[0],
+                msg(
+                    "{file}, row {row}: this exception (service {service} on {date}) repeats "
+                    "an earlier row; the repetition is ignored.",
+                    file=member_label(label, "calendar_dates"),
+                    row=_row(exact),
+                    service=cd["service_id"][exact].iloc[0],
+                    date=cd["date"][exact].iloc[0],
+                )
             )
         _no_duplicates(
             cd.drop_duplicates(["service_id", "date", "exception_type"]),
@@ -206,11 +208,16 @@ def _no_duplicates(
         i, first = int(rows[i]), int(rows[first])
     shown = " / ".join(f"{k} '{v}'" for k, v in zip(keys, value, strict=True))
     raise FeedConsistencyError(
-        f"{shown} is defined twice (rows {first + 2} and {i + 2}).",
+        msg(
+            "{id} is defined twice (rows {first} and {second}).",
+            id=shown,
+            first=first + 2,
+            second=i + 2,
+        ),
         file=member_label(label, table),
         row=i + 2,
         field=keys[-1],
-        hint="Each id must be defined once; remove or rename the repetition.",
+        hint=msg("Each id must be defined once; remove or rename the repetition."),
     )
 
 
@@ -224,7 +231,7 @@ def _check_calendar_ranges(gtfs: gk.Feed, label: str) -> None:
         bad = parsed.isna()
         if bad.any():
             raise FeedError(
-                f"'{cal[column][bad].iloc[0]}' is not a date; write YYYYMMDD.",
+                msg("'{value}' is not a date; write YYYYMMDD.", value=cal[column][bad].iloc[0]),
                 file=member_label(label, "calendar"),
                 row=_row(bad),
                 field=column,
@@ -233,12 +240,17 @@ def _check_calendar_ranges(gtfs: gk.Feed, label: str) -> None:
     if reversed_.any():
         i = int(np.flatnonzero(reversed_)[0])
         raise FeedConsistencyError(
-            f"service '{cal['service_id'].iloc[i]}' ends ({cal['end_date'].iloc[i]}) before "
-            f"it starts ({cal['start_date'].iloc[i]}); it would run on no date at all.",
+            msg(
+                "service '{service}' ends ({end}) before it starts ({start}); "
+                "it would run on no date at all.",
+                service=cal["service_id"].iloc[i],
+                end=cal["end_date"].iloc[i],
+                start=cal["start_date"].iloc[i],
+            ),
             file=member_label(label, "calendar"),
             row=i + 2,
             field="end_date",
-            hint="Swap start_date and end_date.",
+            hint=msg("Swap start_date and end_date."),
         )
 
 
@@ -263,22 +275,38 @@ def _check_coordinates(gtfs: gk.Feed, label: str) -> None:
         lat, lon = stops["stop_lat"].iloc[i], stops["stop_lon"].iloc[i]
         if problem.is_error and ids[i] in served:
             raise FeedConsistencyError(
-                f"stop '{ids[i]}' at {lat},{lon}: {problem.value}.",
+                msg(
+                    "stop '{stop}' at {lat},{lon}: {problem}.",
+                    stop=ids[i],
+                    lat=lat,
+                    lon=lon,
+                    problem=problem.text,
+                ),
                 file=file,
                 row=i + 2,
                 field="stop_lat",
-                hint="Correct the coordinate (decimal degrees: stop_lat about 47–55 and "
-                "stop_lon about 6–15 in Germany).",
+                hint=msg(
+                    "Correct the coordinate (decimal degrees: stop_lat about "
+                    "47–55 and stop_lon about 6–15 in Germany)."
+                ),
             )
         warned.setdefault(problem, []).append(i)
     for problem, rows in warned.items():
         i = rows[0]
-        more = f" and {len(rows) - 1} more stop(s)" if len(rows) > 1 else ""
+        more = msg(" and {n} more stop(s)", n=len(rows) - 1) if len(rows) > 1 else ""
         served_note = (
             ""
             if problem is CoordinateProblem.OUTSIDE_EUROPE
-            else " (not served by any trip, so it is left out)"
+            else msg(" (not served by any trip, so it is left out)")
         )
         log.warning(
-            "%s, row %d: stop '%s'%s: %s%s.", file, i + 2, ids[i], more, problem.value, served_note
+            msg(
+                "{file}, row {row}: stop '{stop}'{more}: {problem}{note}.",
+                file=file,
+                row=i + 2,
+                stop=ids[i],
+                more=more,
+                problem=problem.text,
+                note=served_note,
+            )
         )

@@ -38,7 +38,7 @@ from typing import IO, Any
 import numpy as np
 
 from course_planner.cache import cache_dir, feed_digest, write_text_atomic
-from course_planner.errors import ClipError, InputFileNotFoundError
+from course_planner.errors import ClipError, InputFileNotFoundError, msg
 from course_planner.sources import ArchiveLimits, check_archive
 
 _DHID = re.compile(r"^[a-z]{2}:\d{5}(:|$)")
@@ -94,26 +94,30 @@ class ClipArea:
         given = [x for x in (self.county, self.bbox, self.polygon) if x is not None]
         if len(given) != 1:
             raise ClipError(
-                "give exactly one area: a county (AGS), a bbox or a polygon.",
-                hint="E.g. --county 05766, or --bbox 8.5,51.7,9.4,52.2.",
+                msg("give exactly one area: a county (AGS), a bbox or a polygon."),
+                hint=msg("E.g. --county 05766, or --bbox 8.5,51.7,9.4,52.2."),
             )
         if self.county is not None and not _AGS.match(self.county):
             raise ClipError(
-                f"'{self.county}' is not a county key (AGS).",
+                msg("'{county}' is not a county key (AGS).", county=self.county),
                 field="county",
-                hint="Give the 5 digits of the Kreis, e.g. 05766 for Kreis Lippe.",
+                hint=msg("Give the 5 digits of the Kreis, e.g. 05766 for Kreis Lippe."),
             )
         if self.bbox is not None:
             min_lon, min_lat, max_lon, max_lat = self.bbox
             if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
                 raise ClipError(
-                    f"the box {self.bbox} is not min_lon,min_lat,max_lon,max_lat with min < max.",
+                    msg(
+                        "the box {bbox} is not min_lon,min_lat,max_lon,max_lat with min < max.",
+                        bbox=self.bbox,
+                    ),
                     field="bbox",
-                    hint="Write longitudes first, e.g. 8.5,51.7,9.4,52.2.",
+                    hint=msg("Write longitudes first, e.g. 8.5,51.7,9.4,52.2."),
                 )
         if not (0 <= self.buffer_km <= 200):
             raise ClipError(
-                f"buffer_km {self.buffer_km} must lie between 0 and 200.", field="buffer_km"
+                msg("buffer_km {buffer_km} must lie between 0 and 200.", buffer_km=self.buffer_km),
+                field="buffer_km",
             )
 
     def describe(self) -> str:
@@ -203,9 +207,9 @@ class _Source:
         self._zip: zipfile.ZipFile | None = None
         if not path.exists():
             raise InputFileNotFoundError(
-                "the GTFS feed does not exist.",
+                msg("the GTFS feed does not exist."),
                 file=path,
-                hint="Give the path of a GTFS zip file or folder.",
+                hint=msg("Give the path of a GTFS zip file or folder."),
             )
         if path.is_dir():
             self.members: dict[str, str] = {
@@ -216,9 +220,9 @@ class _Source:
                 self._zip = zipfile.ZipFile(path)
             except (zipfile.BadZipFile, OSError):
                 raise ClipError(
-                    "this is not a zip file (or the zip is broken).",
+                    msg("this is not a zip file (or the zip is broken)."),
                     file=path,
-                    hint="Download the feed again, or give the unpacked folder.",
+                    hint=msg("Download the feed again, or give the unpacked folder."),
                 ) from None
             # the same checks as every feed read (names, links, encryption, zip bombs);
             # the clip streams, so it may unpack more than a feed that is loaded whole
@@ -265,9 +269,9 @@ class _Source:
             text = first.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ClipError(
-                "the header line is not UTF-8 text.",
+                msg("the header line is not UTF-8 text."),
                 file=self.label(table),
-                hint="GTFS files must be UTF-8 CSV.",
+                hint=msg("GTFS files must be UTF-8 CSV."),
             ) from None
         names = next(csv.reader([text]), [])
         return [n.strip() for n in names]
@@ -284,7 +288,7 @@ class _Source:
             missing = [c for c in columns if c not in names]
             if missing:
                 raise ClipError(
-                    f"the required column '{missing[0]}' is missing.",
+                    msg("the required column '{missing}' is missing.", missing=missing[0]),
                     file=self.label(table),
                     field=missing[0],
                 )
@@ -313,13 +317,13 @@ class _Source:
                 yield batch
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise ClipError(
-                f"cannot read this file as CSV ({_first_line(exc)}).",
+                msg("cannot read this file as CSV ({first_line}).", first_line=_first_line(exc)),
                 file=self.label(table),
-                hint="GTFS files must be UTF-8 CSV with one header line.",
+                hint=msg("GTFS files must be UTF-8 CSV with one header line."),
             ) from None
         except zipfile.BadZipFile:
             raise ClipError(
-                "the zip file is broken.", file=self.path, hint="Download the feed again."
+                msg("the zip file is broken."), file=self.path, hint=msg("Download the feed again.")
             ) from None
         finally:
             fh.close()
@@ -390,7 +394,9 @@ def _write_filtered(
     key = getattr(keep, "column", None)
     if key is not None and key not in names:
         raise ClipError(
-            f"the required column '{key}' is missing.", file=src.label(table), field=key
+            msg("the required column '{key}' is missing.", key=key),
+            file=src.label(table),
+            field=key,
         )
     rows_in = rows_kept = 0
     seen: dict[str, list[Any]] = {c: [] for c in collect if c in names}
@@ -473,27 +479,39 @@ def _area_stop_ids(stops: Any, area: ClipArea, label: str) -> Any:
             if not pc.any(dhid).as_py():
                 example = ids[0].as_py() if len(ids) else "(none)"
                 raise ClipError(
-                    f"the stop ids are not DHIDs (e.g. '{example}'), so the county "
-                    f"{area.county} cannot be found by its key.",
+                    msg(
+                        (
+                            "the stop ids are not DHIDs (e.g. '{example}'), so the county "
+                            "{county} cannot be found by its key."
+                        ),
+                        example=example,
+                        county=area.county,
+                    ),
                     file=label,
                     field="stop_id",
-                    hint="Clip by coordinates instead: --bbox min_lon,min_lat,max_lon,max_lat "
-                    "or --polygon area.geojson (scenario: feed_clip: {bbox: [...]} or "
-                    "{polygon: ...}).",
+                    hint=msg(
+                        "Clip by coordinates instead: --bbox "
+                        "min_lon,min_lat,max_lon,max_lat or --polygon area.geojson "
+                        "(scenario: feed_clip: {{bbox: [...]}} or {{polygon: ...}})."
+                    ),
                 )
             counties = sorted({s.split(":")[1] for s in pc.filter(ids, dhid).to_pylist()[:200_000]})
             shown = ", ".join(counties[:12]) + (" …" if len(counties) > 12 else "")
             raise ClipError(
-                f"no stop of county {area.county} (no id beginning '{prefix}').",
+                msg(
+                    "no stop of county {county} (no id beginning '{prefix}').",
+                    county=area.county,
+                    prefix=prefix,
+                ),
                 file=label,
                 field="stop_id",
-                hint=f"The feed's stops belong to the counties {shown}.",
+                hint=msg("The feed's stops belong to the counties {shown}.", shown=shown),
             )
         base = in_county
         anchor = in_county & located
         if not anchor.any():
             raise ClipError(
-                f"the stops of county {area.county} have no coordinates.",
+                msg("the stops of county {county} have no coordinates.", county=area.county),
                 file=label,
                 field="stop_lat",
             )
@@ -548,7 +566,7 @@ def _floats(column: Any, label: str, name: str) -> np.ndarray:
                 float(v) if v not in (None, "") else None
             except ValueError:
                 raise ClipError(
-                    f"'{v}' is not a number.", file=label, row=i + 2, field=name
+                    msg("'{value}' is not a number.", value=v), file=label, row=i + 2, field=name
                 ) from None
         raise
 
@@ -560,9 +578,9 @@ def _read_polygon(path: Path) -> Any:
 
     if not path.is_file():
         raise InputFileNotFoundError(
-            "the polygon file does not exist.",
+            msg("the polygon file does not exist."),
             file=path,
-            hint="Give a GeoJSON file with a Polygon or MultiPolygon.",
+            hint=msg("Give a GeoJSON file with a Polygon or MultiPolygon."),
         )
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -574,16 +592,16 @@ def _read_polygon(path: Path) -> Any:
             geoms = [shape(data)]
     except (ValueError, KeyError, TypeError, AttributeError, shapely.errors.GEOSException) as exc:
         raise ClipError(
-            f"not a GeoJSON geometry ({_first_line(exc)}).",
+            msg("not a GeoJSON geometry ({first_line}).", first_line=_first_line(exc)),
             file=path,
-            hint="Export the area as GeoJSON (Polygon or MultiPolygon, lon/lat).",
+            hint=msg("Export the area as GeoJSON (Polygon or MultiPolygon, lon/lat)."),
         ) from None
     polygons = [g for g in geoms if g.geom_type in ("Polygon", "MultiPolygon")]
     if not polygons:
         raise ClipError(
-            "the file holds no Polygon or MultiPolygon.",
+            msg("the file holds no Polygon or MultiPolygon."),
             file=path,
-            hint="Export the area as GeoJSON (Polygon or MultiPolygon, lon/lat).",
+            hint=msg("Export the area as GeoJSON (Polygon or MultiPolygon, lon/lat)."),
         )
     return shapely.union_all(polygons)
 
@@ -602,21 +620,21 @@ def clip_feed(source: str | Path, out: str | Path, area: ClipArea) -> ClipReport
         for table in ("stops", "trips", "stop_times", "routes"):
             if not src.has(table):
                 raise ClipError(
-                    f"the required file {table}.txt is missing.",
+                    msg("the required file {table}.txt is missing.", table=table),
                     file=source,
-                    hint="A GTFS feed needs stops, routes, trips and stop_times.",
+                    hint=msg("A GTFS feed needs stops, routes, trips and stop_times."),
                 )
         if not (src.has("calendar") or src.has("calendar_dates")):
             raise ClipError(
-                "neither calendar.txt nor calendar_dates.txt is present.",
+                msg("neither calendar.txt nor calendar_dates.txt is present."),
                 file=source,
-                hint="Without one of them no trip has a date.",
+                hint=msg("Without one of them no trip has a date."),
             )
         stops = src.read("stops")
         for column in ("stop_id", "stop_lat", "stop_lon"):
             if column not in stops.column_names:
                 raise ClipError(
-                    f"the required column '{column}' is missing.",
+                    msg("the required column '{column}' is missing.", column=column),
                     file=src.label("stops"),
                     field=column,
                 )
@@ -630,9 +648,13 @@ def clip_feed(source: str | Path, out: str | Path, area: ClipArea) -> ClipReport
         kept_trips = _unique(trip_parts)
         if len(seed) == 0 or len(kept_trips) == 0:
             raise ClipError(
-                f"no trip serves the area ({area.describe()}: {len(seed)} stops).",
+                msg(
+                    "no trip serves the area ({area}: {n_seed} stops).",
+                    area=area.describe(),
+                    n_seed=len(seed),
+                ),
                 file=source,
-                hint="Check the area, or widen it with --buffer-km.",
+                hint=msg("Check the area, or widen it with --buffer-km."),
             )
 
         sink = _Sink(out)
@@ -681,7 +703,7 @@ def _write_clip(
         for column in ("date", "exception_type"):
             if column not in names:
                 raise ClipError(
-                    f"the required column '{column}' is missing.",
+                    msg("the required column '{column}' is missing.", column=column),
                     file=src.label("calendar_dates"),
                     field=column,
                 )
@@ -827,9 +849,9 @@ def cached_clip(source: str | Path, area: ClipArea) -> Path:
     source = Path(source)
     if not source.exists():
         raise InputFileNotFoundError(
-            "the GTFS feed does not exist.",
+            msg("the GTFS feed does not exist."),
             file=source,
-            hint="Give the path of a GTFS zip file or folder.",
+            hint=msg("Give the path of a GTFS zip file or folder."),
         )
     key = hashlib.sha256((feed_digest(source) + area.fingerprint()).encode()).hexdigest()
     out = cache_dir("clips") / f"{source.stem}-{key[:20]}.zip"
@@ -847,8 +869,8 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
         values = []
     if len(values) != 4:
         raise ClipError(
-            f"'{text}' is not a box.",
+            msg("'{text}' is not a box.", text=text),
             field="bbox",
-            hint="Write min_lon,min_lat,max_lon,max_lat, e.g. 8.5,51.7,9.4,52.2.",
+            hint=msg("Write min_lon,min_lat,max_lon,max_lat, e.g. 8.5,51.7,9.4,52.2."),
         )
     return values[0], values[1], values[2], values[3]

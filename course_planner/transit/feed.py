@@ -23,7 +23,7 @@ import pandas as pd
 from gtfs_kit import constants as gk_constants
 
 from course_planner.cache import cache_dir, feed_digest
-from course_planner.errors import CoursePlannerError, FeedError
+from course_planner.errors import CoursePlannerError, FeedError, msg
 from course_planner.sources import ArchiveLimits, open_source, safe_path
 from course_planner.transit.checks import (
     REQUIRED_COLUMNS,  # noqa: F401 - kept importable
@@ -132,10 +132,14 @@ class Feed:
         if outside:
             more = f" and {len(outside) - 1} more" if len(outside) > 1 else ""
             raise FeedError(
-                f"the course date {outside[0]}{more} lies outside the feed's validity "
-                f"{self.validity}.",
+                msg(
+                    "the course date {outside}{more} lies outside the feed's validity {validity}.",
+                    outside=outside[0],
+                    more=more,
+                    validity=self.validity,
+                ),
                 file=self.source,
-                hint="Choose course dates inside that range or load a feed that covers them.",
+                hint=msg("Choose course dates inside that range or load a feed that covers them."),
             )
 
     def feed_transfers(self) -> pd.DataFrame | None:
@@ -214,7 +218,10 @@ def _parse_times(series: pd.Series, label: str, column: str) -> np.ndarray:
         rows = np.flatnonzero(bad.to_numpy(dtype=bool)[codes] & (codes >= 0))
         i = int(rows[0])
         raise FeedError(
-            f"'{series.iloc[i]}' is not a time; write HH:MM:SS (hours may exceed 24).",
+            msg(
+                "'{value}' is not a time; write HH:MM:SS (hours may exceed 24).",
+                value=series.iloc[i],
+            ),
             file=_member(label, "stop_times"),
             row=i + 2,
             field=column,
@@ -261,7 +268,7 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
     dup = np.flatnonzero(same & (seq[1:] == seq[:-1]))
     if len(dup):
         raise FeedError(
-            "a trip has two stop times with the same stop_sequence.",
+            msg("a trip has two stop times with the same stop_sequence."),
             file=_member(label, "stop_times"),
             row=int(rows[dup[0] + 1]) + 2,
             field="stop_sequence",
@@ -269,7 +276,7 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
     early = np.flatnonzero(w_dep < w_arr)
     if len(early):
         raise FeedError(
-            "the departure time lies before the arrival time.",
+            msg("the departure time lies before the arrival time."),
             file=_member(label, "stop_times"),
             row=int(rows[early[0]]) + 2,
             field="departure_time",
@@ -351,7 +358,7 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
     back = np.flatnonzero(same & (w_arr[1:] < w_dep[:-1]))
     if len(back):
         raise FeedError(
-            "the arrival time lies before the previous stop's departure.",
+            msg("the arrival time lies before the previous stop's departure."),
             file=_member(label, "stop_times"),
             row=int(rows[back[0] + 1]) + 2,
             field="arrival_time",
@@ -376,9 +383,9 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
     last = dt.datetime.strptime(dates[-1], "%Y%m%d").date() if dates else None
     if first is None:
         raise FeedError(
-            "the calendar defines no date at all.",
+            msg("the calendar defines no date at all."),
             file=label,
-            hint="Check calendar.txt start_date/end_date and calendar_dates.txt.",
+            hint=msg("Check calendar.txt start_date/end_date and calendar_dates.txt."),
         )
     return Feed(
         source=label,

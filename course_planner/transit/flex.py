@@ -28,7 +28,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from course_planner.errors import FeedError
+from course_planner.errors import FeedError, msg
 from course_planner.sources import Source, open_source
 from course_planner.transit.booking import BookingRule, BookingType
 
@@ -122,7 +122,7 @@ def _seconds(text: str, file: str, row: int, column: str) -> int:
     parts = text.strip().split(":")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         raise FeedError(
-            f"'{text}' is not a time; write HH:MM:SS (hours may exceed 24).",
+            msg("'{text}' is not a time; write HH:MM:SS (hours may exceed 24).", text=text),
             file=file,
             row=row,
             field=column,
@@ -151,7 +151,7 @@ def _booking_rules(frame: pd.DataFrame | None, label: str) -> dict[str, BookingR
             kind = BookingType(_int(get("booking_type")) or 0)
         except ValueError:
             raise FeedError(
-                f"'{get('booking_type')}' is not a booking type (0, 1 or 2).",
+                msg("'{value}' is not a booking type (0, 1 or 2).", value=get("booking_type")),
                 file=file,
                 row=row,
                 field="booking_type",
@@ -171,11 +171,13 @@ def _booking_rules(frame: pd.DataFrame | None, label: str) -> dict[str, BookingR
             )
         except ValueError as exc:
             raise FeedError(
-                f"the booking rule is incomplete: {exc}.",
+                msg("the booking rule is incomplete: {exc}.", exc=exc),
                 file=file,
                 row=row,
-                hint="booking_type 1 needs prior_notice_duration_min; 2 needs "
-                "prior_notice_last_day and prior_notice_last_time.",
+                hint=msg(
+                    "booking_type 1 needs prior_notice_duration_min; 2 needs "
+                    "prior_notice_last_day and prior_notice_last_time."
+                ),
             ) from None
     return rules
 
@@ -188,17 +190,17 @@ def _zones(source: Source) -> dict[str, Zone]:
         with source.open_binary("locations.geojson") as fh:
             data = json.load(fh)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FeedError(f"not valid GeoJSON ({exc}).", file=file) from None
+        raise FeedError(msg("not valid GeoJSON ({exc}).", exc=exc), file=file) from None
     zones = {}
     for i, feature in enumerate(data.get("features", []) if isinstance(data, dict) else []):
         zone_id = str(feature.get("id", ""))
         if not zone_id:
-            raise FeedError("a feature has no id.", file=file, field=f"features[{i}].id")
+            raise FeedError(msg("a feature has no id."), file=file, field=f"features[{i}].id")
         try:
             geometry = shape(feature["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError):
             raise FeedError(
-                "a feature has no valid polygon.", file=file, field=f"features[{i}].geometry"
+                msg("a feature has no valid polygon."), file=file, field=f"features[{i}].geometry"
             ) from None
         props = feature.get("properties") or {}
         zones[zone_id] = Zone(zone_id, str(props.get("stop_name") or zone_id), geometry)
@@ -240,7 +242,7 @@ def read_flex(path: str | Path) -> FlexServices | None:
             area, kind = get("location_id"), AreaKind.ZONE
             if area not in zones:
                 raise FeedError(
-                    f"'{area}' is not a zone of locations.geojson.",
+                    msg("'{area}' is not a zone of locations.geojson.", area=area),
                     file=file,
                     row=row,
                     field="location_id",
@@ -249,7 +251,7 @@ def read_flex(path: str | Path) -> FlexServices | None:
             area, kind = get("location_group_id"), AreaKind.STOP_GROUP
             if area not in groups:
                 raise FeedError(
-                    f"'{area}' is not a location group.",
+                    msg("'{area}' is not a location group.", area=area),
                     file=file,
                     row=row,
                     field="location_group_id",
@@ -257,7 +259,7 @@ def read_flex(path: str | Path) -> FlexServices | None:
         start, end = get("start_pickup_drop_off_window"), get("end_pickup_drop_off_window")
         if not start or not end:
             raise FeedError(
-                "a flexible stop time needs start_ and end_pickup_drop_off_window.",
+                msg("a flexible stop time needs start_ and end_pickup_drop_off_window."),
                 file=file,
                 row=row,
                 field="start_pickup_drop_off_window",
@@ -266,7 +268,7 @@ def read_flex(path: str | Path) -> FlexServices | None:
         end_s = _seconds(end, file, row, "end_pickup_drop_off_window")
         if end_s < start_s:
             raise FeedError(
-                "the window ends before it starts.",
+                msg("the window ends before it starts."),
                 file=file,
                 row=row,
                 field="end_pickup_drop_off_window",
@@ -274,7 +276,10 @@ def read_flex(path: str | Path) -> FlexServices | None:
         trip_id = get("trip_id")
         if trip_id not in trip_info.index:
             raise FeedError(
-                f"'{trip_id}' is not defined in trips.txt.", file=file, row=row, field="trip_id"
+                msg("'{trip_id}' is not defined in trips.txt.", trip_id=trip_id),
+                file=file,
+                row=row,
+                field="trip_id",
             )
         trip = trip_info.loc[trip_id]
         windows.append(

@@ -14,7 +14,7 @@ import pandas as pd
 
 from course_planner.calendar import course_dates
 from course_planner.clock import clock
-from course_planner.errors import FeedError
+from course_planner.errors import FeedError, msg
 from course_planner.places import load_places, stops_as_places
 from course_planner.scenario import Scenario
 from course_planner.transit.feed import Feed, load_feed
@@ -121,7 +121,7 @@ def prepare(
     dates = course_dates(scenario.course)
     if not dates:
         raise FeedError(
-            "the course has no date: no course weekday lies between start_date and end_date.",
+            msg("the course has no date: no course weekday lies between start_date and end_date."),
             file=str(scenario.source_file or "scenario"),
             field="course",
         )

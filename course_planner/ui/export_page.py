@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from course_planner.errors import NoPlanError
+from course_planner.errors import NoPlanError, render
 from course_planner.exports import slug
 from course_planner.exports.handout import LANGUAGES, handout_pdf
 from course_planner.exports.ics import room_calendar, village_calendar
@@ -79,7 +79,7 @@ def main() -> None:
             p = plan(scenario)
             sheets = {"Plan": p.table(), **sheets}
         except NoPlanError as exc:
-            st.warning(f"{t('no_plan')}: {public(exc.problem)}")
+            st.warning(f"{t('no_plan')}: {public(render(exc.problem))}")
     st.subheader(t("office_tables"))
     st.caption(t("office_note"))
     st.download_button(

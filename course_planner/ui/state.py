@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from course_planner.errors import CoursePlannerError
+from course_planner.errors import CoursePlannerError, Text
 from course_planner.scenario import Scenario, scenario_data, scenario_from_dict
 from course_planner.ui.texts import text
 from course_planner.workspace import SavedScenario, Workspace
@@ -265,7 +265,7 @@ def _stamp(path: Path) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _feed(path: str, stamp: str) -> tuple[Feed, tuple[str, ...]]:
+def _feed(path: str, stamp: str) -> tuple[Feed, tuple[Text | str, ...]]:
     """The feed and the warnings its reading logged (kept with it, so that every page that
     uses the feed shows them, not only the run that read it)."""
     from course_planner.logs import collect_warnings
@@ -276,9 +276,9 @@ def _feed(path: str, stamp: str) -> tuple[Feed, tuple[str, ...]]:
     return loaded, tuple(notes)
 
 
-def show_warnings(notes: tuple[str, ...]) -> None:
-    for note in notes:
-        st.warning(public(note))
+def show_warnings(notes: tuple[Text | str, ...]) -> None:
+    for note in notes:  # a catalogue message in the page's language
+        st.warning(public(str(note)))
 
 
 def feed(path: Path) -> Feed:

@@ -75,7 +75,7 @@ def feed_dir(tmp_path, file: str, change) -> str:
         (
             "stops.txt",
             lambda t: t.rstrip("\n") + "\nB,Mühle (Kopie),52.018,8.801\n",
-            "stop_id 'B' is defined twice",
+            "stop_id 'B' ist doppelt definiert",  # the app's language: German by default
         ),
         ("stops.txt", lambda t: t.replace("52.018,8.800", "0,0"), "0,0"),
         (
@@ -92,10 +92,20 @@ def test_feed_consistency_in_the_app(tmp_path, file, change, words):
     check(at, words, tmp_path)
 
 
+def test_in_english_the_app_shows_the_english_message(tmp_path):
+    change = lambda t: t.rstrip("\n") + "\nB,Mühle (Kopie),52.018,8.801\n"  # noqa: E731
+    at = apply_yaml(app(), replace_line("feed", feed_dir(tmp_path, "stops.txt", change)))
+    at.sidebar.radio(key="lang").set_value("en").run()
+    at.switch_page("course_planner/ui/reach_page.py").run()
+    assert not at.exception
+    check(at, "stop_id 'B' is defined twice", tmp_path)
+    assert not any("doppelt" in m for m in shown(at))
+
+
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        (b"name;lat;lon\nDorf;51.998;8.800\n", "semicolons"),
+        (b"name;lat;lon\nDorf;51.998;8.800\n", "Semikolons"),
         (b"name,lat,lon\n", "places.csv"),
         ("name,lat,lon\nДетмольд,51.9,8.8\n".encode("cp1251"), "places.csv"),
     ],

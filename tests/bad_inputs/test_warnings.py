@@ -15,8 +15,13 @@ def test_app_collects_the_warnings_of_a_computation(tmp_path):
         places = load_places(path)
     assert list(places["name"]) == ["Lügde", "New York"]
     assert len(notes) == 2
-    assert "orte.csv" in notes[0] and "Windows-1252" in notes[0]
-    assert "orte.csv, row 3" in notes[1] and "outside Europe" in notes[1]
+    first, second = (str(n) for n in notes)
+    assert "orte.csv" in first and "Windows-1252" in first
+    assert "orte.csv, row 3" in second and "outside Europe" in second
+    # kept as catalogue messages: each reader sees them in its own language
+    assert "orte.csv, Zeile 3" in notes[1].render("de") and "außerhalb Europas" in notes[1].render(
+        "de"
+    )
     with collect_warnings() as later:
         logging.getLogger("course_planner.places").info("not a warning")
     assert later == []
