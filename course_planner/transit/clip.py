@@ -288,7 +288,7 @@ class _Source:
             missing = [c for c in columns if c not in names]
             if missing:
                 raise ClipError(
-                    msg("the required column '{missing}' is missing.", missing=missing[0]),
+                    msg("the required column '{column}' is missing.", column=missing[0]),
                     file=self.label(table),
                     field=missing[0],
                 )
@@ -394,7 +394,7 @@ def _write_filtered(
     key = getattr(keep, "column", None)
     if key is not None and key not in names:
         raise ClipError(
-            msg("the required column '{key}' is missing.", key=key),
+            msg("the required column '{column}' is missing.", column=key),
             file=src.label(table),
             field=key,
         )
