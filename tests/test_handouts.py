@@ -483,7 +483,7 @@ def test_handouts_are_still_made_when_the_workers_stop(caplog):
     from course_planner.exports.handout import PARALLEL_FROM, HandoutPress, handout_content
 
     class Broken:
-        def map(self, *args, **kwargs):
+        def submit(self, *args, **kwargs):
             raise BrokenProcessPool("a child process terminated abruptly")
 
         def shutdown(self, *args, **kwargs):
@@ -491,7 +491,7 @@ def test_handouts_are_still_made_when_the_workers_stop(caplog):
 
     plan, study = setup()
     jobs = [(handout_content(plan, study, "Dorf", "Kursraum"), "en", None)] * PARALLEL_FROM
-    press = HandoutPress(1)
+    press = HandoutPress(2)
     press._pool = Broken()  # type: ignore[assignment]
     pdfs = press.render(jobs)
     assert len(pdfs) == PARALLEL_FROM and all(p.startswith(b"%PDF") for p in pdfs)

@@ -19,8 +19,9 @@ import io
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cache
@@ -825,9 +826,12 @@ PARALLEL_FROM = 8  # fewer handouts are rendered in this process: a worker costs
 
 class HandoutPress:
     """Renders many handouts on every core, results in the order asked (so the files are the
-    same whatever the number of workers). Workers come from a fork server with this module
-    preloaded (safe in the multi-threaded app, unlike a plain fork); start the press early
-    (``with HandoutPress() as press:``) so their start overlaps the routing."""
+    same whatever the number of processes). ``workers``: processes in all, this one included
+    (default: every core). The others come from a fork server with this module preloaded
+    (safe in the multi-threaded app, unlike a plain fork). This process renders from the end
+    of the list while the workers start and take chunks from the front, so no core waits."""
+
+    CHUNK = 2  # handouts per chunk: small, so everyone ends together
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
@@ -837,8 +841,7 @@ class HandoutPress:
         if self.workers > 1:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
-            self._pool.submit(int)  # start the workers now, while the caller routes
+            self._pool = ProcessPoolExecutor(self.workers - 1, mp_context=context)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -852,16 +855,56 @@ class HandoutPress:
             catalogue(lang)  # an unknown language fails here, before any work
         if self._pool is None or len(jobs) < PARALLEL_FROM:
             return [render_handout(*job) for job in jobs]
-        chunk = max(1, len(jobs) // (self.workers * 16))  # small: the workers end together
-        try:
-            return list(self._pool.map(_render_job, jobs, chunksize=chunk))
-        except BrokenProcessPool:  # a worker could not start (e.g. no importable main module)
+        chunks = [list(jobs[i : i + self.CHUNK]) for i in range(0, len(jobs), self.CHUNK)]
+        done: dict[int, list[bytes] | Future[list[bytes]]] = {}
+        ends = [0, len(chunks) - 1]  # the next chunk from the front, and from the back
+        lock = threading.Lock()
+        pool = self._pool
+        stopped: list[BrokenProcessPool] = []
+
+        def claim(front: bool) -> int | None:
+            with lock:
+                if ends[0] > ends[1]:
+                    return None
+                i = ends[0] if front else ends[1]
+                ends[0 if front else 1] += 1 if front else -1
+                return i
+
+        def feed_workers() -> None:
+            running: list[Future[list[bytes]]] = []
+            try:
+                while (i := claim(front=True)) is not None:
+                    future = pool.submit(_render_chunk, chunks[i])
+                    done[i] = future
+                    running.append(future)
+                    if len(running) >= 2 * (self.workers - 1):
+                        wait(running, return_when=FIRST_COMPLETED)
+                        running = [f for f in running if not f.done()]
+            except BrokenProcessPool as exc:  # the chunks left are rendered here
+                stopped.append(exc)
+
+        feeder = threading.Thread(target=feed_workers, daemon=True)
+        feeder.start()
+        while (i := claim(front=False)) is not None:
+            done[i] = _render_chunk(chunks[i])
+        feeder.join()
+        out: list[bytes] = []
+        broken = bool(stopped)
+        for i, chunk in enumerate(chunks):
+            result = done.get(i)
+            if isinstance(result, Future):
+                try:
+                    result = result.result()
+                except BrokenProcessPool:  # a worker could not start or died
+                    broken, result = True, None
+            out += result if result is not None else _render_chunk(chunk)
+        if broken:
             logging.getLogger(__name__).warning(
                 msg("handouts: the worker processes stopped; rendering in this process instead.")
             )
             self._pool = None
-            return [render_handout(*job) for job in jobs]
+        return out
 
 
-def _render_job(job: tuple[HandoutContent, str, str | None]) -> bytes:
-    return render_handout(*job)
+def _render_chunk(chunk: list[tuple[HandoutContent, str, str | None]]) -> list[bytes]:
+    return [render_handout(*job) for job in chunk]
