@@ -16,6 +16,7 @@ from course_planner.errors import (
     NoPlanError,
     UsageError,
     msg,
+    render,
 )
 from course_planner.exports.bundle import export_bundle, participants
 from course_planner.exports.files import write_atomic, write_csv_atomic
@@ -146,6 +147,7 @@ def _times(args: argparse.Namespace) -> int:
 
 
 def _write_report(report: pd.DataFrame, path: str) -> None:
+    report = report.assign(smallest_change=report["smallest_change"].map(render))
     write_csv_atomic(report, path)
     print(f"  unreachable places and what would help -> {path}")
 

@@ -8,6 +8,7 @@ A place *reaches* a room when it can get there and back within the travel limit 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 from dataclasses import dataclass
@@ -21,11 +22,12 @@ from course_planner.clock import clock, clock_to_seconds
 from course_planner.coordinates import haversine_m
 from course_planner.errors import ScenarioError, msg
 from course_planner.places import load_places
+from course_planner.reach_summary import meeting_dates
 from course_planner.scenario import Scenario, Site
 from course_planner.transit.feed import Feed
 from course_planner.transit.reachability import Study, prepare, reachability_table
 
-NO_TRANSIT = "kein ÖPNV: Rufbus/AST oder Online-Teilnahme nötig"
+NO_TRANSIT = msg("no public transport: on-demand bus (Rufbus/AST) or online attendance needed")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -64,8 +66,15 @@ def weights(study: Study) -> tuple[pd.Series, bool]:
     return pd.Series(1, index=counts.index), False
 
 
+def meeting_days(study: Study) -> list[dt.date]:
+    """The study's dates on which the course meets (the course calendar: holidays, closures,
+    ``ue_total``), the same dates the rotation plan and the Erreichbarkeit page use."""
+    meets = set(meeting_dates(study.scenario.course))
+    return [d for d in study.dates if d in meets]
+
+
 def needed_dates(study: Study) -> int:
-    n = len(study.dates)
+    n = len(meeting_days(study))
     return max(1, math.ceil(study.scenario.siting.min_share_of_dates * n - 1e-9))
 
 
@@ -217,7 +226,7 @@ def best_sites(
 ) -> tuple[SiteChoice, Study, pd.DataFrame]:
     """Choose rooms for a scenario among candidates (default: all its places)."""
     s = study or candidate_study(scenario, candidates, feed)
-    table = reachability_table(s)
+    table = reachability_table(s, dates=meeting_days(s))
     cover = coverage(table, needed_dates(s))
     weight, real = weights(s)
     cfg = scenario.siting
@@ -265,9 +274,10 @@ def start_times(scenario: Scenario) -> list[int]:
 def time_coverage(study: Study, times: list[int]) -> dict[int, pd.DataFrame]:
     """For each start time: place × room coverage (course length fixed)."""
     duration = study.scenario.course.end_s - study.scenario.course.start_s
-    need = needed_dates(study)
+    need, days = needed_dates(study), meeting_days(study)
     return {
-        t: coverage(reachability_table(study, start_s=t, end_s=t + duration), need) for t in times
+        t: coverage(reachability_table(study, start_s=t, end_s=t + duration, dates=days), need)
+        for t in times
     }
 
 
@@ -346,7 +356,8 @@ def unreachable_report(
     start = course.start_s if start_s is None else start_s
     duration = course.end_s - course.start_s
     need = needed_dates(study)
-    table = reachability_table(study, start_s=start, end_s=start + duration)
+    days = meeting_days(study)
+    table = reachability_table(study, start_s=start, end_s=start + duration, dates=days)
     cover = coverage(table, need)
     weight, _ = weights(study)
     lost = [p for p in cover.index if not cover.loc[p].any()]
@@ -366,7 +377,9 @@ def unreachable_report(
     other_cov = time_coverage(study, [t for t in times if t != start])
     other_rooms = None
     if candidates is not None:
-        cand_table = reachability_table(candidates, start_s=start, end_s=start + duration)
+        cand_table = reachability_table(
+            candidates, start_s=start, end_s=start + duration, dates=days
+        )
         other_rooms = coverage(cand_table, need)
     rows = []
     for place in lost:
@@ -406,12 +419,19 @@ def unreachable_report(
                     room = options[int(np.argmin(np.where(far, dist, np.inf)))]
         changes = []
         if by_time is not None:
-            changes.append((abs(by_time - start) / 60, f"Kursbeginn {clock(by_time)}"))
+            changes.append(
+                (abs(by_time - start) / 60, msg("course start {time}", time=clock(by_time)))
+            )
         if limit is not None:
-            changes.append((limit - travel.max_travel_min, f"Reisezeit bis {limit} min zulassen"))
+            changes.append(
+                (
+                    limit - travel.max_travel_min,
+                    msg("allow travel up to {minutes} min", minutes=limit),
+                )
+            )
         if room is not None:
-            changes.append((math.inf, f"anderer Kursort: {room}"))
-        smallest = min(changes)[1] if changes else NO_TRANSIT
+            changes.append((math.inf, msg("other course room: {room}", room=room)))
+        smallest = min(changes, key=lambda c: c[0])[1] if changes else NO_TRANSIT
         rows.append(
             {
                 "place": place,

@@ -16,6 +16,7 @@ from icalendar import Calendar
 
 from course_planner.cli import main
 from course_planner.clock import clock
+from course_planner.errors import set_language
 from course_planner.exports import slug, unique_slugs
 from course_planner.exports.files import Staging, write_csv_atomic
 from course_planner.exports.ics import CalendarLedger, room_calendar, village_calendar
@@ -131,6 +132,16 @@ def test_cli_export(tmp_path, capsys):
     sc.write_text(text)
     assert main(["export", str(sc), "--out", str(out)]) == 0
     assert (out / "tabellen.xlsx").exists() and (out / "plan.csv").exists()
+    sheets = openpyxl.load_workbook(out / "tabellen.xlsx").sheetnames
+    assert sheets == ["Plan", "Reachability", "Not reachable"]  # the CLI speaks English
+    assert (out / "erreichbarkeit.csv").exists() and (out / "nicht-erreichbar.csv").exists()
+    set_language("de")  # as the app does on a German page
+    try:
+        assert main(["export", str(sc), "--what", "tables", "--out", str(tmp_path / "de")]) == 0
+    finally:
+        set_language("en")
+    sheets = openpyxl.load_workbook(tmp_path / "de" / "tabellen.xlsx").sheetnames
+    assert sheets == ["Plan", "Erreichbarkeit", "Nicht erreichbar"]
     assert (out / "handouts" / "fernhof-kein-raum-en.pdf").exists()  # unreachable too
     assert (out / "ics" / "raum-kursraum.ics").exists()
     assert (out / "ics" / "ort-dorf.ics").exists()  # Dorf's 4 participants go there

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from functools import cache
 
@@ -11,7 +12,7 @@ import pytest
 from conftest import REPO, make_scenario
 
 from course_planner.cli import main
-from course_planner.errors import ScenarioError
+from course_planner.errors import ScenarioError, render
 from course_planner.scenario import load_scenario
 from course_planner.siting import (
     NO_TRANSIT,
@@ -20,6 +21,7 @@ from course_planner.siting import (
     candidate_study,
     choose_sites,
     coverage,
+    meeting_days,
     needed_dates,
     unreachable_report,
     weights,
@@ -118,7 +120,8 @@ def test_unreachable_report_names_the_smallest_change():
     study = line_study()
     report = unreachable_report(study, start_s=8 * 3600).set_index("place")
     assert report.at["Dorf", "by_start_time"] == "08:15"
-    assert report.at["Dorf", "smallest_change"] == "Kursbeginn 08:15"
+    assert render(report.at["Dorf", "smallest_change"], "de") == "Kursbeginn 08:15"
+    assert render(report.at["Dorf", "smallest_change"], "en") == "course start 08:15"
     assert report.at["Fernhof", "reason"] == "no_stop_nearby"
     assert report.at["Fernhof", "smallest_change"] == NO_TRANSIT
     assert "Stadtrand" not in report.index
@@ -209,3 +212,22 @@ def test_per_room_start_times_refuse_an_explosion_of_combinations():
     with pytest.raises(ScenarioError, match="too many combinations") as err:
         best_start_times(prepare(sc))
     assert err.value.field == "siting.per_room_times"
+
+
+def test_siting_counts_only_the_dates_the_course_meets():
+    # two Mondays, the second closed: siting sees one date, as the plan and Erreichbarkeit do
+    course = {
+        "start_date": "2026-02-02",
+        "end_date": "2026-02-09",
+        "weekdays": ["mon"],
+        "start": "08:30",
+        "end": "12:00",
+        "holidays": {"public": False, "school": False},
+        "closed": [{"start": "2026-02-09", "label": "Team day"}],
+    }
+    study = prepare(make_scenario("line", course=course))
+    assert len(study.dates) == 2
+    assert meeting_days(study) == [dt.date(2026, 2, 2)]
+    assert needed_dates(study) == 1
+    _, _, table = best_sites(study.scenario, study=study, p=1)
+    assert set(table["date"]) == {"2026-02-02"}

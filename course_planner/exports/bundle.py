@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from pypdf import PdfWriter
 
-from course_planner.errors import ScenarioError, Text, msg
+from course_planner.errors import ScenarioError, Text, msg, render
 from course_planner.exports import unique_slugs
 from course_planner.exports.files import Staging
 from course_planner.exports.handout import (
@@ -152,12 +152,18 @@ def _export(
     site_files = unique_slugs(s.name for s in scenario.sites)
     with Staging(out) as stage:
         if "tables" in what:
-            sheets = {"Erreichbarkeit": table, "Nicht erreichbar": table[~table["reachable"]]}
+            # file names stay fixed (scripts and mail rely on them); the sheet titles are
+            # in the page's language
+            tables = {
+                "erreichbarkeit": (msg("Reachability"), table),
+                "nicht-erreichbar": (msg("Not reachable"), table[~table["reachable"]]),
+            }
             if plan is not None:
-                sheets = {"Plan": plan.table(), **sheets}
+                tables = {"plan": (msg("Plan"), plan.table()), **tables}
+            sheets = {render(title): frame for title, frame in tables.values()}
             result.files.append(stage.write("tabellen.xlsx", xlsx(sheets)))
-            for name, frame in zip(sheets, unique_slugs(sheets).values(), strict=True):
-                result.files.append(stage.write(f"{frame}.csv", german_csv(sheets[name])))
+            for file, (_, frame) in tables.items():
+                result.files.append(stage.write(f"{file}.csv", german_csv(frame)))
         if "ics" in what:
             state = out / "ics" / LEDGER_FILE
             ledger = CalendarLedger.from_json(state.read_bytes() if state.exists() else None)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from course_planner.errors import CoursePlannerError, Text
+from course_planner.errors import CoursePlannerError, Text, render
 from course_planner.scenario import Scenario, scenario_data, scenario_from_dict
 from course_planner.ui.texts import text
 from course_planner.workspace import SavedScenario, Workspace
@@ -246,7 +246,9 @@ def report_table(report: pd.DataFrame) -> pd.DataFrame:
             t("col_by_start"): report["by_start_time"],
             t("col_by_limit"): report["by_travel_limit_min"],
             t("col_by_room"): report["by_other_room"],
-            t("col_help"): report["smallest_change"],
+            t("col_help"): report["smallest_change"].map(
+                lambda change: render(change, st.session_state.get("lang", "de"))
+            ),
         }
     )
     return out.astype(object).where(out.notna(), "–").astype(str).replace("", "–")
