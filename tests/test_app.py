@@ -425,3 +425,15 @@ def test_bad_feeds_get_the_clis_message_in_the_app(tmp_path, content, words):
     assert any(words in e for e in shown), shown
     assert not any("Unerwarteter Fehler" in e for e in shown)
     assert not any(str(tmp_path) in e for e in shown)
+
+
+def test_reach_map_legend_in_the_page_language():
+    import json
+
+    at = app()
+    page(at, "reach_page.py")
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert "nicht erreichbar" in spec["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    at.sidebar.radio[0].set_value("en").run()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert "not reachable" in spec["layer"][0]["encoding"]["color"]["scale"]["domain"]

@@ -136,11 +136,12 @@ def test_plan_and_map_in_a_real_browser(server, tmp_path):
 
         page.get_by_role("link", name="Erreichbarkeit").click()
         expect(page.get_by_text("Orte erreichbar")).to_be_visible()
-        map_canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
-        expect(map_canvas).to_be_visible()
-        box = map_canvas.bounding_box()
+        map_chart = page.locator("[data-testid='stVegaLiteChart']").first
+        expect(map_chart).to_be_visible()
+        box = map_chart.bounding_box()
         assert box and box["width"] > 200 and box["height"] > 200
-        page.wait_for_timeout(1500)  # let deck.gl draw
+        expect(map_chart.get_by_text("nicht erreichbar")).to_be_visible()  # the legend
+        page.wait_for_timeout(500)  # let Vega draw
         page.screenshot(path=SHOTS / "3-erreichbarkeit.png", full_page=True)
 
         page.get_by_role("link", name="Rotationsplan").click()

@@ -8,14 +8,17 @@ what is suspicious but usable is logged as a warning with the same details.
 
 from __future__ import annotations
 
-import gtfs_kit as gk
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from gtfs_kit import constants as gk_constants
 
 from course_planner.coordinates import CoordinateProblem, coordinate_problems
 from course_planner.errors import FeedConsistencyError, FeedError, msg
 from course_planner.logs import get_logger
+
+if TYPE_CHECKING:  # gtfs-kit (with folium) loads only when a feed is read, not from the cache
+    import gtfs_kit as gk
 
 log = get_logger(__name__)
 
@@ -124,6 +127,8 @@ def check_tables(gtfs: gk.Feed, label: str) -> None:
 def locate_bad_cell(frames: dict[str, pd.DataFrame], label: str) -> FeedError | None:
     """After a typed read failed: in tables read as text, the first cell that is not the
     number its column needs (or None when every cell is fine)."""
+    from gtfs_kit import constants as gk_constants
+
     for table, df in frames.items():
         dtypes = gk_constants.DTYPES.get(table, {})
         df = df.copy()

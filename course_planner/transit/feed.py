@@ -16,11 +16,10 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import gtfs_kit as gk
 import numpy as np
 import pandas as pd
-from gtfs_kit import constants as gk_constants
 
 from course_planner.cache import cache_dir, feed_digest
 from course_planner.errors import CoursePlannerError, FeedError, msg
@@ -32,6 +31,9 @@ from course_planner.transit.checks import (
     locate_bad_cell,
 )
 from course_planner.transit.checks import member_label as _member
+
+if TYPE_CHECKING:
+    import gtfs_kit as gk
 
 _TIME = r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)\s*$"
 
@@ -179,6 +181,9 @@ _GTFS_CSV = {
 def read_gtfs(path: str | Path, limits: ArchiveLimits | None = None) -> tuple[gk.Feed, str]:
     """The feed's tables as a gtfs-kit Feed (read like gtfs-kit does, but through the safe
     reader of :mod:`course_planner.sources`), and the label that names it in messages."""
+    import gtfs_kit as gk  # here, not at the top: a feed from the cache needs no gtfs-kit
+    from gtfs_kit import constants as gk_constants
+
     with open_source(path, gk_constants.DTYPES, limits=limits) as source:
         tables: dict[str, pd.DataFrame | None] = dict.fromkeys(gk_constants.DTYPES)
         for table in source.members:
@@ -192,10 +197,10 @@ def read_gtfs(path: str | Path, limits: ArchiveLimits | None = None) -> tuple[gk
                 text = source.read_csv(table, dtype=str, keep_default_na=False, on_bad_lines="skip")
                 line = re.search(r"(?:line|row) (\d+)", str(exc))
                 raise locate_bad_cell({table: text}, source.label) or FeedError(
-                    f"the file is not readable GTFS CSV ({exc}).",
+                    msg("the file is not readable GTFS CSV ({exc}).", exc=exc),
                     file=source.member_label(table),
                     row=int(line.group(1)) if line else None,
-                    hint="Check the quotes and the number of commas in that row.",
+                    hint=msg("Check the quotes and the number of commas in that row."),
                 ) from None
             if not frame.empty:
                 frame.columns = [str(c).strip() for c in frame.columns]

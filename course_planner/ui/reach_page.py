@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any
 
 import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
 from course_planner.clock import clock
@@ -17,6 +16,7 @@ from course_planner.reach_summary import VillageSummary, meeting_dates, summaris
 from course_planner.scenario import Scenario
 from course_planner.transit.journey import Journey, Mode
 from course_planner.transit.reachability import journeys
+from course_planner.ui.maps import place_map
 from course_planner.ui.state import (
     current_scenario,
     guarded,
@@ -31,82 +31,11 @@ from course_planner.ui.state import (
     words,
 )
 
-GREEN, RED, BLUE = [34, 139, 34, 200], [200, 30, 30, 200], [30, 80, 200, 230]
-
 
 def day_label(iso: str, weekday: Callable[[object], str] | None = None) -> str:
     d = dt.date.fromisoformat(iso)
     wd = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d.weekday()]
     return f"{(weekday or words('wd_'))(wd)}, {d:%d.%m.%Y}"
-
-
-def place_map(places: pd.DataFrame, rooms: pd.DataFrame) -> pdk.Deck:
-    """Places coloured by reachability, with their names, and the rooms; no basemap (works
-    offline)."""
-    layers = [  # rooms as rings underneath, so that a village in a room's town stays seen
-        pdk.Layer(
-            "ScatterplotLayer",
-            rooms,
-            get_position=["lon", "lat"],
-            filled=False,
-            stroked=True,
-            get_line_color=BLUE,
-            line_width_min_pixels=3,
-            get_radius=1500,
-            radius_min_pixels=12,
-            pickable=True,
-        ),
-        pdk.Layer(
-            "ScatterplotLayer",
-            places,
-            get_position=["lon", "lat"],
-            get_fill_color="color",
-            get_radius=600,
-            radius_min_pixels=5,
-            pickable=True,
-        ),
-        pdk.Layer(
-            "TextLayer",
-            places,
-            get_position=["lon", "lat"],
-            get_text="name",
-            get_size=11,
-            get_color=[40, 40, 40],
-            get_pixel_offset=[0, 12],
-            character_set="auto",
-        ),
-        pdk.Layer(
-            "TextLayer",
-            rooms,
-            get_position=["lon", "lat"],
-            get_text="name",
-            get_size=15,
-            get_color=[20, 40, 140],
-            get_pixel_offset=[0, -20],
-            character_set="auto",
-        ),
-    ]
-    both = pd.concat([places[["lat", "lon"]], rooms[["lat", "lon"]]])
-    view = pdk.ViewState(
-        latitude=float(both["lat"].mean()), longitude=float(both["lon"].mean()), zoom=9
-    )
-    return pdk.Deck(
-        layers=layers, initial_view_state=view, map_style=None, tooltip={"text": "{name}\n{info}"}
-    )
-
-
-def legend() -> None:
-    dot = "<span style='color:{c};font-size:1.3em'>{s}</span> {label}"
-    st.markdown(
-        " &nbsp; ".join(
-            [
-                dot.format(c="rgb(34,139,34)", s="●", label=t("legend_reachable")),
-                dot.format(c="rgb(200,30,30)", s="●", label=t("legend_unreachable")),
-                dot.format(c="rgb(30,80,200)", s="○", label=t("legend_room")),
-            ]
-        ),
-        unsafe_allow_html=True,
-    )
 
 
 def tooltip(r: Any) -> str:  # a row of DataFrame.itertuples (an untyped namedtuple)
@@ -207,14 +136,17 @@ def main() -> None:
         t("reachable_people"), f"{int(people[rows['reachable']].sum())} / {int(people.sum())}"
     )
     rows = rows.assign(
-        color=[GREEN if r else RED for r in rows["reachable"]],
+        kind=["reachable" if r else "unreachable" for r in rows["reachable"]],
         info=[tooltip(r) for r in rows.itertuples()],
     )
-    rooms = s.sites[["name", "lat", "lon"]].assign(info=t("room"))
-    st.pydeck_chart(
-        place_map(rows[["name", "lat", "lon", "color", "info"]], rooms), key="reach_map", height=560
-    )
-    legend()
+    rooms = s.sites[["name", "lat", "lon"]].assign(kind="room", info=t("room"))
+    points = pd.concat([rooms, rows[["name", "lat", "lon", "kind", "info"]]], ignore_index=True)
+    legend = {
+        "reachable": t("legend_reachable"),
+        "unreachable": t("legend_unreachable"),
+        "room": t("legend_room"),
+    }
+    st.altair_chart(place_map(points, legend), width="stretch", key="reach_map")
     st.subheader(t("unreachable"))
     bad = unreachable_table(rows)
     if bad.empty:

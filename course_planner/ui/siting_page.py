@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
 from course_planner.clock import clock
+from course_planner.ui.maps import place_map
 from course_planner.ui.state import current_scenario, guarded, header, report_table, siting, t
-
-CHOSEN, OTHER = [30, 80, 200, 230], [150, 150, 150, 160]
 
 
 def main() -> None:
@@ -36,35 +34,14 @@ def main() -> None:
     unit = t("participants") if choice.real_counts else t("places_unit")
     st.success(f"{', '.join(choice.sites)}: {choice.covered} / {choice.total} {unit}")
     rooms = cand.sites[["name", "lat", "lon"]].copy()
-    rooms["color"] = [CHOSEN if n in choice.sites else OTHER for n in rooms["name"]]
-    rooms["radius"] = [1500 if n in choice.sites else 700 for n in rooms["name"]]
-    deck = pdk.Deck(
-        layers=[
-            pdk.Layer(
-                "ScatterplotLayer",
-                rooms,
-                get_position=["lon", "lat"],
-                get_fill_color="color",
-                get_radius="radius",
-                radius_min_pixels=5,
-                pickable=True,
-            ),
-            pdk.Layer(
-                "TextLayer",
-                rooms[rooms["name"].isin(choice.sites)],
-                get_position=["lon", "lat"],
-                get_text="name",
-                get_size=14,
-                get_pixel_offset=[0, -18],
-            ),
-        ],
-        initial_view_state=pdk.ViewState(
-            latitude=float(rooms["lat"].mean()), longitude=float(rooms["lon"].mean()), zoom=9
-        ),
-        map_style=None,
-        tooltip={"text": "{name}"},
+    rooms["kind"] = ["chosen" if n in choice.sites else "candidate" for n in rooms["name"]]
+    rooms["info"] = rooms["kind"].map(
+        {"chosen": t("legend_chosen"), "candidate": t("legend_candidate")}
     )
-    st.pydeck_chart(deck, key="siting_map")
+    legend = {"chosen": t("legend_chosen"), "candidate": t("legend_candidate")}
+    st.altair_chart(
+        place_map(rooms, legend, label_kinds=["chosen"]), width="stretch", key="siting_map"
+    )
     a = choice.assignment
     st.dataframe(
         pd.DataFrame(

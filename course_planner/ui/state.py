@@ -17,6 +17,7 @@ import re
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -301,6 +302,9 @@ _PREFETCHED: set[str] = set()
 _PREFETCH_LOCK = threading.Lock()
 
 
+_PREFETCH_DELAY_S = 0.5
+
+
 def prefetch(scenario: Scenario) -> None:
     """Start reading the timetable of the active scenario in the background, so that
     Erreichbarkeit opens quickly (switch off: COURSE_PLANNER_PREFETCH=0)."""
@@ -314,13 +318,45 @@ def prefetch(scenario: Scenario) -> None:
     stamp = _stamp(scenario.feed)
 
     def work() -> None:
+        # let the page that asked finish drawing first: this thread shares the interpreter
+        # with the server that sends the page to the browser
+        time.sleep(_PREFETCH_DELAY_S)
         try:
-            _study(key, stamp)
+            warm_up(scenario, key, stamp)
         except Exception:  # the page that needs it reports the error in words
             with _PREFETCH_LOCK:
                 _PREFETCHED.discard(key)
 
     threading.Thread(target=work, name="kursplaner-prefetch", daemon=True).start()
+
+
+def warm_up(scenario: Scenario, key: str, stamp: str) -> None:
+    """What Erreichbarkeit needs first, computed ahead: the timetable and walks, the course
+    calendar, the table of the first course date at the course's hours (the same cache entry
+    the page asks for) and one journey (loads the compiled scans)."""
+
+    from course_planner.reach_summary import meeting_dates
+    from course_planner.transit.reachability import journeys
+
+    loaded = _study(key, stamp)
+    meets = set(meeting_dates(scenario.course))
+    first = next((d for d in loaded.dates if d in meets), None)
+    if first is None:
+        return
+    course = scenario.course
+    _reach(key, stamp, course.start_s, course.end_s, first.isoformat())
+    import course_planner.rotation.plan  # noqa: F401 - OR-Tools, for Rotationsplan
+
+    if loaded.network.place_names and loaded.network.site_names:
+        place, room = loaded.network.place_names[0], loaded.network.site_names[0]
+        journeys(
+            loaded,
+            place,
+            room,
+            first,
+            course.start_s,
+            course.end_s,
+        )
 
 
 def study(scenario: Scenario) -> Study:

@@ -258,6 +258,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "legend_reachable": ("erreichbar", "reachable"),
     "legend_unreachable": ("nicht erreichbar", "not reachable"),
     "legend_room": ("Kursraum", "course room"),
+    "legend_chosen": ("gewählter Kursraum", "chosen course room"),
+    "legend_candidate": ("möglicher Kursraum", "candidate room"),
     "tip_leave": ("ab zu Hause", "leave home"),
     "tip_home": ("zurück", "home"),
     "tip_no_there": ("keine Verbindung hin", "no connection there"),
