@@ -14,19 +14,26 @@ Every write is atomic (a temporary file or folder, then ``os.replace``), and a s
 that ``scenario.yaml`` is still the version that was opened, so two browser tabs cannot
 silently overwrite each other. A *bundle* is one zip with the scenario, its places and its
 feed, paths relative: it opens on any machine.
+
+Work not yet saved is kept too: every browser tab has a *draft* (``.entwuerfe/<id>.json``:
+the scenario as it is in that tab, where it came from, whether it was edited) and an upload
+folder (``.uploads/<id>/``), so that a reload or a server restart reopens the tab as it was.
+The tab's address carries the id; drafts untouched for :data:`DRAFT_DAYS` days are removed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -36,6 +43,9 @@ from course_planner.scenario import ALL_STOPS, scenario_yaml
 
 ENV = "COURSE_PLANNER_WORKSPACE"
 SCENARIO_FILE = "scenario.yaml"
+DRAFTS, UPLOADS = ".entwuerfe", ".uploads"
+DRAFT_DAYS = 30
+_DRAFT_ID = re.compile(r"[0-9a-f]{32}")
 BUNDLE_LIMIT_BYTES = 1 << 30  # uncompressed size of a bundle we are willing to unpack
 BUNDLE_MAX_RATIO = 200  # uncompressed ÷ compressed, per member (zip bombs)
 
@@ -109,6 +119,41 @@ def _resolved(data: dict, base: Path, key: str) -> Path | None:
         return None
     path = Path(value)
     return path if path.is_absolute() else (base / path).resolve()
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One browser tab's scenario as it is now, saved or not."""
+
+    data: dict
+    base: str  # the folder its relative paths are relative to
+    label: str  # where it was opened from (a template's file name, a saved name, uploads)
+    saved: tuple[str, str] | None  # (name, version) when it was opened from the workspace
+    edited: bool  # changed since it was opened or saved
+
+    def to_json(self) -> bytes:
+        # the scenario as YAML inside: dates and times come back as they were
+        raw = asdict(self) | {"data": yaml.safe_dump(self.data, allow_unicode=True)}
+        return json.dumps(raw, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, content: bytes) -> Draft | None:
+        """The draft, or None when the file is not one (a damaged draft is only dropped)."""
+        try:
+            raw = json.loads(content.decode("utf-8"))
+            saved = raw["saved"]
+            data = yaml.safe_load(raw["data"])
+            if not isinstance(data, dict):
+                return None
+            return cls(
+                data=data,
+                base=str(raw["base"]),
+                label=str(raw["label"]),
+                saved=(str(saved[0]), str(saved[1])) if saved else None,
+                edited=bool(raw["edited"]),
+            )
+        except (ValueError, KeyError, TypeError, IndexError, yaml.YAMLError):
+            return None
 
 
 class Workspace:
@@ -239,6 +284,55 @@ class Workspace:
 
     def delete(self, name: str) -> None:
         shutil.rmtree(self.get(name).folder)
+
+    # ------------------------------------------------------------------ drafts
+    @staticmethod
+    def valid_draft_id(draft_id: str | None) -> bool:
+        return bool(draft_id) and _DRAFT_ID.fullmatch(str(draft_id)) is not None
+
+    def _draft_file(self, draft_id: str) -> Path:
+        if not self.valid_draft_id(draft_id):
+            raise ValueError(draft_id)
+        return self.root / DRAFTS / f"{draft_id}.json"
+
+    def save_draft(self, draft_id: str, draft: Draft) -> None:
+        """Keep a tab's scenario (atomic; one file per tab, so tabs never clobber)."""
+        path = self._draft_file(draft_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(path, draft.to_json())
+
+    def open_draft(self, draft_id: str | None) -> Draft | None:
+        if not self.valid_draft_id(draft_id):
+            return None
+        path = self._draft_file(str(draft_id))
+        try:
+            content = path.read_bytes()
+        except OSError:
+            return None
+        return Draft.from_json(content)
+
+    def upload_folder(self, draft_id: str) -> Path:
+        """Where a tab's uploaded files live (kept with its draft)."""
+        if not self.valid_draft_id(draft_id):
+            raise ValueError(draft_id)
+        folder = self.root / UPLOADS / draft_id
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def prune_drafts(self, now: float | None = None, days: int = DRAFT_DAYS) -> list[str]:
+        """Remove drafts (and their uploads) untouched for ``days`` days; their ids."""
+        limit = (time.time() if now is None else now) - days * 86400
+        gone = []
+        for path in sorted((self.root / DRAFTS).glob("*.json")):
+            try:
+                old = path.stat().st_mtime < limit
+            except OSError:
+                continue
+            if old and self.valid_draft_id(path.stem):
+                path.unlink(missing_ok=True)
+                shutil.rmtree(self.root / UPLOADS / path.stem, ignore_errors=True)
+                gone.append(path.stem)
+        return gone
 
     # ------------------------------------------------------------------ bundles
     def export_bundle(self, name: str) -> bytes:

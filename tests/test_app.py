@@ -351,16 +351,20 @@ def test_duplicate_rename_and_delete_saved_scenarios(tmp_path):
     at.text_input(key="saved_new_name").set_value("Zwei")
     at.button(key="duplicate_saved").click().run()
     ws = tmp_path / "workspace"
-    assert sorted(p.name for p in ws.iterdir()) == ["Eins", "Zwei"]
+
+    def saved() -> list[str]:  # (the tabs' drafts live in a hidden folder beside them)
+        return sorted(p.name for p in ws.iterdir() if not p.name.startswith("."))
+
+    assert saved() == ["Eins", "Zwei"]
     at.selectbox(key="saved_choice").set_value("Eins")
     at.text_input(key="saved_new_name").set_value("Drei")
     at.button(key="rename_saved").click().run()
-    assert sorted(p.name for p in ws.iterdir()) == ["Drei", "Zwei"]
+    assert saved() == ["Drei", "Zwei"]
     assert at.session_state.scenario_saved[0] == "Drei"  # the open one follows its name
     at.selectbox(key="saved_choice").set_value("Drei")
     at.checkbox(key="confirm_delete").check().run()
     at.button(key="delete_saved").click().run()
-    assert sorted(p.name for p in ws.iterdir()) == ["Zwei"]
+    assert saved() == ["Zwei"]
     assert not errors(at)
     assert at.session_state.scenario_saved is None  # back on the default template
     assert at.session_state.scenario_file == "lippe-2026.yaml"
@@ -437,3 +441,27 @@ def test_reach_map_legend_in_the_page_language():
     at.sidebar.radio[0].set_value("en").run()
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert "not reachable" in spec["layer"][0]["encoding"]["color"]["scale"]["domain"]
+
+
+def test_a_reload_keeps_unsaved_edits_of_this_tab_only():
+    at = app()
+    at.text_input(key=key(at, "f_start")).set_value("09:00")
+    submit(at)
+    draft = at.query_params["entwurf"]
+    draft = draft[0] if isinstance(draft, list) else draft
+    assert at.session_state.scenario_edited
+    # the reload: a new session with the same address
+    again = AppTest.from_file(APP, default_timeout=300)
+    again.query_params["entwurf"] = draft
+    again.run()
+    assert again.session_state.scenario_data["course"]["start"] == "09:00"
+    assert any("ungespeicherten Änderungen" in i.value for i in again.info)
+    assert any("ungespeicherte Änderungen" in c.value for c in again.caption)
+    # another tab (no id in its address) opens the template as shipped
+    other = app()
+    assert other.session_state.scenario_data["course"]["start"] == "08:30"
+    assert other.query_params["entwurf"] != at.query_params["entwurf"]
+    # saving ends the draft's "unsaved" state
+    again.text_input(key=key(again, "save_name")).set_value("Neun Uhr")
+    again.button(key="save_as").click().run()
+    assert not again.session_state.scenario_edited

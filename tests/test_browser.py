@@ -244,4 +244,15 @@ def test_state_flows_in_a_real_browser(server, workspace):
         assert data["name"] == "Keltern mit Änderungen"
         assert data["course"]["start"] == "09:00"
         page.screenshot(path=SHOTS / "6-zustand.png", full_page=True)
+
+        # a reload keeps the unsaved edits of this tab (its draft in the workspace)
+        page.reload()
+        expect(page.get_by_text("Ihre ungespeicherten Änderungen")).to_be_visible()
+        expect(page.get_by_text("Aktives Szenario: Keltern mit Änderungen").first).to_be_visible()
+        expect(_one(page, "Beginn (HH:MM)")).to_have_value("09:00")
+        # another tab opens the default template, not this tab's work
+        other = browser.new_page(viewport={"width": 1400, "height": 1000})
+        other.goto(server)
+        default = other.get_by_text("Aktives Szenario: Hybrider B1-Kurs Südlippe").first
+        expect(default).to_be_visible()
         browser.close()

@@ -172,3 +172,30 @@ def test_a_bad_bundle_is_refused_and_leaves_nothing(tmp_path, content, words):
     assert ws.scenarios() == []
     assert not (tmp_path / "evil.txt").exists()
     assert not list((tmp_path / "ws").iterdir())
+
+
+def test_drafts_keep_a_tab_and_never_another_one(tmp_path):
+    import os
+
+    from course_planner.workspace import Draft
+
+    ws = Workspace(tmp_path / "ws")
+    one, two = "a" * 32, "b" * 32
+    draft = Draft({"name": "Kurs", "course": {"start": "09:00"}}, "/x", "lippe.yaml", None, True)
+    ws.save_draft(one, draft)
+    assert ws.open_draft(one) == draft
+    assert ws.open_draft(two) is None
+    assert ws.scenarios() == []  # drafts are not saved scenarios
+    for bad in (None, "", "../../etc/passwd", "A" * 32):
+        assert ws.open_draft(bad) is None
+    with pytest.raises(ValueError):
+        ws.save_draft("../evil", draft)
+    # a damaged draft is dropped, not an error
+    (tmp_path / "ws" / ".entwuerfe" / f"{two}.json").write_text("{not json", encoding="utf-8")
+    assert ws.open_draft(two) is None
+    # old drafts and their uploads go; recent ones stay
+    ws.upload_folder(one).joinpath("feed.zip").write_bytes(b"zip")
+    old = (tmp_path / "ws" / ".entwuerfe" / f"{one}.json").stat().st_mtime - 40 * 86400
+    os.utime(tmp_path / "ws" / ".entwuerfe" / f"{one}.json", (old, old))
+    assert ws.prune_drafts() == [one]
+    assert ws.open_draft(one) is None and not (tmp_path / "ws" / ".uploads" / one).exists()

@@ -469,6 +469,8 @@ def downloads(data: dict) -> None:
 def main() -> None:
     header("page_scenario")
     data = current_data()
+    if st.session_state.get("draft_restored"):
+        st.info(t("draft_restored"))
     tab1, tab2, tab3 = st.tabs([t("tab_shipped"), t("tab_saved"), t("tab_upload")])
     with tab1:
         guarded(open_shipped)

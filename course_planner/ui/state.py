@@ -11,6 +11,7 @@ sizes and times), so that switching pages never recomputes and no page freezes s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +29,7 @@ import streamlit as st
 from course_planner.errors import CoursePlannerError, Text, render
 from course_planner.scenario import Scenario, scenario_data, scenario_from_dict
 from course_planner.ui.texts import text
-from course_planner.workspace import SavedScenario, Workspace
+from course_planner.workspace import Draft, SavedScenario, Workspace
 
 if TYPE_CHECKING:  # the heavy modules (gtfs-kit, OR-Tools) load when a page needs them,
     # so that the first page shows quickly
@@ -84,9 +86,50 @@ def workspace() -> Workspace:
 # ---------------------------------------------------------------------- the active scenario
 
 
+def draft_id() -> str:
+    """This tab's id: from the address (a reload keeps it), else a new one."""
+    if "draft_id" not in st.session_state:
+        given = st.query_params.get("entwurf")
+        st.session_state.draft_id = given if Workspace.valid_draft_id(given) else uuid.uuid4().hex
+    return str(st.session_state.draft_id)
+
+
+def _store_draft() -> None:
+    """Keep the tab's scenario in the workspace, so that a reload or a server restart
+    reopens it as it was, unsaved edits included."""
+    # a read-only workspace: the tab still works, only a reload forgets; saving says what
+    # is wrong with the folder
+    with contextlib.suppress(OSError):
+        workspace().save_draft(
+            draft_id(),
+            Draft(
+                data=st.session_state.scenario_data,
+                base=st.session_state.scenario_base,
+                label=st.session_state.scenario_file,
+                saved=st.session_state.scenario_saved,
+                edited=bool(st.session_state.get("scenario_edited")),
+            ),
+        )
+
+
 def _first_load() -> None:
-    """On a new browser session: the scenario named in the address (so a reload keeps it),
-    else the default."""
+    """On a new browser session: this tab's draft (a reload keeps unsaved edits), else the
+    scenario named in the address, else the default."""
+    ws = workspace()
+    with contextlib.suppress(OSError):
+        ws.prune_drafts()
+    draft = ws.open_draft(st.query_params.get("entwurf"))
+    if draft is not None:
+        draft_id()
+        st.session_state.scenario_data = draft.data
+        st.session_state.scenario_base = draft.base
+        st.session_state.scenario_file = draft.label
+        st.session_state.scenario_saved = draft.saved
+        st.session_state.scenario_edited = draft.edited
+        st.session_state.draft_restored = draft.edited
+        st.session_state.scenario_rev = st.session_state.get("scenario_rev", 0) + 1
+        st.session_state.form_error = None
+        return
     saved = st.query_params.get("szenario")
     if saved:
         try:
@@ -133,20 +176,25 @@ def set_data(data: dict, base: Path, label: str, saved: SavedScenario | None = N
     st.session_state.scenario_file = label
     st.session_state.scenario_saved = (saved.name, saved.version) if saved else None
     st.session_state.scenario_rev = st.session_state.get("scenario_rev", 0) + 1
+    st.session_state.scenario_edited = False
+    st.session_state.draft_restored = False
     st.session_state.form_error = None
     params = (
         {"szenario": saved.name}
         if saved
         else ({"vorlage": label} if Path(base) == SCENARIOS else {})
     )
-    st.query_params.from_dict(params)
+    st.query_params.from_dict({**params, "entwurf": draft_id()})
+    _store_draft()
 
 
 def apply_edit(data: dict) -> None:
     """An edit of the active scenario (already validated)."""
     st.session_state.scenario_data = data
     st.session_state.scenario_rev = revision() + 1
+    st.session_state.scenario_edited = True
     st.session_state.form_error = None
+    _store_draft()
 
 
 def base() -> Path:
@@ -168,9 +216,10 @@ def active_label() -> str:
     data = current_data()
     name = data.get("name") or "?"
     saved = st.session_state.get("scenario_saved")
+    unsaved = f" — {t('unsaved_changes')}" if st.session_state.get("scenario_edited") else ""
     if saved:
-        return f"{name} — {t('saved_as')} „{saved[0]}“"
-    return f"{name} ({st.session_state.get('scenario_file')})"
+        return f"{name} — {t('saved_as')} „{saved[0]}“{unsaved}"
+    return f"{name} ({st.session_state.get('scenario_file')}){unsaved}"
 
 
 def header(page: str) -> None:
@@ -182,15 +231,22 @@ def header(page: str) -> None:
 def upload_dir() -> Path:
     """A fresh folder for one batch of uploaded files of this browser session, so that a
     new upload never overwrites a file the active scenario still uses."""
-    if "upload_dir" not in st.session_state:
-        st.session_state.upload_dir = tempfile.mkdtemp(prefix="kursplaner-")
+    if "upload_dir" not in st.session_state:  # in the workspace, kept with the tab's draft
+        try:
+            root = workspace().upload_folder(draft_id()).resolve()
+        except OSError:  # a read-only workspace: uploads last as long as the server
+            root = Path(tempfile.mkdtemp(prefix="kursplaner-"))
+        st.session_state.upload_dir = str(root)
     root = Path(st.session_state.upload_dir)
     return Path(tempfile.mkdtemp(dir=root, prefix="upload-"))
 
 
 def upload_root() -> Path | None:
     value = st.session_state.get("upload_dir")
-    return Path(value) if value else None
+    if value:
+        return Path(value)
+    folder = workspace().root / ".uploads" / draft_id()  # uploads of this tab before a reload
+    return folder.resolve() if folder.is_dir() else None
 
 
 # ---------------------------------------------------------------------- messages

@@ -133,6 +133,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     # --- the active scenario, the workspace, uploads
     "active_scenario": ("Aktives Szenario", "Active scenario"),
     "saved_as": ("gespeichert als", "saved as"),
+    "unsaved_changes": ("ungespeicherte Änderungen", "unsaved changes"),
+    "draft_restored": (
+        "Ihre ungespeicherten Änderungen aus dieser Ansicht wurden wiederhergestellt. "
+        "Speichern Sie sie im Arbeitsordner, um sie zu behalten.",
+        "Your unsaved changes in this view were restored. Save them in the workspace to keep them.",
+    ),
     "tab_shipped": ("Vorlagen", "Templates"),
     "tab_saved": ("Gespeicherte Szenarien", "Saved scenarios"),
     "tab_upload": ("Hochladen", "Upload"),
