@@ -23,7 +23,7 @@ from course_planner.exports.handout import (
 )
 from course_planner.exports.ics import LEDGER_FILE, CalendarLedger, room_calendar, village_calendar
 from course_planner.exports.schedule import home_rooms
-from course_planner.exports.tables import german_csv, xlsx
+from course_planner.exports.tables import german_csv, office_sheets, xlsx
 from course_planner.rotation.plan import solve_rotation
 from course_planner.scenario import Scenario
 from course_planner.transit.reachability import Study, prepare, reachability_table
@@ -152,14 +152,7 @@ def _export(
     site_files = unique_slugs(s.name for s in scenario.sites)
     with Staging(out) as stage:
         if "tables" in what:
-            # file names stay fixed (scripts and mail rely on them); the sheet titles are
-            # in the page's language
-            tables = {
-                "erreichbarkeit": (msg("Reachability"), table),
-                "nicht-erreichbar": (msg("Not reachable"), table[~table["reachable"]]),
-            }
-            if plan is not None:
-                tables = {"plan": (msg("Plan"), plan.table()), **tables}
+            tables = office_sheets(table, plan.table() if plan is not None else None)
             sheets = {render(title): frame for title, frame in tables.values()}
             result.files.append(stage.write("tabellen.xlsx", xlsx(sheets)))
             for file, (_, frame) in tables.items():

@@ -12,6 +12,8 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from course_planner.errors import Text, msg
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -92,3 +94,16 @@ def xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def office_sheets(
+    reach: pd.DataFrame, plan: pd.DataFrame | None = None
+) -> dict[str, tuple[Text, pd.DataFrame]]:
+    """The tables for the course office: file name (without .csv; fixed, scripts and mail
+    rely on it) → (sheet title in the reader's language, table)."""
+    sheets: dict[str, tuple[Text, pd.DataFrame]] = {}
+    if plan is not None:
+        sheets["plan"] = (msg("Plan"), plan)
+    sheets["erreichbarkeit"] = (msg("Reachability"), reach)
+    sheets["nicht-erreichbar"] = (msg("Not reachable"), reach[~reach["reachable"]])
+    return sheets

@@ -10,8 +10,9 @@ from course_planner.errors import NoPlanError, render
 from course_planner.exports import slug
 from course_planner.exports.handout import LANGUAGES, handout_pdf
 from course_planner.exports.ics import room_calendar, village_calendar
-from course_planner.exports.tables import german_csv, xlsx
+from course_planner.exports.tables import german_csv, office_sheets, xlsx
 from course_planner.reach_summary import meeting_dates, summarise
+from course_planner.ui.printing import print_page
 from course_planner.ui.state import (
     current_scenario,
     guarded,
@@ -40,29 +41,22 @@ LANGUAGE_NAMES = {
 
 def unreachable_print(name: str, table: pd.DataFrame, course: Course) -> str:
     """The places that miss a room on some course dates, as an HTML page for A4 printing."""
-    from html import escape
-
-    rows = []
-    for x in summarise(table, course):
-        reasons = "; ".join(f"{reason_text(c)} ({n})" for c, n in x.reasons)
-        rows.append(
-            f"<tr><td>{escape(x.place)}</td><td>{escape(x.site)}</td>"
-            f"<td>{x.dates_unreachable} / {x.dates_total}</td>"
-            f"<td>{escape(reasons)}</td><td>{x.school_holiday_dates or ''}</td></tr>"
-        )
-    head = "".join(
-        f"<th>{escape(t(k))}</th>"
-        for k in ("place", "col_room", "col_dates_bad", "col_reason", "col_school_holidays")
+    rows = [
+        [
+            x.place,
+            x.site,
+            f"{x.dates_unreachable} / {x.dates_total}",
+            "; ".join(f"{reason_text(c)} ({n})" for c, n in x.reasons),
+            x.school_holiday_dates or "",
+        ]
+        for x in summarise(table, course)
+    ]
+    head = [
+        t(k) for k in ("place", "col_room", "col_dates_bad", "col_reason", "col_school_holidays")
+    ]
+    return print_page(
+        f"{t('unreachable')}: {name}", head, rows, lang=st.session_state.get("lang", "de")
     )
-    return f"""<!doctype html><html lang="de"><meta charset="utf-8">
-<title>{escape(t("unreachable"))} — {escape(name)}</title>
-<style>@page {{ size: A4; margin: 12mm; }}
-body {{ font-family: 'Noto Sans', sans-serif; font-size: 9pt; }}
-table {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
-th, td {{ border: 1px solid #999; padding: 2px 4px; overflow-wrap: anywhere; }}
-tr {{ page-break-inside: avoid; }} thead {{ display: table-header-group; }}</style>
-<h1>{escape(t("unreachable"))}: {escape(name)}</h1>
-<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></html>"""
 
 
 def main() -> None:
@@ -71,36 +65,34 @@ def main() -> None:
     meeting = {d.isoformat() for d in meeting_dates(scenario.course)}
     table = reach(scenario)
     table = table[table["date"].isin(meeting)].reset_index(drop=True)  # only course dates
-    unreachable = table[~table["reachable"]]
-    sheets = {"Erreichbarkeit": table, "Nicht erreichbar": unreachable}
     p = None
     if scenario.teacher is not None:
         try:
             p = plan(scenario)
-            sheets = {"Plan": p.table(), **sheets}
         except NoPlanError as exc:
             st.warning(f"{t('no_plan')}: {public(render(exc.problem))}")
+    tables = office_sheets(table, p.table() if p is not None else None)
     st.subheader(t("office_tables"))
     st.caption(t("office_note"))
     st.download_button(
         t("download_xlsx"),
-        xlsx(sheets),
+        xlsx({render(title): frame for title, frame in tables.values()}),
         file_name="tabellen.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="dl_xlsx",
     )
     labels = {
-        "Plan": "download_plan",
-        "Erreichbarkeit": "download_reach",
-        "Nicht erreichbar": "download_unreachable",
+        "plan": "download_plan",
+        "erreichbarkeit": "download_reach",
+        "nicht-erreichbar": "download_unreachable",
     }
-    for name, frame in sheets.items():
+    for file, (_, frame) in tables.items():
         st.download_button(
-            t(labels[name]),
+            t(labels[file]),
             german_csv(frame),
-            file_name=f"{slug(name)}.csv",
+            file_name=f"{file}.csv",
             mime="text/csv",
-            key=f"dl_{slug(name)}",
+            key=f"dl_{file}",
         )
     st.download_button(
         t("print_unreachable"),

@@ -11,6 +11,7 @@ import streamlit as st
 
 from course_planner.errors import NoPlanError
 from course_planner.rotation.plan import Plan
+from course_planner.ui.printing import print_page
 from course_planner.ui.state import current_scenario, guarded, header, plan, public, t
 
 if TYPE_CHECKING:
@@ -57,26 +58,16 @@ def calendar(p: Plan) -> pd.io.formats.style.Styler:
 def print_html(p: Plan, grid: Styler | pd.DataFrame) -> str:
     """The plan as an HTML page for printing on A4 (landscape; nothing cut: the table
     wraps and shrinks to the page width)."""
-    from html import escape
-
-    weeks = [escape(str(w)) for w in grid.index]
     body = grid.data if hasattr(grid, "data") else grid
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in body.columns)
-    rows = "".join(
-        f"<tr><th>{w}</th>" + "".join(f"<td>{escape(str(v))}</td>" for v in r) + "</tr>"
-        for w, r in zip(weeks, body.itertuples(index=False), strict=True)
+    rows = [[w, *r] for w, r in zip(grid.index, body.itertuples(index=False), strict=True)]
+    return print_page(
+        f"{t('page_rotation')}: {p.inp.scenario.name}",
+        [t("week"), *map(str, body.columns)],
+        rows,
+        lang=st.session_state.get("lang", "de"),
+        landscape=True,
+        row_heads=True,
     )
-    name = escape(p.inp.scenario.name)
-    return f"""<!doctype html><html lang="de"><meta charset="utf-8">
-<title>{t("page_rotation")} — {name}</title>
-<style>@page {{ size: A4 landscape; margin: 12mm; }}
-body {{ font-family: 'Noto Sans', sans-serif; font-size: 9pt; }}
-table {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
-th, td {{ border: 1px solid #999; padding: 2px 4px; overflow-wrap: anywhere; }}
-tr {{ page-break-inside: avoid; }} thead {{ display: table-header-group; }}</style>
-<h1>{t("page_rotation")}: {name}</h1>
-<table><thead><tr><th>{t("week")}</th>{head}</tr></thead><tbody>{rows}</tbody></table>
-</html>"""
 
 
 def show(p: Plan) -> None:
