@@ -256,3 +256,34 @@ def test_state_flows_in_a_real_browser(server, workspace):
         default = other.get_by_text("Aktives Szenario: Hybrider B1-Kurs Südlippe").first
         expect(default).to_be_visible()
         browser.close()
+
+
+PAGES = ["Erreichbarkeit", "Rotationsplan", "Standortwahl", "Vergleich", "Export", "Szenario"]
+
+
+def test_every_shipped_scenario_opens_every_page_in_a_real_browser(server):
+    """Each shipped template, opened from the address (as a bookmark does), then every page
+    through the sidebar: the page names the scenario and shows no error."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from course_planner.scenario import scenario_data
+
+    expect.set_options(timeout=120_000)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        for file in sorted(f.name for f in (REPO / "scenarios").glob("*.yaml")):
+            title = scenario_data(REPO / "scenarios" / file)["name"]
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(120_000)
+            page.goto(f"{server}/?vorlage={file}")
+            for name in PAGES:
+                page.get_by_role("link", name=name, exact=True).click()
+                expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+                named = page.get_by_text(f"Aktives Szenario: {title}").first
+                expect(named).to_be_visible()
+                # let the page finish (its spinners go) before looking for errors
+                expect(page.get_by_test_id("stSpinner")).to_have_count(0)
+                for kind in ("stException", "stAlertContentError"):
+                    assert not page.get_by_test_id(kind).count(), (file, name, kind)
+            page.close()
+        browser.close()
