@@ -22,6 +22,7 @@ from course_planner.exports.bundle import export_bundle, participants
 from course_planner.exports.files import write_atomic, write_csv_atomic
 from course_planner.exports.handout import LANGUAGES
 from course_planner.logs import setup_cli_logging
+from course_planner.reach_summary import meeting_days
 from course_planner.rotation.plan import solve_rotation
 from course_planner.scenario import load_scenario
 from course_planner.siting import (
@@ -38,12 +39,13 @@ from course_planner.transit.reachability import prepare, reachability_table
 def _reach(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     study = prepare(scenario)
-    table = reachability_table(study)
+    dates = meeting_days(study)  # the days the course meets: no holidays, no closures
+    table = reachability_table(study, dates=dates)
     write_csv_atomic(table, args.out)
     reach = table.groupby(["place", "site"])["reachable"].all()
     print(
         f"{scenario.name}: {len(study.places)} places × {len(study.sites)} rooms × "
-        f"{len(study.dates)} course dates -> {args.out} ({len(table)} rows)"
+        f"{len(dates)} course dates -> {args.out} ({len(table)} rows)"
     )
     for site in study.network.site_names:
         ok = int(reach.xs(site, level="site").sum())

@@ -14,6 +14,7 @@ import pandas as pd
 
 from course_planner.calendar import school_holiday_dates, term_sessions
 from course_planner.scenario import Course
+from course_planner.transit.reachability import Study
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,13 @@ def meeting_dates(course: Course) -> list[dt.date]:
     the same as the rotation plan uses."""
     sessions, _ = term_sessions(course)
     return sorted(set(sessions["date"]))
+
+
+def meeting_days(study: Study) -> list[dt.date]:
+    """The study's dates on which the course meets (holidays, closures and ``ue_total`` as
+    in the plan): what the reach table, siting and every page use."""
+    meets = set(meeting_dates(study.scenario.course))
+    return [d for d in study.dates if d in meets]
 
 
 def summarise(table: pd.DataFrame, course: Course) -> list[VillageSummary]:

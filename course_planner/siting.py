@@ -8,7 +8,6 @@ A place *reaches* a room when it can get there and back within the travel limit 
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import math
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from course_planner.clock import clock, clock_to_seconds
 from course_planner.coordinates import haversine_m
 from course_planner.errors import ScenarioError, msg
 from course_planner.places import load_places
-from course_planner.reach_summary import meeting_dates
+from course_planner.reach_summary import meeting_days
 from course_planner.scenario import Scenario, Site
 from course_planner.transit.feed import Feed
 from course_planner.transit.reachability import Study, prepare, reachability_table
@@ -64,13 +63,6 @@ def weights(study: Study) -> tuple[pd.Series, bool]:
     if counts.sum() > 0:
         return counts.astype(int), True
     return pd.Series(1, index=counts.index), False
-
-
-def meeting_days(study: Study) -> list[dt.date]:
-    """The study's dates on which the course meets (the course calendar: holidays, closures,
-    ``ue_total``), the same dates the rotation plan and the Erreichbarkeit page use."""
-    meets = set(meeting_dates(study.scenario.course))
-    return [d for d in study.dates if d in meets]
 
 
 def needed_dates(study: Study) -> int:

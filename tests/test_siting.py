@@ -13,6 +13,7 @@ from conftest import REPO, make_scenario
 
 from course_planner.cli import main
 from course_planner.errors import ScenarioError, render
+from course_planner.reach_summary import meeting_days
 from course_planner.scenario import load_scenario
 from course_planner.siting import (
     NO_TRANSIT,
@@ -21,7 +22,6 @@ from course_planner.siting import (
     candidate_study,
     choose_sites,
     coverage,
-    meeting_days,
     needed_dates,
     unreachable_report,
     weights,
