@@ -641,6 +641,7 @@ class OnDemandRoutes(_Strict):
 
     confirm: list[str] = Field(default_factory=list)
     reject: list[str] = Field(default_factory=list)
+    booking: OnDemandBooking | None = None  # how the feed's booked rides are booked
 
 
 class FeedClip(_Strict):

@@ -11,6 +11,11 @@ that passes): ride dep→arr of the next stop; stay seated arr→dep at one stop
 board wait→dep (pickup allowed); alight arr→the first wait node at the same or a nearby stop
 at or after arrival + max(walk, change) (drop-off allowed). A run is a trip on a service date:
 trips of date D as written, trips of D−1 shifted by −24 h with only their part from 24:00 on.
+
+Rides that must be booked: with ``scheduled_only``, the trips of ``booked_routes`` are left
+out, and a stop time with ``pickup_type``/``drop_off_type`` 2 ("phone agency") allows no
+boarding/alighting, except on ``phone_ok_routes`` (the scenario said they need no booking).
+Without it, every ride counts, booked or not.
 """
 
 from __future__ import annotations
@@ -40,41 +45,48 @@ def _read(source: str) -> gk.Feed:
 
 
 @cache
-def _stop_events(source: str) -> dict[str, list[tuple[str, int, int, bool, bool]]]:
-    """Per trip, its stop times in order: (stop_id, arrival, departure, pickup ok, drop-off
-    ok), with an empty time taken from the other and stop times without any time left out."""
+def _stop_events(source: str) -> dict[str, list[tuple[str, int, int, int, int]]]:
+    """Per trip, its stop times in order: (stop_id, arrival, departure, pickup_type,
+    drop_off_type), with an empty time taken from the other and stop times without any time
+    left out."""
     st = _read(source).stop_times.sort_values(["trip_id", "stop_sequence"])
     n = len(st)
-    pick = (
-        (st["pickup_type"].fillna(0).astype(int) != 1).tolist()
-        if "pickup_type" in st
-        else [True] * n
-    )
-    drop = (
-        (st["drop_off_type"].fillna(0).astype(int) != 1).tolist()
-        if "drop_off_type" in st
-        else [True] * n
-    )
+
+    def codes(column: str) -> list[int]:
+        if column not in st:
+            return [0] * n
+        return st[column].fillna(0).astype(int).tolist()
+
     events: dict[str, list] = {}
     for trip_id, stop_id, arr, dep, p, d in zip(
         st["trip_id"].tolist(),
         st["stop_id"].tolist(),
         st["arrival_time"].tolist(),
         st["departure_time"].tolist(),
-        pick,
-        drop,
+        codes("pickup_type"),
+        codes("drop_off_type"),
         strict=True,
     ):
         a, t = _seconds(arr), _seconds(dep)
         a, t = (t if a < 0 else a), (a if t < 0 else t)
         if a < 0:
             continue
-        events.setdefault(trip_id, []).append((stop_id, a, t, bool(p), bool(d)))
+        events.setdefault(trip_id, []).append((stop_id, a, t, p, d))
     return events
 
 
 class TimeExpandedGraph:
-    def __init__(self, feed, walks, date: dt.date, change_s: float) -> None:
+    def __init__(
+        self,
+        feed,
+        walks,
+        date: dt.date,
+        change_s: float,
+        *,
+        scheduled_only: bool = False,
+        booked_routes: frozenset[str] = frozenset(),
+        phone_ok_routes: frozenset[str] = frozenset(),
+    ) -> None:
         self.walks = walks
         self.change = change_s
         stop_index = {s: i for i, s in enumerate(feed.stops["stop_id"])}
@@ -84,6 +96,13 @@ class TimeExpandedGraph:
             gk.get_active_services(gt, (date - dt.timedelta(days=1)).strftime("%Y%m%d"))
         )
         service = dict(zip(gt.trips["trip_id"], gt.trips["service_id"], strict=True))
+        route = dict(zip(gt.trips["trip_id"], gt.trips["route_id"], strict=True))
+
+        def allowed(code: int, trip_id: str) -> bool:
+            if code == 1:
+                return False
+            return not (code == 2 and scheduled_only and route[trip_id] not in phone_ok_routes)
+
         edges: list[tuple[tuple, tuple, float]] = []
         board_at: dict[int, set[int]] = {}
         boards, alights = [], []
@@ -91,11 +110,16 @@ class TimeExpandedGraph:
         self.arr_nodes: list[tuple[tuple, int, int]] = []  # (node, stop, time) drop-off ok
         for trip_id, rows in sorted(_stop_events(feed.source).items()):
             svc = service[trip_id]
+            if scheduled_only and route[trip_id] in booked_routes:
+                continue
             for shift, active in ((0, svc in today), (-86400, svc in yesterday)):
                 if not active:
                     continue
                 run = (trip_id, shift)
-                ev = [(stop_index[stop_id], a, d, pick, drop) for stop_id, a, d, pick, drop in rows]
+                ev = [
+                    (stop_index[stop_id], a, d, allowed(p, trip_id), allowed(q, trip_id))
+                    for stop_id, a, d, p, q in rows
+                ]
                 for k, (s, a, d, pick, drop) in enumerate(ev):
                     dep_ok = k + 1 < len(ev) and (shift == 0 or d >= 86400)
                     arr_ok = k > 0 and (shift == 0 or ev[k - 1][2] >= 86400)

@@ -55,9 +55,16 @@ def test_scans_match_time_expanded_dijkstra(name, date, arrive_by, leave_at):
     assert compared > 0  # the comparison is not between two empty answers
 
 
-def _compare(s, date, arrive_by, leave_at):
-    reference = TimeExpandedGraph(s.feed, s.network.walks, date, s.network.min_change_s)
-    tt = s.timetable(date)
+def _compare(s, date, arrive_by, leave_at, booked=False, **reference):
+    reference = TimeExpandedGraph(
+        s.feed,
+        s.network.walks,
+        date,
+        s.network.min_change_s,
+        scheduled_only=not booked,
+        **reference,
+    )
+    tt = s.timetable(date, booked=booked)
     finite = 0
     for site in range(len(s.network.site_names)):
         scan_in = latest_departures(s.network, tt, site, arrive_by).latest_board
@@ -66,6 +73,23 @@ def _compare(s, date, arrive_by, leave_at):
         np.testing.assert_array_equal(scan_out, reference.earliest_alight(site, leave_at))
         finite += int(np.isfinite(scan_in).sum() + np.isfinite(scan_out).sum())
     assert finite > 0
+    return finite
+
+
+@pytest.mark.parametrize("reject", [[], ["D"]])
+def test_booked_and_scheduled_rides_on_the_flex_feed(reject):
+    """Bus 726 serves Weiler only when booked (type 2), unless the scenario rejects that."""
+    from conftest import LINE_ROOM, make_scenario
+
+    sc = make_scenario("flex", sites=[LINE_ROOM], on_demand_routes={"reject": reject})
+    s = prepare(sc)
+    whole = frozenset({"ALF", "Z"})  # booked whole (by route type and name); no timed rides
+    date, by, at = dt.date(2026, 3, 2), 8 * 3600, 12 * 3600
+    kwargs = {"booked_routes": whole, "phone_ok_routes": frozenset(reject)}
+    scheduled = _compare(s, date, by, at, booked=False, **kwargs)
+    with_booked = _compare(s, date, by, at, booked=True, **kwargs)
+    # the booked stop counts only with booked rides, unless rejected
+    assert (with_booked > scheduled) == (not reject)
 
 
 def test_with_the_feeds_own_transfers():

@@ -1,8 +1,10 @@
 """Both compiled scans agree with the brute force on random small feeds (hypothesis).
 
 Each feed has a handful of stops 150 m apart (so changes may walk), trips with times past
-24:00, pickup/drop-off bans, services on some dates only (calendar_dates), and sometimes the
-feed's own transfers, one-way. Compared for every stop: the latest boarding (arrive-by) and
+24:00, pickup/drop-off bans and stops served only when booked (type 2), trips of a route
+that must be booked whole (an "AST"), services on some dates only (calendar_dates), and
+sometimes the feed's own transfers, one-way. Both with scheduled rides only and with the
+booked ones. Compared for every stop: the latest boarding (arrive-by) and
 the earliest alighting (leave-at); for every place, its journey is checked leg by leg
 against the scan's own answer, and a scan stopped at a horizon agrees inside it.
 """
@@ -25,6 +27,8 @@ from course_planner.transit.router import Mode, earliest_arrivals, latest_depart
 
 DATES = [dt.date(2026, 2, 2), dt.date(2026, 2, 3)]  # D−1 and D
 N_STOPS = 6
+STOP_CODES = st.sampled_from([0, 0, 0, 1, 2])  # pickup_type / drop_off_type
+BOOKED_WHOLE = frozenset({"ast"})  # the route named "AST 5"
 
 
 def _hms(seconds: int) -> str:
@@ -47,12 +51,13 @@ def feeds(draw):
                     s,
                     t,
                     t + dwell,
-                    draw(st.booleans()) or draw(st.booleans()),
-                    draw(st.booleans()) or draw(st.booleans()),
+                    draw(STOP_CODES),
+                    draw(STOP_CODES),
                 )
             )
             t += dwell + draw(st.integers(1, 12)) * 60
-        trips.append((draw(st.sampled_from(["A", "B", "C"])), rows))
+        route = draw(st.sampled_from(["r", "r", "ast"]))
+        trips.append((draw(st.sampled_from(["A", "B", "C"])), route, rows))
     runs = {
         svc: draw(st.lists(st.sampled_from(DATES), max_size=2, unique=True))
         for svc in ("A", "B", "C")
@@ -78,21 +83,21 @@ def write_feed(folder: Path, trips, runs, transfers) -> None:
         "agency_id,agency_name,agency_url,agency_timezone\n"
         "ag,Test,https://example.invalid,Europe/Berlin\n"
     )
-    (folder / "routes.txt").write_text("route_id,agency_id,route_short_name,route_type\nr,ag,1,3\n")
+    (folder / "routes.txt").write_text(
+        "route_id,agency_id,route_short_name,route_type\nr,ag,1,3\nast,ag,AST 5,3\n"
+    )
     (folder / "stops.txt").write_text(
         "stop_id,stop_name,stop_lat,stop_lon\n"
         + "".join(f"s{i},Stop {i},{52 + 0.00135 * i:.5f},8.8\n" for i in range(N_STOPS))
     )
     (folder / "trips.txt").write_text(
         "route_id,service_id,trip_id\n"
-        + "".join(f"r,{svc},t{k}\n" for k, (svc, _) in enumerate(trips))
+        + "".join(f"{route},{svc},t{k}\n" for k, (svc, route, _) in enumerate(trips))
     )
     lines = ["trip_id,arrival_time,departure_time,stop_id,stop_sequence,pickup_type,drop_off_type"]
-    for k, (_, rows) in enumerate(trips):
+    for k, (_, _, rows) in enumerate(trips):
         for q, (s, a, d, pick, drop) in enumerate(rows):
-            lines.append(
-                f"t{k},{_hms(a)},{_hms(d)},s{s},{q + 1},{0 if pick else 1},{0 if drop else 1}"
-            )
+            lines.append(f"t{k},{_hms(a)},{_hms(d)},s{s},{q + 1},{pick},{drop}")
     (folder / "stop_times.txt").write_text("\n".join(lines) + "\n")
     # removals on the first and last day give the feed its validity range
     cd = ["service_id,date,exception_type", "A,20260101,2", "B,20260101,2", "C,20260301,2"]
@@ -153,34 +158,69 @@ def test_scans_agree_with_the_brute_force_on_random_feeds(feed, arrive_by, leave
             source=folder / "scenario.yaml",
         )
         study = prepare(scenario)
-        date = DATES[1]
-        net, tt = study.network, study.timetable(date)
-        ref = TimeExpandedGraph(study.feed, net.walks, date, net.min_change_s)
+        codes = {
+            (f"t{k}", f"s{stop}"): (pick, drop)
+            for k, (_, _, rows) in enumerate(trips)
+            for stop, _, _, pick, drop in rows
+        }
+        route_of = {f"t{k}": route for k, (_, route, _) in enumerate(trips)}
+        for booked in (False, True):
+            check_scans(study, arrive_by, leave_at, booked, codes, route_of)
 
-        back = latest_departures(net, tt, 0, arrive_by)
-        np.testing.assert_array_equal(back.latest_board, ref.latest_board(0, arrive_by))
-        fwd = earliest_arrivals(net, tt, 0, leave_at)
-        np.testing.assert_array_equal(fwd.earliest_alight, ref.earliest_alight(0, leave_at))
 
-        for p in range(len(net.place_names)):
-            if math.isfinite(back.place_depart[p]):
-                summary = back.summary(p)
-                check_journey(back.journey(p), back.place_depart[p], arrive_by, summary.rides)
-                assert back.journey(p).arrive == summary.arrive
-            else:
-                assert back.journey(p) is None and back.summary(p) is None
-            if math.isfinite(fwd.place_arrive[p]):
-                journey = fwd.journey(p)
-                assert journey.arrive == fwd.place_arrive[p] and journey.depart >= leave_at
-                check_journey(journey, journey.depart, fwd.place_arrive[p], fwd.rides(p))
-            else:
-                assert fwd.journey(p) is None and fwd.rides(p) is None
+def check_scans(study, arrive_by, leave_at, booked, codes, route_of) -> None:
+    date = DATES[1]
+    net, tt = study.network, study.timetable(date, booked=booked)
+    ref = TimeExpandedGraph(
+        study.feed,
+        net.walks,
+        date,
+        net.min_change_s,
+        scheduled_only=not booked,
+        booked_routes=BOOKED_WHOLE,
+    )
 
-        # a horizon keeps the answers inside it and drops the others
-        not_before, not_after = arrive_by - 1800, leave_at + 1800
-        cut = latest_departures(net, tt, 0, arrive_by, not_before).latest_board
-        full = back.latest_board
-        np.testing.assert_array_equal(cut, np.where(full >= not_before, full, -np.inf))
-        cut = earliest_arrivals(net, tt, 0, leave_at, not_after).earliest_alight
-        full = fwd.earliest_alight
-        np.testing.assert_array_equal(cut, np.where(full <= not_after, full, np.inf))
+    back = latest_departures(net, tt, 0, arrive_by)
+    np.testing.assert_array_equal(back.latest_board, ref.latest_board(0, arrive_by))
+    fwd = earliest_arrivals(net, tt, 0, leave_at)
+    np.testing.assert_array_equal(fwd.earliest_alight, ref.earliest_alight(0, leave_at))
+
+    for p in range(len(net.place_names)):
+        if math.isfinite(back.place_depart[p]):
+            summary = back.summary(p)
+            check_journey(back.journey(p), back.place_depart[p], arrive_by, summary.rides)
+            assert back.journey(p).arrive == summary.arrive
+            check_modes(back.journey(p), booked, codes, route_of)
+        else:
+            assert back.journey(p) is None and back.summary(p) is None
+        if math.isfinite(fwd.place_arrive[p]):
+            journey = fwd.journey(p)
+            assert journey.arrive == fwd.place_arrive[p] and journey.depart >= leave_at
+            check_journey(journey, journey.depart, fwd.place_arrive[p], fwd.rides(p))
+            check_modes(journey, booked, codes, route_of)
+        else:
+            assert fwd.journey(p) is None and fwd.rides(p) is None
+
+    # a horizon keeps the answers inside it and drops the others
+    not_before, not_after = arrive_by - 1800, leave_at + 1800
+    cut = latest_departures(net, tt, 0, arrive_by, not_before).latest_board
+    full = back.latest_board
+    np.testing.assert_array_equal(cut, np.where(full >= not_before, full, -np.inf))
+    cut = earliest_arrivals(net, tt, 0, leave_at, not_after).earliest_alight
+    full = fwd.earliest_alight
+    np.testing.assert_array_equal(cut, np.where(full <= not_after, full, np.inf))
+
+
+def check_modes(journey, booked, codes, route_of) -> None:
+    """A ride is a booked ride exactly when its route is booked whole or it boards or
+    alights where the stop time says "phone agency" (2); without booked rides, none is."""
+    for leg in journey.legs:
+        if not leg.mode.is_ride:
+            continue
+        must = (
+            route_of[leg.trip_id] in BOOKED_WHOLE
+            or codes[(leg.trip_id, leg.from_stop_id)][0] == 2
+            or codes[(leg.trip_id, leg.to_stop_id)][1] == 2
+        )
+        assert must <= booked
+        assert (leg.mode is Mode.BOOKED_RIDE) == must

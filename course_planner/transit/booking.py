@@ -84,11 +84,12 @@ class BookingNotice:
     """What a participant or planner must do for one booked leg: call ``phone`` (or use
     ``url``) by ``deadline`` (local time) for the ride of ``service`` that starts at
     ``ride_start``. ``phone`` is None when neither feed nor scenario gives one (German
-    feeds rarely do): renderers then point to the organiser's contact."""
+    feeds rarely do), ``deadline`` None when nobody says how the service is booked:
+    renderers then point to the organiser's contact."""
 
     service: str
     ride_start: dt.datetime
-    deadline: dt.datetime
+    deadline: dt.datetime | None
     phone: str | None = None
     url: str | None = None
     message: str | None = None

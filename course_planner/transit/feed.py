@@ -52,6 +52,8 @@ class Connections:
     arr: np.ndarray
     board_ok: np.ndarray
     alight_ok: np.ndarray
+    board_book: np.ndarray  # boarding here must be booked (pickup_type 2, "phone agency")
+    alight_book: np.ndarray  # alighting here must be booked (drop_off_type 2)
     seq: np.ndarray
 
     def __len__(self) -> int:
@@ -244,6 +246,12 @@ def _optional_text(df: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series(pd.NA, index=df.index, dtype="string")
 
 
+def _flag_is(df: pd.DataFrame, column: str, value: int) -> np.ndarray:
+    if column not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    return (pd.to_numeric(df[column], errors="coerce").fillna(0).astype(int) == value).to_numpy()
+
+
 def _flag_not_one(df: pd.DataFrame, column: str) -> np.ndarray:
     if column not in df.columns:
         return np.ones(len(df), dtype=bool)
@@ -332,6 +340,13 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
     short = _optional_text(routes, "route_short_name")
     long_ = _optional_text(routes, "route_long_name")
     route_name = short.fillna(long_).fillna(pd.Series(routes.index, index=routes.index))
+    route_text = (
+        short.fillna("")
+        + " "
+        + long_.fillna("")
+        + " "
+        + _optional_text(routes, "route_desc").fillna("")
+    ).str.strip()
     trips_df = gtfs.trips.copy()
     trips_df["trip_id"] = trips_df["trip_id"].astype(str)
     trips_df = (
@@ -355,6 +370,15 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
             "route_id": trips_df["route_id"].astype(str),
             "route_name": route_name.reindex(trips_df["route_id"]).astype(str).to_numpy(),
             "headsign": headsign.fillna("").astype(str),
+            # for telling on-demand routes (AST, Rufbus, …) from scheduled ones
+            "route_type": pd.to_numeric(
+                routes.get("route_type", pd.Series(index=routes.index, dtype=float)),
+                errors="coerce",
+            )
+            .reindex(trips_df["route_id"])
+            .astype("Int64")
+            .to_numpy(),
+            "route_text": route_text.reindex(trips_df["route_id"]).astype(str).to_numpy(),
         }
     )
     trip_service = service_index.get_indexer(trips["service_id"]).astype(np.int64)
@@ -381,6 +405,8 @@ def _build(gtfs: gk.Feed, label: str) -> Feed:
         arr=w_arr[k + 1].astype(np.int64),
         board_ok=board_ok[k],
         alight_ok=alight_ok[k + 1],
+        board_book=_flag_is(st, "pickup_type", 2)[rows][k],
+        alight_book=_flag_is(st, "drop_off_type", 2)[rows][k + 1],
         seq=np.arange(len(k), dtype=np.int64),
     )
     dates = gtfs.get_dates()
@@ -434,7 +460,7 @@ def _calendar(gtfs: gk.Feed, services: pd.Index) -> Calendar:
 
 # --------------------------------------------------------------------------- parsed-feed cache
 
-_CACHE_FORMAT = "feed-cache-1"
+_CACHE_FORMAT = "feed-cache-2"  # 2: booking flags, route types
 _FRAMES = ("stops", "stations", "trips", "transfers")
 
 

@@ -25,7 +25,10 @@ import enum
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+
+from course_planner.transit.feed import Feed
 
 STRONG_ROUTE_TYPES = frozenset({715, 717, 1500, 1501})
 WEAK_ROUTE_TYPES = frozenset({300, 700})
@@ -170,3 +173,47 @@ def must_book(
     board = pd.Series(on_whole | (phone("pickup_type").to_numpy() & ok), index=stop_times.index)
     alight = pd.Series(on_whole | (phone("drop_off_type").to_numpy() & ok), index=stop_times.index)
     return board, alight
+
+
+def feed_booked_routes(
+    feed: Feed, *, confirm: tuple[str, ...] = (), reject: tuple[str, ...] = ()
+) -> list[BookedRoute]:
+    """:func:`detect_booked_routes` on a loaded feed (also one read from the parsed-feed
+    cache): its routes, trips and the stop times whose boarding or alighting is booked."""
+    trips = feed.trips
+    routes = (
+        trips.drop_duplicates("route_id")
+        .rename(columns={"route_text": "route_long_name"})
+        .assign(route_type=lambda f: f["route_type"].astype("Float64"))[
+            ["route_id", "route_long_name", "route_type"]
+        ]
+    )
+    c = feed.connections
+    ids = trips["trip_id"].to_numpy()
+    board = ids[c.trip[c.board_book]]
+    alight = ids[c.trip[c.alight_book]]
+    stop_times = pd.DataFrame(
+        {
+            "trip_id": np.concatenate([board, alight]),
+            "pickup_type": [PHONE_AGENCY] * len(board) + [0] * len(alight),
+            "drop_off_type": [0] * len(board) + [PHONE_AGENCY] * len(alight),
+        }
+    )
+    return detect_booked_routes(
+        routes,
+        trips.rename(columns={"headsign": "trip_headsign"}),
+        stop_times,
+        confirm=confirm,
+        reject=reject,
+    )
+
+
+def booked_trips(feed: Feed, routes: list[BookedRoute]) -> np.ndarray:
+    """Per trip of ``feed``: every ride of it must be booked (its route is booked whole)."""
+    whole = {r.route_id for r in routes if r.whole_route}
+    return feed.trips["route_id"].isin(whole).to_numpy()
+
+
+def phone_only_routes(routes: list[BookedRoute]) -> set[str]:
+    """Routes rejected by the scenario: their phone-agency stop times count as scheduled."""
+    return {r.route_id for r in routes if not r.booked}

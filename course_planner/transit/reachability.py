@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TypeVar
 
@@ -17,7 +17,9 @@ from course_planner.clock import clock
 from course_planner.errors import FeedError, msg
 from course_planner.places import load_places, stops_as_places
 from course_planner.scenario import Scenario
+from course_planner.transit.booking import BookingRule, BookingType, booking_notice
 from course_planner.transit.feed import Feed, load_feed
+from course_planner.transit.on_demand import booked_trips, feed_booked_routes, phone_only_routes
 from course_planner.transit.router import (
     ArriveByResult,
     Journey,
@@ -27,7 +29,13 @@ from course_planner.transit.router import (
     earliest_arrivals,
     latest_departures,
 )
-from course_planner.transit.timetable import Timetable, service_signature, timetable_for
+from course_planner.transit.timetable import (
+    Booking,
+    Timetable,
+    booking_for,
+    service_signature,
+    timetable_for,
+)
 from course_planner.transit.walking import build_walks
 
 ScanT = TypeVar("ScanT", bound=ScanResult)
@@ -46,6 +54,11 @@ REACH_COLUMNS = [
     "return_transfers",
     "reachable",
     "reason",
+    "reachable_booked",
+    "book_outbound_by",
+    "book_return_by",
+    "booking_phone",
+    "booked_services",
 ]
 REASONS = (
     "ok",
@@ -55,6 +68,7 @@ REASONS = (
     "outbound_too_long",
     "no_return",
     "return_too_long",
+    "on_demand_only",
 )
 
 
@@ -72,36 +86,75 @@ class Study:
     sites: pd.DataFrame
     network: Network
     dates: list[dt.date]
+    booking: Booking | None = None  # which rides must be booked (None: none in the feed)
+    booking_rule: BookingRule | None = None  # how to book them (the scenario's rule)
     _timetables: dict = field(default_factory=dict, repr=False)
     _scans: dict = field(default_factory=dict, repr=False)
 
-    def timetable(self, date: dt.date) -> Timetable:
-        key = service_signature(self.feed, date)
+    @property
+    def has_booked_rides(self) -> bool:
+        return self.booking is not None and self.booking.any
+
+    def timetable(self, date: dt.date, booked: bool = False) -> Timetable:
+        """The timetable of ``date``: scheduled rides only, or (``booked``) with the rides
+        that must be booked."""
+        booked = booked and self.has_booked_rides
+        key = (service_signature(self.feed, date), booked)
         if key not in self._timetables:
-            self._timetables[key] = timetable_for(self.feed, date)
+            self._timetables[key] = timetable_for(
+                self.feed, date, self.booking, scheduled_only=not booked
+            )
         return self._timetables[key]
 
     def arrive_by(
-        self, site: int, date: dt.date, arrive_by: float, not_before: float = -math.inf
+        self,
+        site: int,
+        date: dt.date,
+        arrive_by: float,
+        not_before: float = -math.inf,
+        booked: bool = False,
     ) -> ArriveByResult:
-        """The backward scan to ``site`` (journeys leaving at ``not_before`` or later)."""
-        key = ("in", site, service_signature(self.feed, date), arrive_by, not_before)
+        """The backward scan to ``site`` (journeys leaving at ``not_before`` or later;
+        ``booked``: rides that must be booked allowed)."""
+        booked = booked and self.has_booked_rides
+        key = ("in", site, service_signature(self.feed, date), arrive_by, not_before, booked)
         if key not in self._scans:
             self._scans[key] = latest_departures(
-                self.network, self.timetable(date), site, arrive_by, not_before
+                self.network, self.timetable(date, booked), site, arrive_by, not_before
             )
         return self._scans[key]
 
     def leave_at(
-        self, site: int, date: dt.date, leave_at: float, not_after: float = math.inf
+        self,
+        site: int,
+        date: dt.date,
+        leave_at: float,
+        not_after: float = math.inf,
+        booked: bool = False,
     ) -> LeaveAtResult:
         """The forward scan from ``site`` (journeys arriving at ``not_after`` or earlier)."""
-        key = ("out", site, service_signature(self.feed, date), leave_at, not_after)
+        booked = booked and self.has_booked_rides
+        key = ("out", site, service_signature(self.feed, date), leave_at, not_after, booked)
         if key not in self._scans:
             self._scans[key] = earliest_arrivals(
-                self.network, self.timetable(date), site, leave_at, not_after
+                self.network, self.timetable(date, booked), site, leave_at, not_after
             )
         return self._scans[key]
+
+    def with_bookings(self, journey: Journey | None, date: dt.date) -> Journey | None:
+        """The journey with a booking notice on every leg that must be booked."""
+        if journey is None or not journey.must_book:
+            return journey
+        legs = []
+        for leg in journey.legs:
+            if leg.mode.must_book and leg.booking is None:
+                rule = self.booking_rule or BookingRule(BookingType.REAL_TIME)
+                notice = booking_notice(rule, leg.route or "", date, leg.depart)
+                if self.booking_rule is None:  # how to book is not known: no deadline
+                    notice = replace(notice, deadline=None)
+                leg = replace(leg, booking=notice)
+            legs.append(leg)
+        return Journey(tuple(legs))
 
     def site_index(self, name: str) -> int:
         return self.network.site_names.index(name)
@@ -146,7 +199,24 @@ def prepare(
         tuple(sites["name"]),
         scenario.travel.min_change_min * 60,
     )
-    return Study(scenario, feed, places, sites, network, dates)
+    routes = feed_booked_routes(
+        feed,
+        confirm=tuple(scenario.on_demand_routes.confirm),
+        reject=tuple(scenario.on_demand_routes.reject),
+    )
+    rejected = feed.trips["route_id"].isin(phone_only_routes(routes)).to_numpy()
+    booking = booking_for(feed, booked_trips(feed, routes), rejected)
+    rule = scenario.on_demand_routes.booking
+    return Study(
+        scenario,
+        feed,
+        places,
+        sites,
+        network,
+        dates,
+        booking=booking if booking.any else None,
+        booking_rule=rule.rule() if rule is not None else None,
+    )
 
 
 def journeys(
@@ -156,15 +226,20 @@ def journeys(
     date: dt.date,
     start_s: int | None = None,
     end_s: int | None = None,
+    booked: bool = False,
 ) -> tuple[Journey | None, Journey | None]:
-    """The outbound and the return journey of one place, room and date (legs included)."""
+    """The outbound and the return journey of one place, room and date (legs included);
+    ``booked``: rides that must be booked allowed (their legs carry the booking notice)."""
     course, travel = study.scenario.course, study.scenario.travel
     start = course.start_s if start_s is None else start_s
     end = course.end_s if end_s is None else end_s
     p, k = study.place_index(place), study.site_index(site)
-    there = study.arrive_by(k, date, start - travel.arrive_before_min * 60).journey(p)
-    back = study.leave_at(k, date, end + travel.leave_after_min * 60).journey(p)
-    return there, back
+    there = study.arrive_by(k, date, start - travel.arrive_before_min * 60, booked=booked)
+    back = study.leave_at(k, date, end + travel.leave_after_min * 60, booked=booked)
+    return (
+        study.with_bookings(there.journey(p), date),
+        study.with_bookings(back.journey(p), date),
+    )
 
 
 def reachability_table(
@@ -203,43 +278,21 @@ def reachability_table(
             signature_of[sig] = len(first_date)
             first_date.append(date)
         date_block[j] = signature_of[sig]
-    n_blocks = len(first_date)
-    shape = (n_sites, n_blocks, n_places)
-    depart, arrive_site = np.full(shape, -math.inf), np.full(shape, math.inf)
-    home = np.full(shape, math.inf)
-    rides_out, rides_back = np.full(shape, -1), np.full(shape, -1)
-    service = np.zeros((n_blocks, 1), dtype=bool)
+    service = np.array([study.timetable(d).has_service for d in first_date])[:, None]
     direct = np.zeros((n_sites, 1, n_places), dtype=bool)
     for k in range(n_sites):
         direct[k, 0, walks.place_site.loc[walks.place_site["site"] == k, "place"].unique()] = True
-        # once a room's horizon scan fell short, its other dates scan the whole day at once
-        # (the answers are the same either way; this only saves the scan that would not do)
-        short = {"in": False, "out": False}
-        for b, date in enumerate(first_date):
-            service[b, 0] = study.timetable(date).has_service
-            inbound = _within(
-                partial(study.arrive_by, k, date, arrive_by),
-                start - limit,
-                -math.inf,
-                has_stop,
-                short,
-                "in",
-            )
-            outbound = _within(
-                partial(study.leave_at, k, date, leave_at),
-                end + limit,
-                math.inf,
-                has_stop,
-                short,
-                "out",
-            )
-            depart[k, b], arrive_site[k, b] = inbound.place_depart, inbound.place_arrive_site
-            rides_out[k, b] = inbound.place_rides
-            home[k, b], rides_back[k, b] = outbound.place_arrive, outbound.place_rides
 
+    def answers(booked: bool) -> _Answers:
+        return _answers(
+            study, first_date, has_stop, (arrive_by, start), (leave_at, end), limit, booked
+        )
+
+    a = answers(booked=False)
+    depart, arrive_site, home = a.depart, a.arrive_site, a.home
+    rides_out, rides_back = a.rides_out, a.rides_back
     has_out, has_back = rides_out >= 0, rides_back >= 0
-    out_ok = has_out & (start - depart <= limit)
-    back_ok = has_back & (home - end <= limit)
+    out_ok, back_ok = a.out_ok, a.back_ok
     no_service = ~service[None, :, :] & ~direct
     reason = np.select(
         [
@@ -253,6 +306,23 @@ def reachability_table(
         ["ok", "no_service", "no_stop_nearby", "no_outbound", "outbound_too_long", "no_return"],
         "return_too_long",
     ).astype(object)
+    # with the rides that must be booked (AST, ALF, Rufbus): who else comes, and how; the
+    # times of such a row are those of the booked journey in each direction that needs one
+    b = a if not study.has_booked_rides else answers(booked=True)
+    ok_booked = b.out_ok & b.back_ok
+    only_booked = ok_booked & ~(out_ok & back_ok)
+    reason[only_booked] = "on_demand_only"
+    book_out, book_back = only_booked & ~out_ok, only_booked & ~back_ok
+    depart, arrive_site = (
+        np.where(book_out, b.depart, depart),
+        np.where(book_out, b.arrive_site, arrive_site),
+    )
+    rides_out = np.where(book_out, b.rides_out, rides_out)
+    home, rides_back = (
+        np.where(book_back, b.home, home),
+        np.where(book_back, b.rides_back, rides_back),
+    )
+    has_out, has_back = rides_out >= 0, rides_back >= 0
     with np.errstate(invalid="ignore"):
         outbound_min = np.floor((start - depart) / 60)
         return_min = np.ceil((home - end) / 60)
@@ -282,9 +352,111 @@ def reachability_table(
             "return_transfers": counts(np.maximum(rides_back - 1, 0), has_back),
             "reachable": rows(out_ok & back_ok),
             "reason": rows(reason),
+            "reachable_booked": rows(ok_booked),
         }
     )
+    notes = _booking_notes(study, table, rows(book_out), rows(book_back), start, end)
+    for column in ("book_outbound_by", "book_return_by", "booking_phone", "booked_services"):
+        table[column] = notes[column] if notes is not None else ""
     return table[REACH_COLUMNS]
+
+
+@dataclass(frozen=True)
+class _Answers:
+    """Per room, distinct timetable and place: the journeys' times and rides."""
+
+    depart: np.ndarray
+    arrive_site: np.ndarray
+    home: np.ndarray
+    rides_out: np.ndarray
+    rides_back: np.ndarray
+    out_ok: np.ndarray
+    back_ok: np.ndarray
+
+
+def _answers(
+    study: Study,
+    first_date: list[dt.date],
+    has_stop: np.ndarray,
+    inbound_at: tuple[float, float],
+    outbound_at: tuple[float, float],
+    limit: float,
+    booked: bool,
+) -> _Answers:
+    """The scans of every room and distinct timetable (``booked``: with the rides that
+    must be booked)."""
+    (arrive_by, start), (leave_at, end) = inbound_at, outbound_at
+    n_sites, n_places = len(study.network.site_names), len(study.network.place_names)
+    shape = (n_sites, len(first_date), n_places)
+    depart, arrive_site = np.full(shape, -math.inf), np.full(shape, math.inf)
+    home = np.full(shape, math.inf)
+    rides_out, rides_back = np.full(shape, -1), np.full(shape, -1)
+    for k in range(n_sites):
+        # once a room's horizon scan fell short, its other dates scan the whole day at once
+        # (the answers are the same either way; this only saves the scan that would not do)
+        short = {"in": False, "out": False}
+        for b, date in enumerate(first_date):
+            inbound = _within(
+                partial(study.arrive_by, k, date, arrive_by, booked=booked),
+                start - limit,
+                -math.inf,
+                has_stop,
+                short,
+                "in",
+            )
+            outbound = _within(
+                partial(study.leave_at, k, date, leave_at, booked=booked),
+                end + limit,
+                math.inf,
+                has_stop,
+                short,
+                "out",
+            )
+            depart[k, b], arrive_site[k, b] = inbound.place_depart, inbound.place_arrive_site
+            rides_out[k, b] = inbound.place_rides
+            home[k, b], rides_back[k, b] = outbound.place_arrive, outbound.place_rides
+    out_ok = (rides_out >= 0) & (start - depart <= limit)
+    back_ok = (rides_back >= 0) & (home - end <= limit)
+    return _Answers(depart, arrive_site, home, rides_out, rides_back, out_ok, back_ok)
+
+
+def _booking_notes(
+    study: Study,
+    table: pd.DataFrame,
+    book_out: np.ndarray,
+    book_back: np.ndarray,
+    start: int,
+    end: int,
+) -> pd.DataFrame | None:
+    """For the rows reachable only with a booked ride (``book_out``/``book_back``: the
+    direction needs one): the last moment to book the ride there and the ride back
+    ("YYYY-MM-DD HH:MM", "" where none is booked or the scenario does not say how), the
+    phone, and the booked services."""
+    rows = np.flatnonzero(book_out | book_back)
+    if not len(rows):
+        return None
+    out = pd.DataFrame(
+        "",
+        index=table.index,
+        columns=["book_outbound_by", "book_return_by", "booking_phone", "booked_services"],
+    )
+
+    def first_deadline(journey: Journey | None) -> str:
+        times = [n.deadline for n in (journey.bookings if journey else ()) if n.deadline]
+        return min(times).strftime("%Y-%m-%d %H:%M") if times else ""
+
+    for i in rows.tolist():
+        place, site = table.at[i, "place"], table.at[i, "site"]
+        date = dt.date.fromisoformat(table.at[i, "date"])
+        there, back = journeys(study, place, site, date, start, end, booked=True)
+        there = there if book_out[i] else None
+        back = back if book_back[i] else None
+        out.at[i, "book_outbound_by"] = first_deadline(there)
+        out.at[i, "book_return_by"] = first_deadline(back)
+        notices = [*(there.bookings if there else ()), *(back.bookings if back else ())]
+        out.at[i, "booking_phone"] = "; ".join(dict.fromkeys(n.phone for n in notices if n.phone))
+        out.at[i, "booked_services"] = "; ".join(dict.fromkeys(n.service for n in notices))
+    return out
 
 
 def _within(

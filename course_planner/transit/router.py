@@ -31,7 +31,7 @@ import numpy as np
 from course_planner.transit.feed import Feed
 from course_planner.transit.journey import Journey, Leg, Mode, Summary
 from course_planner.transit.scan import NONE, backward_scan, forward_scan
-from course_planner.transit.timetable import ScanOrder, Timetable
+from course_planner.transit.timetable import Timetable
 from course_planner.transit.walking import WalkNetwork
 
 INF = np.inf
@@ -170,16 +170,10 @@ def _csr(lists: list[list[tuple[int, float]]], n: int) -> tuple[np.ndarray, np.n
     return ptr, stop, walk
 
 
-def _order_arrays(order: ScanOrder) -> tuple:
-    return (
-        order.run,
-        order.dep_stop,
-        order.arr_stop,
-        order.dep,
-        order.arr,
-        order.board_ok,
-        order.alight_ok,
-    )
+def _order_arrays(tt: Timetable, backward: bool) -> tuple:
+    order = tt.arrays.backward if backward else tt.arrays.forward
+    board, alight = tt.board_alight(backward)
+    return (order.run, order.dep_stop, order.arr_stop, order.dep, order.arr, board, alight)
 
 
 # --------------------------------------------------------------------------- arrive by T
@@ -243,7 +237,7 @@ class ArriveBy:
         while i != NONE:
             t = int(np.searchsorted(self._runs, order.run[i]))
             e = int(self._exit_pos[t])
-            legs.append(_ride(net, order, i, e))
+            legs.append(_ride(self.tt, net, i, e, backward=True))
             alight_time = float(order.arr[e])
             s, walk = int(order.arr_stop[e]), float(self._exit_walk[t])
             i = int(self._exit_next[t])
@@ -268,7 +262,6 @@ def latest_departures(
 ) -> ArriveBy:
     """One backward scan: the latest departure from every stop and place to be at ``site`` by
     ``arrive_by``, for journeys leaving at ``not_before`` or later."""
-    order = tt.arrays.backward
     egress_stop, egress_walk = net.site_stops(site)
     ptr, tin, walk = net.walks_in
     (
@@ -282,7 +275,7 @@ def latest_departures(
         exit_walk,
     ) = backward_scan(  # type: ignore[call-arg]
         tt.backward_pos,
-        *_order_arrays(order),
+        *_order_arrays(tt, backward=True),
         tt.n_runs,
         net.n_stops,
         egress_stop,
@@ -394,7 +387,7 @@ class LeaveAt:
         while e != NONE:
             t = int(np.searchsorted(self._runs, order.run[e]))
             b = int(self._entry_pos[t])
-            legs.append(_ride(net, order, b, e))
+            legs.append(_ride(self.tt, net, b, e, backward=False))
             s, walk = int(order.dep_stop[b]), float(self._entry_walk[t])
             e = int(self._entry_prev[t])
             if e == NONE:
@@ -420,13 +413,12 @@ def earliest_arrivals(
 ) -> LeaveAt:
     """One forward scan: the earliest arrival at every stop and place when leaving ``site``
     at ``leave_at``, for journeys arriving at ``not_after`` or earlier."""
-    order = tt.arrays.forward
     access_stop, access_walk = net.site_stops(site)
     ptr, tout, walk = net.walks_out
     best, alight_pos, alight_rides, entry_pos, entry_prev, entry_from_stop, entry_walk = (
         forward_scan(
             tt.forward_pos,
-            *_order_arrays(order),
+            *_order_arrays(tt, backward=False),
             tt.n_runs,
             net.n_stops,  # type: ignore[call-arg]
             access_stop,
@@ -495,12 +487,16 @@ def _best_stop_per_place(
 # --------------------------------------------------------------------------- legs
 
 
-def _ride(net: Network, order: ScanOrder, c_board: int, c_exit: int) -> Leg:
+def _ride(tt: Timetable, net: Network, c_board: int, c_exit: int, backward: bool) -> Leg:
+    """The ride boarding at row ``c_board`` and leaving at row ``c_exit`` of a scan order:
+    :attr:`Mode.BOOKED_RIDE` where the timetable's booking says it must be booked."""
+    order = tt.arrays.backward if backward else tt.arrays.forward
     names, ids, routes, headsigns, trip_ids = net._names
     trip = int(order.run[c_board]) % len(trip_ids)
     s_from, s_to = int(order.dep_stop[c_board]), int(order.arr_stop[c_exit])
+    booked = tt.booking is not None and tt.booking.ride_booked(order, c_board, c_exit, backward)
     return Leg(
-        Mode.RIDE,
+        Mode.BOOKED_RIDE if booked else Mode.RIDE,
         names[s_from],
         names[s_to],
         float(order.dep[c_board]),

@@ -123,6 +123,61 @@ def _sort(first: np.ndarray, second: np.ndarray, third: np.ndarray) -> np.ndarra
 
 
 @dataclass(frozen=True, eq=False)
+class Booking:
+    """Which rides of a feed must be booked, under one scenario's word on its routes.
+
+    ``trips``: per trip, every ride of it must be booked (AST, ALF, Rufbus: the route is
+    booked whole). ``*_board_book``/``*_alight_book``: per row of a scan order, boarding or
+    alighting there must be booked (``pickup_type``/``drop_off_type`` 2, not rejected by the
+    scenario). ``*_board_free``/``*_alight_free``: boarding/alighting allowed without booking.
+    """
+
+    trips: np.ndarray
+    forward_board_book: np.ndarray = field(repr=False)
+    forward_alight_book: np.ndarray = field(repr=False)
+    backward_board_book: np.ndarray = field(repr=False)
+    backward_alight_book: np.ndarray = field(repr=False)
+    forward_board_free: np.ndarray = field(repr=False)
+    forward_alight_free: np.ndarray = field(repr=False)
+    backward_board_free: np.ndarray = field(repr=False)
+    backward_alight_free: np.ndarray = field(repr=False)
+
+    @property
+    def any(self) -> bool:
+        """True when some ride of the feed must be booked."""
+        return bool(
+            self.trips.any() or self.forward_board_book.any() or self.forward_alight_book.any()
+        )
+
+    def ride_booked(self, order: ScanOrder, board: int, exit_: int, backward: bool) -> bool:
+        """Whether the ride boarding at row ``board`` and leaving at row ``exit_`` of the
+        (backward or forward) scan order must be booked."""
+        trip = int(order.run[board]) % len(self.trips)
+        boards = self.backward_board_book if backward else self.forward_board_book
+        alights = self.backward_alight_book if backward else self.forward_alight_book
+        return bool(self.trips[trip] or boards[board] or alights[exit_])
+
+
+def booking_for(feed: Feed, whole_trips: np.ndarray, rejected_trips: np.ndarray) -> Booking:
+    """The booking arrays of ``feed``: ``whole_trips`` booked whole, the phone-agency stop
+    times of ``rejected_trips`` counted as scheduled."""
+    arrays = feed_timetable(feed)
+    c = feed.connections
+    n_trips = len(feed.trips)
+    parts = {}
+    for name, order in (("forward", arrays.forward), ("backward", arrays.backward)):
+        trip = order.run % n_trips
+        keep = ~rejected_trips[trip]
+        board = c.board_book[order.connection] & keep
+        alight = c.alight_book[order.connection] & keep
+        parts[f"{name}_board_book"] = board
+        parts[f"{name}_alight_book"] = alight
+        parts[f"{name}_board_free"] = order.board_ok & ~board
+        parts[f"{name}_alight_free"] = order.alight_ok & ~alight
+    return Booking(trips=whole_trips.astype(bool), **parts)
+
+
+@dataclass(frozen=True, eq=False)
 class Timetable:
     """The connections running on one course date: positions into the feed's scan orders.
 
@@ -136,6 +191,18 @@ class Timetable:
     services: np.ndarray = field(repr=False)
     forward_pos: np.ndarray = field(repr=False)
     backward_pos: np.ndarray = field(repr=False)
+    booking: Booking | None = field(default=None, repr=False)
+    scheduled_only: bool = False  # True: no ride that must be booked
+
+    def board_alight(self, backward: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Where boarding and alighting are allowed, per row of the scan order."""
+        order = self.arrays.backward if backward else self.arrays.forward
+        if not self.scheduled_only or self.booking is None:
+            return order.board_ok, order.alight_ok
+        b = self.booking
+        if backward:
+            return b.backward_board_free, b.backward_alight_free
+        return b.forward_board_free, b.forward_alight_free
 
     @property
     def has_service(self) -> bool:
@@ -167,16 +234,29 @@ def service_signature(feed: Feed, date: dt.date) -> bytes:
     return np.packbits(np.concatenate([today, yesterday])).tobytes()
 
 
-def timetable_for(feed: Feed, date: dt.date) -> Timetable:
-    """The connections running on ``date`` (see the module docstring)."""
+def timetable_for(
+    feed: Feed, date: dt.date, booking: Booking | None = None, scheduled_only: bool = False
+) -> Timetable:
+    """The connections running on ``date`` (see the module docstring); with
+    ``scheduled_only``, without the rides ``booking`` says must be booked."""
     arrays = feed_timetable(feed)
     services = np.concatenate(
         [feed.service_mask(date), feed.service_mask(date - dt.timedelta(days=1))]
     )
+    n_trips = arrays.n_trips
+
+    def running(order: ScanOrder) -> np.ndarray:
+        mask = services[order.service]
+        if scheduled_only and booking is not None and booking.trips.any():
+            mask &= ~booking.trips[order.run % n_trips]
+        return np.flatnonzero(mask).astype(np.int32)
+
     return Timetable(
         date=date,
         arrays=arrays,
         services=services,
-        forward_pos=np.flatnonzero(services[arrays.forward.service]).astype(np.int32),
-        backward_pos=np.flatnonzero(services[arrays.backward.service]).astype(np.int32),
+        forward_pos=running(arrays.forward),
+        backward_pos=running(arrays.backward),
+        booking=booking,
+        scheduled_only=scheduled_only,
     )
