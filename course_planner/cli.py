@@ -33,6 +33,7 @@ from course_planner.siting import (
     with_sites,
 )
 from course_planner.sources import read_text
+from course_planner.transit.on_demand import booked_routes_table
 from course_planner.transit.reachability import prepare, reachability_table
 
 
@@ -50,6 +51,18 @@ def _reach(args: argparse.Namespace) -> int:
     for site in study.network.site_names:
         ok = int(reach.xs(site, level="site").sum())
         print(f"  {site}: reachable on every course date from {ok} of {len(study.places)} places")
+    routes = booked_routes_table(list(study.booked_routes))
+    if len(routes):
+        booked = int(routes["booked"].sum())
+        only = table[table["reason"] == "on_demand_only"]
+        print(
+            f"  rides that must be booked: {booked} of {len(routes)} routes with evidence "
+            f"taken as booked; {only[['place', 'site']].drop_duplicates().shape[0]} "
+            "place-room pairs come only with a booked ride on some date"
+        )
+    if args.booked_routes:
+        write_csv_atomic(routes, args.booked_routes)
+        print(f"  routes taken as booked, and why -> {args.booked_routes}")
     return 0
 
 
@@ -198,12 +211,16 @@ def build_parser() -> argparse.ArgumentParser:
         return cmd
 
     report_help = "also write the unreachable places and what would help"
-    command(
+    reach = command(
         "reach",
         "which places reach which course room on each date",
         _reach,
         "reach.csv",
         "CSV to write",
+    )
+    reach.add_argument(
+        "--booked-routes",
+        help="also write the routes taken (or offered) as rides that must be booked, and why",
     )
     plan = command(
         "plan", "the teacher's rotation over the term", _plan, "plan.csv", "CSV to write"

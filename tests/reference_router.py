@@ -16,13 +16,21 @@ Rides that must be booked: with ``scheduled_only``, the trips of ``booked_routes
 out, and a stop time with ``pickup_type``/``drop_off_type`` 2 ("phone agency") allows no
 boarding/alighting, except on ``phone_ok_routes`` (the scenario said they need no booking).
 Without it, every ride counts, booked or not.
+
+On-demand zones (:class:`ZoneSpec`): a ride inside a polygon during its hours, on whole
+minutes, between the room and a stop of the zone (the sink and source edges below), or
+between home and a stop or the room (:func:`place_depart`, :func:`place_arrive`), with a
+change time between a zone ride and a bus. Ride times and membership are computed here from
+the raw coordinates (math's haversine, shapely's point-in-polygon).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from bisect import bisect_left
+from dataclasses import dataclass
 from functools import cache
 
 import gtfs_kit as gk
@@ -37,6 +45,52 @@ def _seconds(text) -> int:
         return -1
     h, m, s = (int(x) for x in str(text).strip().split(":"))
     return h * 3600 + m * 60 + s
+
+
+@dataclass(frozen=True)
+class ZoneSpec:
+    """An on-demand zone for one date: polygon (lon/lat), ride-start windows (seconds), ride
+    time = straight metres × road_factor at speed_kmh, × factor, + offset_s."""
+
+    polygon: object
+    windows: tuple[tuple[int, int], ...]
+    speed_kmh: float = 40.0
+    road_factor: float = 1.3
+    factor: float = 1.0
+    offset_s: float = 300.0
+
+    def inside(self, lat: float, lon: float) -> bool:
+        import shapely
+
+        return bool(self.polygon.covers(shapely.Point(lon, lat)))
+
+    def ride(self, a: tuple[float, float], b: tuple[float, float]) -> float:
+        (lat1, lon1), (lat2, lon2) = a, b
+        p1, p2 = math.radians(lat1), math.radians(lat2)
+        h = (
+            math.sin((p2 - p1) / 2) ** 2
+            + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+        )
+        metres = 2 * 6_371_008.8 * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))
+        return metres * self.road_factor / (self.speed_kmh / 3.6) * self.factor + self.offset_s
+
+    def latest_start(self, latest: float) -> float | None:
+        """The latest whole-minute start at or before ``latest`` inside a window."""
+        starts = [
+            math.floor(min(latest, end) / 60) * 60
+            for start, end in self.windows
+            if math.floor(min(latest, end) / 60) * 60 >= start
+        ]
+        return max(starts) if starts else None
+
+    def earliest_start(self, earliest: float) -> float | None:
+        """The earliest whole-minute start at or after ``earliest`` inside a window."""
+        starts = [
+            math.ceil(max(earliest, start) / 60) * 60
+            for start, end in self.windows
+            if math.ceil(max(earliest, start) / 60) * 60 <= end
+        ]
+        return min(starts) if starts else None
 
 
 @cache
@@ -150,6 +204,8 @@ class TimeExpandedGraph:
         # one edge per node pair: the last one listed counts
         self.edges = {(u, v): w for u, v, w in edges}
         self.n_stops = len(feed.stops)
+        self.source = feed.source
+        self.stop_ids = list(feed.stops["stop_id"])
 
     def _first_wait(self, stop: int, ready: float):
         ts = self.waits.get(stop)
@@ -172,6 +228,10 @@ class TimeExpandedGraph:
             self._w = np.fromiter(self.edges.values(), dtype=float, count=len(self.edges))
             self._index, self._nodes = index, list(index)
         index = self._index
+        shortest: dict[tuple, float] = {}  # scipy would add up parallel edges: keep the least
+        for a, b, x in extra:
+            shortest[(a, b)] = min(x, shortest.get((a, b), np.inf))
+        extra = [(a, b, x) for (a, b), x in shortest.items()]
         u = np.concatenate([self._u, [index[a] for a, _, _ in extra]]).astype(np.int64)
         v = np.concatenate([self._v, [index[b] for _, b, _ in extra]]).astype(np.int64)
         w = np.concatenate([self._w, [x for _, _, x in extra]]).astype(float)
@@ -183,13 +243,36 @@ class TimeExpandedGraph:
         reached = np.flatnonzero(np.isfinite(dist))
         return {self._nodes[i]: float(dist[i]) for i in reached.tolist()}
 
-    def earliest_alight(self, site: int, leave_at: float) -> np.ndarray:
+    def _coordinates(self) -> list[tuple[float, float]]:
+        stops = _read(self.source).stops.set_index("stop_id")
+        return [
+            (float(stops.at[sid, "stop_lat"]), float(stops.at[sid, "stop_lon"]))
+            for sid in self.stop_ids
+        ]
+
+    def earliest_alight(
+        self,
+        site: int,
+        leave_at: float,
+        zone: ZoneSpec | None = None,
+        site_at: tuple[float, float] | None = None,
+    ) -> np.ndarray:
+        """Per stop, the earliest alighting when leaving the room at ``leave_at`` (``zone``:
+        also by a zone ride from the room at ``site_at`` to a stop of the zone)."""
         src = ("source",)
         extra = []
         for s, w in self.walks.stops_near_site(site):
             t = self._first_wait(s, leave_at + w)
             if t is not None:
                 extra.append((src, ("wait", s, t), t - leave_at))
+        if zone is not None and site_at is not None and zone.inside(*site_at):
+            start = zone.earliest_start(leave_at)
+            for s, at in enumerate(self._coordinates()):
+                if start is None or not zone.inside(*at):
+                    continue
+                t = self._first_wait(s, start + zone.ride(site_at, at) + self.change)
+                if t is not None:
+                    extra.append((src, ("wait", s, t), t - leave_at))
         dist = self._search(extra, src, reverse=False)
         out = np.full(self.n_stops, np.inf)
         for node, s, _a in self.arr_nodes:
@@ -197,11 +280,26 @@ class TimeExpandedGraph:
                 out[s] = min(out[s], leave_at + dist[node])
         return out
 
-    def latest_board(self, site: int, arrive_by: float) -> np.ndarray:
+    def latest_board(
+        self,
+        site: int,
+        arrive_by: float,
+        zone: ZoneSpec | None = None,
+        site_at: tuple[float, float] | None = None,
+    ) -> np.ndarray:
+        """Per stop, the latest boarding to be in the room by ``arrive_by`` (``zone``: also
+        with a zone ride from a stop of the zone to the room at ``site_at``)."""
         sink = ("sink",)
         egress = {}
         for s, w in self.walks.stops_near_site(site):
             egress[s] = max(egress.get(s, -np.inf), arrive_by - w)
+        if zone is not None and site_at is not None and zone.inside(*site_at):
+            for s, at in enumerate(self._coordinates()):
+                if not zone.inside(*at):
+                    continue
+                start = zone.latest_start(arrive_by - zone.ride(at, site_at))
+                if start is not None:
+                    egress[s] = max(egress.get(s, -np.inf), start - self.change)
         extra = [
             (node, sink, arrive_by - a)
             for node, s, a in self.arr_nodes
@@ -213,3 +311,73 @@ class TimeExpandedGraph:
             if node in dist:
                 out[s] = max(out[s], arrive_by - dist[node])
         return out
+
+
+def place_depart(
+    ref: TimeExpandedGraph,
+    latest_board: np.ndarray,
+    place: int,
+    place_at: tuple[float, float],
+    site: int,
+    site_at: tuple[float, float],
+    arrive_by: float,
+    zone: ZoneSpec | None = None,
+) -> float:
+    """The latest time to leave home: walk to a stop, walk to the room, or (``zone``) a
+    zone ride to a stop of the zone or straight to the room."""
+    best = -np.inf
+    for s, w in _walks(ref.walks.place_stops, "place", place, "stop"):
+        best = max(best, latest_board[s] - w)
+    for _, w in _walks(ref.walks.place_site, "place", place, "site", site):
+        best = max(best, arrive_by - w)
+    if zone is None or not zone.inside(*place_at):
+        return best
+    for s, at in enumerate(ref._coordinates()):
+        if zone.inside(*at) and np.isfinite(latest_board[s]):
+            start = zone.latest_start(latest_board[s] - zone.ride(place_at, at) - ref.change)
+            if start is not None:
+                best = max(best, start)
+    if zone.inside(*site_at):
+        start = zone.latest_start(arrive_by - zone.ride(place_at, site_at))
+        if start is not None:
+            best = max(best, start)
+    return best
+
+
+def place_arrive(
+    ref: TimeExpandedGraph,
+    earliest_alight: np.ndarray,
+    place: int,
+    place_at: tuple[float, float],
+    site: int,
+    site_at: tuple[float, float],
+    leave_at: float,
+    zone: ZoneSpec | None = None,
+) -> float:
+    """The earliest arrival home: from a stop or the room on foot, or (``zone``) by a zone
+    ride from a stop of the zone or straight from the room."""
+    best = np.inf
+    for s, w in _walks(ref.walks.place_stops, "place", place, "stop"):
+        best = min(best, earliest_alight[s] + w)
+    for _, w in _walks(ref.walks.place_site, "place", place, "site", site):
+        best = min(best, leave_at + w)
+    if zone is None or not zone.inside(*place_at):
+        return best
+    for s, at in enumerate(ref._coordinates()):
+        if zone.inside(*at) and np.isfinite(earliest_alight[s]):
+            start = zone.earliest_start(earliest_alight[s] + ref.change)
+            if start is not None:
+                best = min(best, start + zone.ride(at, place_at))
+    if zone.inside(*site_at):
+        start = zone.earliest_start(leave_at)
+        if start is not None:
+            best = min(best, start + zone.ride(site_at, place_at))
+    return best
+
+
+def _walks(frame, key: str, value: int, other: str, only: int | None = None):
+    """(other end, walk seconds) of the walks in ``frame`` from ``key`` = ``value``."""
+    rows = frame[frame[key] == value]
+    if only is not None:
+        rows = rows[rows[other] == only]
+    return list(zip(rows[other].tolist(), rows["walk_s"].tolist(), strict=True))

@@ -465,3 +465,34 @@ def test_a_reload_keeps_unsaved_edits_of_this_tab_only():
     again.text_input(key=key(again, "save_name")).set_value("Neun Uhr")
     again.button(key="save_as").click().run()
     assert not again.session_state.scenario_edited
+
+
+def test_reach_page_shows_who_comes_only_with_a_booked_ride():
+    """The `flex` feed: Weiler is served only by bus 726's booked stop."""
+    import json
+
+    flex = REPO / "tests" / "fixtures" / "flex"
+    text = (
+        f"name: Rufbus-Test\nfeed: {flex}\nplaces: {flex / 'places.csv'}\n"
+        "sites: [{name: Kursraum, lat: 52.0549, lon: 8.8}]\n"
+        "course: {start_date: 2026-03-02, end_date: 2026-03-02, weekdays: [mon],"
+        " start: '08:10', end: '12:20'}\n"
+        "on_demand_routes: {booking: {by: '22:00', days_before: 1, phone: 05261 654321}}\n"
+    )
+    at = app()
+    at.text_area(key=key(at, "f_yaml")).set_value(text)
+    at.button(key="apply_yaml").click().run()
+    assert not errors(at)
+    page(at, "reach_page.py")
+    assert not errors(at)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert "nur mit gebuchter Fahrt" in spec["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    bad = at.dataframe[0].value.set_index("Ort")
+    assert bad.loc["Weiler", "Grund"] == "nur mit gebuchter Fahrt (Rufbus/AST)"
+    assert bad.loc["Weiler", "zu buchen"] == "726"
+    assert bad.loc["Weiler", "buchen bis"] == "Sonntag, 01.03. 22:00"  # there and back
+    assert bad.loc["Weiler", "Telefon"] == "05261 654321"
+    at.selectbox(key="reach_place").set_value("Weiler").run()
+    there = at.dataframe[-2].value
+    booked = there[there["Linie"] == "726"]
+    assert list(booked["Buchung"]) == ["726: bis So. 01.03. 22:00 unter 05261 654321 buchen"]

@@ -105,3 +105,123 @@ def test_same_day_booking_counts_back_from_the_ride():
     weiler = t.loc["Weiler"]
     assert weiler["book_outbound_by"] == "2026-03-02 06:10"  # bus 726 leaves Weiler 07:10
     assert weiler["book_return_by"] == "2026-03-02 11:30"  # and 12:30 from Stadt Markt
+
+
+# --------------------------------------------------------------------------- in words
+
+
+def test_booking_words_for_one_date_a_weekday_and_mixed_dates():
+    from course_planner.exports.schedule import booking_line, booking_when
+    from course_planner.transit.booking import BookingNotice
+
+    monday, wednesday = dt.date(2026, 3, 2), dt.date(2026, 3, 4)
+    notice = BookingNotice(
+        "ALF 3", dt.datetime(2026, 3, 2, 7, 10), dt.datetime(2026, 3, 1, 22, 0), "05261 1"
+    )
+    assert booking_when(notice, [monday], "de") == "So. 01.03. 22:00"
+    assert booking_when(notice, [monday, monday + dt.timedelta(7)], "de") == "So. 22:00"
+    assert booking_when(notice, [monday, wednesday], "de") == "am Vortag 22:00"
+    assert booking_when(notice, [monday, wednesday], "en") == "the day before by 22:00"
+    assert (
+        booking_line(notice, [monday], "de") == "ALF 3: bis So. 01.03. 22:00 unter 05261 1 buchen"
+    )
+    assert booking_line(notice, [monday], "en") == "ALF 3: book by Sun 01.03. 22:00 on 05261 1"
+    # no phone in the notice: the scenario's; none at all: ask the course office
+    no_phone = BookingNotice("ALF 3", notice.ride_start, notice.deadline)
+    assert "05261 9" in booking_line(no_phone, [monday], "de", phone="05261 9")
+    assert "Kursbüro" in booking_line(no_phone, [monday], "de")
+    unknown = BookingNotice("ALF 3", notice.ride_start, None)
+    assert "wie und bis wann" in booking_line(unknown, [monday], "de")
+
+
+def _pdf_words(pdf: bytes) -> str:
+    import io
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    text = unicodedata.normalize("NFKC", "\n".join(p.extract_text() for p in pages))
+    return " ".join(text.split())
+
+
+def test_handout_says_by_when_and_where_to_book_in_both_languages():
+    from course_planner.exports import handout
+
+    if not any(d.joinpath(handout.FONTS["sans"]).exists() for d in handout.FONT_DIRS):
+        pytest.skip("needs the Noto fonts (apt-get install fonts-noto-core)")
+    study = prepare(flex_scenario(booking=BY_EVENING))
+    words = _pdf_words(handout.handout_pdf(None, study, "Weiler", LINE_ROOM["name"], "en"))
+    assert "726: bis So. 01.03. 22:00 unter 05261 654321 buchen" in words
+    assert "726: book by Sun 01.03. 22:00 on 05261 654321" in words
+    assert "726 » Stadt (nur mit Buchung)" in words
+    # Dorf's handout has nothing to book
+    dorf = _pdf_words(handout.handout_pdf(None, study, "Dorf", LINE_ROOM["name"], "en"))
+    assert "buchen" not in dorf and "Weiler" not in dorf
+
+
+def test_calendar_names_the_booking_and_reminds_an_hour_before_the_deadline():
+    from icalendar import Calendar
+
+    from course_planner.exports.ics import village_calendar
+
+    study = prepare(flex_scenario(booking=BY_EVENING))
+    cal = Calendar.from_ical(village_calendar(None, study, "Weiler", LINE_ROOM["name"]))
+    (event,) = cal.walk("VEVENT")
+    description = str(event["description"])
+    assert "Buchung nötig – 726: bis So. 01.03. 22:00 unter 05261 654321 buchen" in description
+    # there and back are booked by the same deadline (22:00 the evening before): one reminder,
+    # an hour before it (21:00 in Berlin, winter time)
+    (alarm,) = event.walk("VALARM")
+    assert alarm["trigger"].dt == dt.datetime(2026, 3, 1, 20, 0, tzinfo=dt.UTC)
+    assert "05261 654321" in str(alarm["description"])
+
+
+def test_same_day_booking_gives_a_reminder_per_ride():
+    from icalendar import Calendar
+
+    from course_planner.exports.ics import village_calendar
+
+    study = prepare(flex_scenario(booking={"minutes_ahead": 60}))
+    cal = Calendar.from_ical(village_calendar(None, study, "Weiler", LINE_ROOM["name"]))
+    (event,) = cal.walk("VEVENT")
+    times = sorted(a["trigger"].dt for a in event.walk("VALARM"))
+    # 60 min before 07:10 and 12:30, an hour earlier still, in UTC (Berlin is UTC+1)
+    assert times == [
+        dt.datetime(2026, 3, 2, 4, 10, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC),
+    ]
+
+
+def test_cli_reach_lists_the_routes_taken_as_booked_and_why(tmp_path, capsys):
+    import pandas as pd
+    import yaml
+
+    from course_planner.cli import main
+
+    flex = flex_scenario(booking=BY_EVENING)
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "Rufbus",
+                "feed": str(flex.feed),
+                "places": str(flex.places),
+                "sites": [LINE_ROOM],
+                "course": COURSE,
+                "on_demand_routes": {"booking": BY_EVENING},
+            }
+        )
+    )
+    out, routes = tmp_path / "reach.csv", tmp_path / "routes.csv"
+    assert main(["reach", str(path), "--out", str(out), "--booked-routes", str(routes)]) == 0
+    assert "1 place-room pairs come only with a booked ride" in capsys.readouterr().out
+    table = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("place")
+    assert table.loc["Weiler", "reason"] == "on_demand_only"
+    assert table.loc["Weiler", "book_outbound_by"] == DAY_BEFORE_22
+    found = pd.read_csv(routes, dtype=str, keep_default_na=False).set_index("route_id")
+    assert found.loc["D", "booked"] == "True" and found.loc["D", "whole_route"] == "False"
+    assert found.loc["D", "evidence"] == "phone_agency"
+    assert found.loc["D", "phone_stop_times"] == "2"  # Weiler on D1 and on D2
+    assert found.loc["ALF", "evidence"] == "name" and found.loc["ALF", "matched_name"] == "ALF"
+    assert found.loc["T300", "booked"] == "False"  # route type 300 alone: only offered

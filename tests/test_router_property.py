@@ -12,14 +12,16 @@ against the scan's own answer, and a scan stopped at a horizon agrees inside it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import tempfile
 from pathlib import Path
 
 import numpy as np
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference_router import TimeExpandedGraph
+from reference_router import TimeExpandedGraph, ZoneSpec, place_arrive, place_depart
 
 from course_planner.scenario import scenario_from_dict
 from course_planner.transit.reachability import prepare
@@ -109,7 +111,7 @@ def write_feed(folder: Path, trips, runs, transfers) -> None:
             + "".join(f"s{a},s{b},{kind},{'' if m is None else m}\n" for a, b, kind, m in transfers)
         )
     (folder / "places.csv").write_text(
-        "name,lat,lon\nNord,52.0075,8.801\nSüd,51.999,8.8\nWeit,52.1,8.8\n"
+        "name,lat,lon\nNord,52.0075,8.801\nSüd,51.999,8.8\nWeit,52.1,8.8\nMitte,52.0034,8.8\n"
     )
 
 
@@ -123,6 +125,37 @@ def check_journey(journey, depart: float, arrive_limit: float, rides: int) -> No
         assert not (a.mode is Mode.WALK and b.mode is Mode.WALK)  # walks are not chained
 
 
+@st.composite
+def zones(draw):
+    """None, or a zone service: a band of stops (first, last) and a margin around it (wide
+    enough to take in the places Süd and Nord), its hours (start, length)."""
+    if draw(st.booleans()):
+        return None
+    first = draw(st.integers(0, N_STOPS - 1))
+    last = draw(st.integers(first, N_STOPS - 1))
+    start = draw(st.sampled_from([0, 1800, 3600]))
+    length = draw(st.sampled_from([3600, 4 * 3600, 20 * 3600]))
+    margin = draw(st.sampled_from([0.0005, 0.0025]))
+    return first, last, margin, start, length
+
+
+def write_zone(folder: Path, first: int, last: int, margin: float, start: int, length: int):
+    """The zone's polygon file, the scenario's service and the reference's spec of it."""
+    lo, hi = 52 + 0.00135 * first - margin, 52 + 0.00135 * last + margin
+    ring = [[8.79, lo], [8.81, lo], [8.81, hi], [8.79, hi], [8.79, lo]]
+    (folder / "zone.geojson").write_text(json.dumps({"type": "Polygon", "coordinates": [ring]}))
+    hours = f"{_hms(start)[:5]}-{_hms(start + length)[:5]}"
+    service = {
+        "name": "Zone",
+        "zone": {"geojson": "zone.geojson"},
+        "hours": {"tue": [hours]},
+        "booking": {"minutes_ahead": 30},
+        "ride": {"offset_min": 0},  # quick rides, so that they beat walking often
+    }
+    spec = ZoneSpec(shapely.Polygon(ring), ((start, start + length),), offset_s=0)
+    return [service], spec
+
+
 @settings(
     max_examples=25,
     deadline=None,
@@ -130,12 +163,15 @@ def check_journey(journey, depart: float, arrive_limit: float, rides: int) -> No
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(feeds(), st.integers(0, 4 * 3600), st.integers(-3600, 3 * 3600))
-def test_scans_agree_with_the_brute_force_on_random_feeds(feed, arrive_by, leave_at):
+@given(feeds(), st.integers(0, 4 * 3600), st.integers(-3600, 3 * 3600), zones())
+def test_scans_agree_with_the_brute_force_on_random_feeds(feed, arrive_by, leave_at, zone):
     trips, runs, transfers, change_min = feed
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_feed(folder, trips, runs, transfers)
+        on_demand, spec = [], None
+        if zone is not None:
+            on_demand, spec = write_zone(folder, *zone)
         scenario = scenario_from_dict(
             {
                 "name": "random",
@@ -154,6 +190,7 @@ def test_scans_agree_with_the_brute_force_on_random_feeds(feed, arrive_by, leave
                     "max_access_walk_m": 400,
                     "use_feed_transfers": transfers is not None,
                 },
+                "on_demand": on_demand,
             },
             source=folder / "scenario.yaml",
         )
@@ -165,10 +202,10 @@ def test_scans_agree_with_the_brute_force_on_random_feeds(feed, arrive_by, leave
         }
         route_of = {f"t{k}": route for k, (_, route, _) in enumerate(trips)}
         for booked in (False, True):
-            check_scans(study, arrive_by, leave_at, booked, codes, route_of)
+            check_scans(study, arrive_by, leave_at, booked, codes, route_of, spec)
 
 
-def check_scans(study, arrive_by, leave_at, booked, codes, route_of) -> None:
+def check_scans(study, arrive_by, leave_at, booked, codes, route_of, zone=None) -> None:
     date = DATES[1]
     net, tt = study.network, study.timetable(date, booked=booked)
     ref = TimeExpandedGraph(
@@ -180,10 +217,20 @@ def check_scans(study, arrive_by, leave_at, booked, codes, route_of) -> None:
         booked_routes=BOOKED_WHOLE,
     )
 
-    back = latest_departures(net, tt, 0, arrive_by)
-    np.testing.assert_array_equal(back.latest_board, ref.latest_board(0, arrive_by))
-    fwd = earliest_arrivals(net, tt, 0, leave_at)
-    np.testing.assert_array_equal(fwd.earliest_alight, ref.earliest_alight(0, leave_at))
+    zones = study.zones if booked else None
+    zone = zone if booked else None
+    site_at = tuple(study.sites[["lat", "lon"]].to_numpy(float)[0])
+    back = latest_departures(net, tt, 0, arrive_by, zones=zones)
+    board = ref.latest_board(0, arrive_by, zone, site_at)
+    np.testing.assert_array_equal(back.latest_board, board)
+    fwd = earliest_arrivals(net, tt, 0, leave_at, zones=zones)
+    alight = ref.earliest_alight(0, leave_at, zone, site_at)
+    np.testing.assert_array_equal(fwd.earliest_alight, alight)
+    places = study.places[["lat", "lon"]].to_numpy(float)
+    for p in range(len(places)):
+        at = tuple(places[p])
+        assert back.place_depart[p] == place_depart(ref, board, p, at, 0, site_at, arrive_by, zone)
+        assert fwd.place_arrive[p] == place_arrive(ref, alight, p, at, 0, site_at, leave_at, zone)
 
     for p in range(len(net.place_names)):
         if math.isfinite(back.place_depart[p]):
@@ -215,6 +262,9 @@ def check_modes(journey, booked, codes, route_of) -> None:
     """A ride is a booked ride exactly when its route is booked whole or it boards or
     alights where the stop time says "phone agency" (2); without booked rides, none is."""
     for leg in journey.legs:
+        if leg.mode is Mode.ZONE_RIDE:
+            assert booked  # a zone ride must be booked
+            continue
         if not leg.mode.is_ride:
             continue
         must = (

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,10 +42,12 @@ from course_planner.clock import clock
 from course_planner.errors import HandoutError, msg
 from course_planner.exports.schedule import (
     ConnectionGroup,
+    booking_line,
     course_sessions,
     day_connections,
     grouped,
     is_walk,
+    line_name,
 )
 from course_planner.scenario import Contact, Scenario
 from course_planner.transit.journey import Journey, Leg
@@ -382,11 +384,7 @@ def _essentials(pdf: _Page, group: ConnectionGroup, label: tuple[str, str]) -> N
     there, back = group.there, group.back
     first_ride = next((leg for leg in there.legs if not is_walk(leg)), there.legs[0])
     pdf.pair(label[0], label[1], size=11, bold=True)
-    line = (
-        f"{first_ride.route or ''} » {first_ride.headsign or ''}"
-        if not is_walk(first_ride)
-        else _("zu Fuß", "de")
-    )
+    line = line_name(first_ride) if not is_walk(first_ride) else _("zu Fuß", "de")
     rows = [
         (
             ("home", "Von zu Hause losgehen um", clock(there.depart)),
@@ -422,6 +420,31 @@ def _essentials(pdf: _Page, group: ConnectionGroup, label: tuple[str, str]) -> N
         pdf.set_xy(pdf.l_margin, bottom + 1)
 
 
+def _bookings(pdf: _Page, group: ConnectionGroup) -> None:
+    """The rides of this connection that run only when booked: by when and where, in
+    large type, both languages (the group's dates share the ride times, so one line each)."""
+    phone = pdf_contact(pdf).booking_phone
+    pairs: dict[tuple[str, str], None] = {}
+    for journey in (group.there, group.back):
+        for notice in journey.bookings:
+            if notice.phone:
+                notice = replace(notice, phone=_unbroken(notice.phone))
+            number = _unbroken(phone) if phone else None
+            pairs[
+                (
+                    booking_line(notice, group.dates, "de", number),
+                    booking_line(notice, group.dates, pdf.lang, number),
+                )
+            ] = None
+    if not pairs:
+        return
+    pdf.ln(1)
+    pdf.translated("Diese Fahrt fährt nur, wenn Sie sie vorher buchen:", size=11, bold=True)
+    for german, other in pairs:
+        pdf.pair(german, other, size=12, bold=True, fill=True)
+    pdf.ln(1)
+
+
 def _journey_table(pdf: _Page, journey: Journey, heading: str) -> None:
     lang = pdf.lang
     pdf.pair(_(heading, "de"), _(heading, lang), size=10, bold=True)
@@ -455,9 +478,10 @@ def _journey_table(pdf: _Page, journey: Journey, heading: str) -> None:
             row.cell(clock(leg.depart), style=FontFace(emphasis="B"))
             row.cell(leg.to_name)
             row.cell(clock(leg.arrive, up=True), style=FontFace(emphasis="B"))
-            row.cell(
-                _("zu Fuß", "de") if is_walk(leg) else f"{leg.route or ''} » {leg.headsign or ''}"
-            )
+            line = _("zu Fuß", "de") if is_walk(leg) else line_name(leg)
+            if leg.mode.must_book:
+                line += f"\n({_('nur mit Buchung', 'de')})"
+            row.cell(line)
     pdf.shape(False)
 
 
@@ -554,6 +578,7 @@ def render_handout(content: HandoutContent, lang: str, name: str | None = None) 
             )
         pdf.heading("So kommen Sie hin und zurück" if i == 0 else "An anderen Tagen")
         _essentials(pdf, group, label)
+        _bookings(pdf, group)
         _journey_table(pdf, group.there, "Hinweg")
         pdf.ln(1)
         _journey_table(pdf, group.back, "Rückweg")
@@ -593,6 +618,8 @@ def _texts(
     for group in groups:
         for leg in (*group.there.legs, *group.back.legs):
             texts += [leg.from_name, leg.to_name, leg.route or "", leg.headsign or ""]
+            if leg.booking is not None:
+                texts += [leg.booking.service, leg.booking.phone or ""]
     return texts
 
 

@@ -24,10 +24,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from course_planner.clock import clock
-from course_planner.exports.schedule import course_sessions, day_connections, is_walk
+from course_planner.exports.schedule import (
+    booking_line,
+    booking_lines,
+    course_sessions,
+    day_connections,
+    is_walk,
+)
 from course_planner.rotation.plan import Plan
 from course_planner.scenario import Scenario
 from course_planner.transit.journey import Journey
@@ -134,9 +140,11 @@ def _journey_text(label: str, journey: Journey | None) -> str:
                 f"({clock(leg.depart)}–{clock(leg.arrive, up=True)})"
             )
         else:
+            line = f"Linie {leg.route} Richtung {leg.headsign}" if leg.headsign else leg.route
             parts.append(
-                f"Linie {leg.route} Richtung {leg.headsign}: ab {leg.from_name} "
+                f"{line}: ab {leg.from_name} "
                 f"{clock(leg.depart)}, an {leg.to_name} {clock(leg.arrive, up=True)}"
+                + (" (nur mit Buchung)" if leg.mode.must_book else "")
             )
     return f"{label}: " + "; ".join(parts)
 
@@ -162,7 +170,10 @@ def _events(
     key: str,
     ledger: CalendarLedger | None,
     extra: Callable[[Any], list[str]] | None = None,
+    alarms: Callable[[Any], list[tuple[dt.datetime, str]]] | None = None,
 ) -> None:
+    """The events of ``sessions`` (``extra``: more description lines per session;
+    ``alarms``: reminders (when, text) per session, e.g. to book a ride)."""
     address = next((s.address for s in scenario.sites if s.name == site), None)
     first_stamp = dt.datetime.combine(sessions["date"].iloc[0], dt.time(), tzinfo=dt.UTC)
     previous = ledger.previous.get(key, {}) if ledger else {}
@@ -199,6 +210,12 @@ def _events(
         event.add("location", location)
         event.add("description", description)
         event.add("status", "CONFIRMED")
+        for when, what in alarms(rec) if alarms is not None else ():
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", what)
+            alarm.add("trigger", when.astimezone(dt.UTC))
+            event.add_component(alarm)
         cal.add_component(event)
         current[uid] = EventRecord(
             digest,
@@ -271,8 +288,25 @@ def village_calendar(
 
     def journey_lines(rec: Any) -> list[str]:  # a row of DataFrame.itertuples
         day = days[rec.date]
-        return [_journey_text("Hinweg", day.there), _journey_text("Rückweg", day.back)]
+        lines = [_journey_text("Hinweg", day.there), _journey_text("Rückweg", day.back)]
+        for line in booking_lines((day.there, day.back), [rec.date], "de", phone):
+            lines.append(f"Buchung nötig – {line}")
+        return lines
 
+    def reminders(rec: Any) -> list[tuple[dt.datetime, str]]:
+        """An hour before each booking deadline, on the day's first session only."""
+        day = days[rec.date]
+        if rec.start_s != day.start_s:
+            return []
+        out = []
+        for journey in (day.there, day.back):
+            for notice in journey.bookings if journey is not None else ():
+                if notice.deadline is not None:
+                    when = notice.deadline.replace(tzinfo=TZ) - dt.timedelta(hours=1)
+                    out.append((when, booking_line(notice, [rec.date], "de", phone)))
+        return list(dict.fromkeys(out))  # there and back booked by one deadline: one reminder
+
+    phone = scenario.contact.booking_phone
     cal = _calendar(f"{scenario.name} – {place} → {site}")
     _events(
         cal,
@@ -283,6 +317,7 @@ def village_calendar(
         f"village:{place}:{site}",
         ledger,
         journey_lines,
+        reminders,
     )
     cal.add_missing_timezones()
     return cal.to_ical()

@@ -520,7 +520,7 @@ def _area_stop_ids(stops: Any, area: ClipArea, label: str) -> Any:
         lat0 = (area.bbox[1] + area.bbox[3]) / 2
     else:
         assert area.polygon is not None  # a ClipArea has a county, a box or a polygon
-        geometry = _read_polygon(Path(area.polygon))
+        geometry = read_polygon(Path(area.polygon))
         lat0 = (geometry.bounds[1] + geometry.bounds[3]) / 2
 
     kx = _KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(lat0))
@@ -571,7 +571,7 @@ def _floats(column: Any, label: str, name: str) -> np.ndarray:
         raise
 
 
-def _read_polygon(path: Path) -> Any:
+def read_polygon(path: Path) -> Any:
     """The union of the (multi)polygons of a GeoJSON file, in lon/lat."""
     import shapely
     from shapely.geometry import shape

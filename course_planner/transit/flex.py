@@ -45,6 +45,7 @@ FLEX_TABLES = (
     "booking_rules",
     "stop_times",
     "trips",
+    "routes",
 )
 
 
@@ -103,6 +104,7 @@ class FlexServices:
     stop_groups: dict[str, tuple[str, ...]]
     booking_rules: dict[str, BookingRule]
     windows: tuple[FlexWindow, ...]
+    route_names: dict[str, str] = field(default_factory=dict)  # short name, else long name
 
 
 # --------------------------------------------------------------------------- reading
@@ -211,11 +213,14 @@ def read_flex(path: str | Path) -> FlexServices | None:
     """The Flex services of a feed (zip or folder), or ``None`` when it has none."""
     with open_source(path, FLEX_TABLES) as source:  # the archive checks of every feed read
         label = source.label
+        if not any(t in source.members for t in ("locations.geojson", "location_groups")):
+            return None  # no zone, no stop group: stop_times.txt need not be read
         zones = _zones(source)
         groups_frame = _csv(source, "location_group_stops")
         rules = _booking_rules(_csv(source, "booking_rules"), label)
         stop_times = _csv(source, "stop_times")
         trips = _csv(source, "trips")
+        routes = _csv(source, "routes")
     groups: dict[str, tuple[str, ...]] = {}
     if groups_frame is not None:
         for gid, frame in groups_frame.groupby("location_group_id", sort=True):
@@ -298,7 +303,12 @@ def read_flex(path: str | Path) -> FlexServices | None:
                 ride=_ride_time(trip, get),
             )
         )
-    return FlexServices(zones, groups, rules, tuple(windows))
+    names: dict[str, str] = {}
+    for rec in routes.to_dict("records") if routes is not None else []:
+        name = str(rec.get("route_short_name") or rec.get("route_long_name") or "").strip()
+        if name:
+            names[str(rec.get("route_id", ""))] = name
+    return FlexServices(zones, groups, rules, tuple(windows), names)
 
 
 def _ride_time(trip: pd.Series, get: Any) -> RideTime | None:

@@ -190,14 +190,20 @@ def feed_booked_routes(
     )
     c = feed.connections
     ids = trips["trip_id"].to_numpy()
-    board = ids[c.trip[c.board_book]]
-    alight = ids[c.trip[c.alight_book]]
-    stop_times = pd.DataFrame(
-        {
-            "trip_id": np.concatenate([board, alight]),
-            "pickup_type": [PHONE_AGENCY] * len(board) + [0] * len(alight),
-            "drop_off_type": [0] * len(board) + [PHONE_AGENCY] * len(alight),
-        }
+    # one row per stop time (a stop time is the boarding end of one connection and the
+    # alighting end of another: both flags meet again here)
+    board, alight = c.board_book, c.alight_book
+    stop_times = (
+        pd.DataFrame(
+            {
+                "trip_id": np.concatenate([ids[c.trip[board]], ids[c.trip[alight]]]),
+                "stop": np.concatenate([c.dep_stop[board], c.arr_stop[alight]]),
+                "pickup_type": [PHONE_AGENCY] * int(board.sum()) + [0] * int(alight.sum()),
+                "drop_off_type": [0] * int(board.sum()) + [PHONE_AGENCY] * int(alight.sum()),
+            }
+        )
+        .groupby(["trip_id", "stop"], as_index=False, sort=True)
+        .max()
     )
     return detect_booked_routes(
         routes,
@@ -217,3 +223,36 @@ def booked_trips(feed: Feed, routes: list[BookedRoute]) -> np.ndarray:
 def phone_only_routes(routes: list[BookedRoute]) -> set[str]:
     """Routes rejected by the scenario: their phone-agency stop times count as scheduled."""
     return {r.route_id for r in routes if not r.booked}
+
+
+BOOKED_ROUTE_COLUMNS = [
+    "route_id",
+    "route_name",
+    "route_type",
+    "booked",
+    "whole_route",
+    "evidence",
+    "matched_name",
+    "phone_stop_times",
+]
+
+
+def booked_routes_table(routes: list[BookedRoute]) -> pd.DataFrame:
+    """What was taken as booked and why, one row per route with any evidence (the
+    ``reach --booked-routes`` file): evidence codes space-separated (see :class:`Evidence`)."""
+    return pd.DataFrame(
+        [
+            {
+                "route_id": r.route_id,
+                "route_name": r.route_name,
+                "route_type": r.route_type,
+                "booked": r.booked,
+                "whole_route": r.whole_route,
+                "evidence": " ".join(e.value for e in r.evidence),
+                "matched_name": r.matched_name or "",
+                "phone_stop_times": r.phone_stop_times,
+            }
+            for r in routes
+        ],
+        columns=BOOKED_ROUTE_COLUMNS,
+    ).astype({"route_type": "Int64"})

@@ -19,7 +19,14 @@ from course_planner.places import load_places, stops_as_places
 from course_planner.scenario import Scenario
 from course_planner.transit.booking import BookingRule, BookingType, booking_notice
 from course_planner.transit.feed import Feed, load_feed
-from course_planner.transit.on_demand import booked_trips, feed_booked_routes, phone_only_routes
+from course_planner.transit.flex import RideTime, read_flex
+from course_planner.transit.journey import Mode
+from course_planner.transit.on_demand import (
+    BookedRoute,
+    booked_trips,
+    feed_booked_routes,
+    phone_only_routes,
+)
 from course_planner.transit.router import (
     ArriveByResult,
     Journey,
@@ -37,6 +44,7 @@ from course_planner.transit.timetable import (
     timetable_for,
 )
 from course_planner.transit.walking import build_walks
+from course_planner.transit.zones import Zones, flex_services, scenario_services
 
 ScanT = TypeVar("ScanT", bound=ScanResult)
 
@@ -88,12 +96,15 @@ class Study:
     dates: list[dt.date]
     booking: Booking | None = None  # which rides must be booked (None: none in the feed)
     booking_rule: BookingRule | None = None  # how to book them (the scenario's rule)
+    booked_routes: tuple[BookedRoute, ...] = ()  # routes with evidence of booking, and why
+    zones: Zones | None = None  # on-demand zone services (scenario and GTFS-Flex)
     _timetables: dict = field(default_factory=dict, repr=False)
     _scans: dict = field(default_factory=dict, repr=False)
 
     @property
     def has_booked_rides(self) -> bool:
-        return self.booking is not None and self.booking.any
+        """Some ride must be booked: a booked route or stop of the feed, or a zone."""
+        return (self.booking is not None and self.booking.any) or bool(self.zones)
 
     def timetable(self, date: dt.date, booked: bool = False) -> Timetable:
         """The timetable of ``date``: scheduled rides only, or (``booked``) with the rides
@@ -117,10 +128,16 @@ class Study:
         """The backward scan to ``site`` (journeys leaving at ``not_before`` or later;
         ``booked``: rides that must be booked allowed)."""
         booked = booked and self.has_booked_rides
-        key = ("in", site, service_signature(self.feed, date), arrive_by, not_before, booked)
+        key = ("in", site, self.day_key(date, booked), arrive_by, not_before, booked)
         if key not in self._scans:
             self._scans[key] = latest_departures(
-                self.network, self.timetable(date, booked), site, arrive_by, not_before
+                self.network,
+                self.timetable(date, booked),
+                site,
+                arrive_by,
+                not_before,
+                zones=self.zones if booked else None,
+                day=date,
             )
         return self._scans[key]
 
@@ -134,10 +151,16 @@ class Study:
     ) -> LeaveAtResult:
         """The forward scan from ``site`` (journeys arriving at ``not_after`` or earlier)."""
         booked = booked and self.has_booked_rides
-        key = ("out", site, service_signature(self.feed, date), leave_at, not_after, booked)
+        key = ("out", site, self.day_key(date, booked), leave_at, not_after, booked)
         if key not in self._scans:
             self._scans[key] = earliest_arrivals(
-                self.network, self.timetable(date, booked), site, leave_at, not_after
+                self.network,
+                self.timetable(date, booked),
+                site,
+                leave_at,
+                not_after,
+                zones=self.zones if booked else None,
+                day=date,
             )
         return self._scans[key]
 
@@ -147,6 +170,8 @@ class Study:
             return journey
         legs = []
         for leg in journey.legs:
+            if leg.mode is Mode.ZONE_RIDE and leg.booking is None and self.zones:
+                leg = replace(leg, booking=self.zones.notice(leg, date))
             if leg.mode.must_book and leg.booking is None:
                 rule = self.booking_rule or BookingRule(BookingType.REAL_TIME)
                 notice = booking_notice(rule, leg.route or "", date, leg.depart)
@@ -155,6 +180,14 @@ class Study:
                 leg = replace(leg, booking=notice)
             legs.append(leg)
         return Journey(tuple(legs))
+
+    def day_key(self, date: dt.date, booked: bool) -> tuple:
+        """What a date's answers depend on: the services running (that day and the day
+        before) and, with booked rides, the zones' hours that day."""
+        key: tuple = (service_signature(self.feed, date),)
+        if booked and self.zones:
+            key += self.zones.day_key(date)
+        return key
 
     def site_index(self, name: str) -> int:
         return self.network.site_names.index(name)
@@ -207,7 +240,7 @@ def prepare(
     rejected = feed.trips["route_id"].isin(phone_only_routes(routes)).to_numpy()
     booking = booking_for(feed, booked_trips(feed, routes), rejected)
     rule = scenario.on_demand_routes.booking
-    return Study(
+    study = Study(
         scenario,
         feed,
         places,
@@ -216,7 +249,31 @@ def prepare(
         dates,
         booking=booking if booking.any else None,
         booking_rule=rule.rule() if rule is not None else None,
+        booked_routes=tuple(routes),
     )
+    services = scenario_services(scenario, feed.stops, places, sites)
+    flex = read_flex(scenario.feed)
+    if flex is not None:
+        services += flex_services(flex, feed, feed.stops, places, sites, RideTime())
+    if services:
+        study.zones = Zones(
+            services=tuple(services),
+            n_places=len(places),
+            place_stops=_stops_of(walks.place_stops, "place", len(places)),
+            site_stops=_stops_of(walks.site_stops, "site", len(sites)),
+            scheduled=study.timetable,
+            stop_seq=feed.connections.seq,
+            change_s=network.min_change_s,
+        )
+    return study
+
+
+def _stops_of(frame: pd.DataFrame, column: str, n: int) -> list[list[int]]:
+    """Per place or room: the stops within walking distance."""
+    out: list[list[int]] = [[] for _ in range(n)]
+    for key, stop in zip(frame[column].tolist(), frame["stop"].tolist(), strict=True):
+        out[int(key)].append(int(stop))
+    return out
 
 
 def journeys(
@@ -240,6 +297,39 @@ def journeys(
         study.with_bookings(there.journey(p), date),
         study.with_bookings(back.journey(p), date),
     )
+
+
+def planned_journeys(
+    study: Study,
+    place: str,
+    site: str,
+    date: dt.date,
+    start_s: int | None = None,
+    end_s: int | None = None,
+) -> tuple[Journey | None, Journey | None]:
+    """The journeys a participant is told to take, per direction: by scheduled service when
+    one fits the travel limit, else one with a booked ride (AST, ALF, Rufbus) when that fits,
+    else the scheduled one (too long) or none — the same choice as the reachability table."""
+    course = study.scenario.course
+    start = course.start_s if start_s is None else start_s
+    end = course.end_s if end_s is None else end_s
+    limit = study.scenario.travel.max_travel_min * 60
+    there, back = journeys(study, place, site, date, start, end)
+
+    def fits_there(j: Journey | None) -> bool:
+        return j is not None and start - j.depart <= limit
+
+    def fits_back(j: Journey | None) -> bool:
+        return j is not None and j.arrive - end <= limit
+
+    if not study.has_booked_rides or (fits_there(there) and fits_back(back)):
+        return there, back
+    booked_there, booked_back = journeys(study, place, site, date, start, end, booked=True)
+    if not fits_there(there) and fits_there(booked_there):
+        there = booked_there
+    if not fits_back(back) and fits_back(booked_back):
+        back = booked_back
+    return there, back
 
 
 def reachability_table(
@@ -269,11 +359,11 @@ def reachability_table(
     has_stop[walks.place_stops["place"].unique()] = True
 
     # one block of per-place answers per room and distinct timetable
-    signature_of: dict[bytes, int] = {}
+    signature_of: dict[tuple, int] = {}
     date_block = np.empty(n_dates, dtype=np.int64)
     first_date: list[dt.date] = []
     for j, date in enumerate(dates):
-        sig = service_signature(study.feed, date)
+        sig = study.day_key(date, booked=True)
         if sig not in signature_of:
             signature_of[sig] = len(first_date)
             first_date.append(date)

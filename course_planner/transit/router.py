@@ -2,7 +2,9 @@
 
 Both answer for every stop and every place in one scan (Connection Scan Algorithm, compiled
 in :mod:`course_planner.transit.scan`). A journey is walk → ride → (change → ride)… → walk,
-or one direct walk from the place to the room (0 transfers; it wins ties). Rules:
+or one direct walk from the place to the room (0 transfers; it wins ties). With on-demand
+zones (:mod:`course_planner.transit.zones`), a zone ride may replace the first or the last
+walk, or take the place straight to the room; walks win ties. Rules:
 
 * staying in the same trip costs nothing;
 * a change boards the next vehicle no earlier than alighting + max(walk, min change time), at
@@ -22,9 +24,10 @@ Times are seconds after 00:00 of the course date, as floats (walks are not whole
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -34,8 +37,12 @@ from course_planner.transit.scan import NONE, backward_scan, forward_scan
 from course_planner.transit.timetable import Timetable
 from course_planner.transit.walking import WalkNetwork
 
+if TYPE_CHECKING:
+    from course_planner.transit.zones import ZoneLeg, Zones
+
 INF = np.inf
 _DIRECT = -2  # a place's choice: the direct walk to / from the room
+_ZONE_DIRECT = -3  # a place's choice: a zone ride straight to / from the room
 
 
 class ScanResult(Protocol):
@@ -201,8 +208,11 @@ class ArriveBy:
     _exit_next: np.ndarray = field(repr=False)
     _exit_board_stop: np.ndarray = field(repr=False)
     _exit_walk: np.ndarray = field(repr=False)
-    _choice_stop: np.ndarray = field(repr=False)  # stop, _DIRECT or NONE
+    _choice_stop: np.ndarray = field(repr=False)  # stop, _DIRECT, _ZONE_DIRECT or NONE
     _choice_walk: np.ndarray = field(repr=False)
+    _zones: Zones | None = field(default=None, repr=False)
+    _egress_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per stop
+    _home_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per place
 
     @property
     def stop_times(self) -> np.ndarray:
@@ -227,12 +237,21 @@ class ArriveBy:
         names, ids = net._names[0], net._names[1]
         place_name, site_name = net.place_names[place], net.site_names[self.site]
         w = float(self._choice_walk[place])
+        zones = self._zones
         if stop == _DIRECT:
             return Journey(
                 (Leg(Mode.WALK, place_name, site_name, self.arrive_by - w, self.arrive_by),)
             )
+        if stop == _ZONE_DIRECT:
+            assert zones is not None
+            return Journey((zones.leg(self._home_zone[place], place_name, site_name),))
         board = float(self.latest_board[stop])
-        legs = [Leg(Mode.WALK, place_name, names[stop], board - w, board, to_stop_id=ids[stop])]
+        if place in self._home_zone:
+            assert zones is not None
+            first = zones.leg(self._home_zone[place], place_name, names[stop], to_stop_id=ids[stop])
+        else:
+            first = Leg(Mode.WALK, place_name, names[stop], board - w, board, to_stop_id=ids[stop])
+        legs = [first]
         i = int(self._board_pos[stop])
         while i != NONE:
             t = int(np.searchsorted(self._runs, order.run[i]))
@@ -241,7 +260,12 @@ class ArriveBy:
             alight_time = float(order.arr[e])
             s, walk = int(order.arr_stop[e]), float(self._exit_walk[t])
             i = int(self._exit_next[t])
-            if i == NONE:
+            if i == NONE and s in self._egress_zone:
+                assert zones is not None
+                legs.append(
+                    zones.leg(self._egress_zone[s], names[s], site_name, from_stop_id=ids[s])
+                )
+            elif i == NONE:
                 legs.append(
                     Leg(
                         Mode.WALK,
@@ -258,11 +282,33 @@ class ArriveBy:
 
 
 def latest_departures(
-    net: Network, tt: Timetable, site: int, arrive_by: float, not_before: float = -INF
+    net: Network,
+    tt: Timetable,
+    site: int,
+    arrive_by: float,
+    not_before: float = -INF,
+    zones: Zones | None = None,
+    day: dt.date | None = None,
 ) -> ArriveBy:
     """One backward scan: the latest departure from every stop and place to be at ``site`` by
-    ``arrive_by``, for journeys leaving at ``not_before`` or later."""
-    egress_stop, egress_walk = net.site_stops(site)
+    ``arrive_by``, for journeys leaving at ``not_before`` or later (``zones``: zone rides
+    allowed as the first and the last leg, with their hours on ``day``, by default the
+    timetable's date)."""
+    day = day or tt.date
+    walk_stop, walk_s = net.site_stops(site)
+    egress_stop, egress_walk = walk_stop, walk_s
+    egress_rides, egress_arrive = (
+        np.zeros(len(walk_stop), np.int64),
+        np.full(len(walk_stop), np.nan),
+    )
+    egress_zone: dict[int, ZoneLeg] = {}
+    if zones:
+        z_stop, z_offset, z_arrive, z_legs = zones.egress(site, day, arrive_by)
+        egress_zone = _zone_wins(walk_stop, walk_s, z_stop, z_offset, z_legs)
+        egress_stop = np.concatenate([walk_stop, z_stop])
+        egress_walk = np.concatenate([walk_s, z_offset])
+        egress_rides = np.concatenate([egress_rides, np.ones(len(z_stop), np.int64)])
+        egress_arrive = np.concatenate([egress_arrive, z_arrive])
     ptr, tin, walk = net.walks_in
     (
         best,
@@ -280,6 +326,8 @@ def latest_departures(
         net.n_stops,
         egress_stop,
         egress_walk,
+        egress_rides,
+        egress_arrive,
         ptr,
         tin,
         walk,
@@ -293,11 +341,24 @@ def latest_departures(
     choice_walk = np.zeros(n_places)
     place, stop, pwalk, value = _best_stop_per_place(net, best, sign=-1)
     depart[place], choice[place], choice_walk[place] = value, stop, pwalk
+    home_zone: dict[int, ZoneLeg] = {}
+    if zones:  # a zone ride from home to a stop: where it leaves later than walking
+        z_depart, z_stop_of, z_first = zones.first_legs(day, best)
+        for p in np.flatnonzero(z_depart > depart).tolist():
+            depart[p], choice[p], choice_walk[p] = z_depart[p], z_stop_of[p], 0.0
+            home_zone[p] = z_first[p]  # type: ignore[assignment]
     dplace, dwalk = net._direct[site]
     # a direct walk wins ties; a place may be listed once per room
     direct = arrive_by - dwalk >= depart[dplace]
     dplace, dwalk = dplace[direct], dwalk[direct]
     depart[dplace], choice[dplace], choice_walk[dplace] = arrive_by - dwalk, _DIRECT, dwalk
+    for p in dplace.tolist():
+        home_zone.pop(p, None)
+    if zones:  # a zone ride straight to the room
+        z_depart, z_door = zones.door_there(site, day, arrive_by)
+        for p in np.flatnonzero(z_depart > depart).tolist():
+            depart[p], choice[p] = z_depart[p], _ZONE_DIRECT
+            home_zone[p] = z_door[p]  # type: ignore[assignment]
     outside = depart < not_before
     depart[outside], choice[outside] = -INF, NONE
     rides = np.full(n_places, -1, dtype=np.int64)
@@ -307,6 +368,11 @@ def latest_departures(
     arrive_site[by_stop] = board_arrive[choice[by_stop]]
     rides[choice == _DIRECT] = 0
     arrive_site[choice == _DIRECT] = arrive_by
+    for p, leg in home_zone.items():
+        if choice[p] == _ZONE_DIRECT:
+            rides[p], arrive_site[p] = 1, leg.end
+        elif choice[p] >= 0:
+            rides[p] += 1
     runs = np.flatnonzero(exit_pos != NONE)  # keep labels only for the runs ridden
     return ArriveBy(
         net,
@@ -325,7 +391,29 @@ def latest_departures(
         exit_walk[runs],
         choice,
         choice_walk,
+        zones,
+        egress_zone,
+        {p: leg for p, leg in home_zone.items() if choice[p] != NONE},
     )
+
+
+def _zone_wins(
+    walk_stop: np.ndarray,
+    walk_s: np.ndarray,
+    z_stop: np.ndarray,
+    z_offset: np.ndarray,
+    z_legs: list[ZoneLeg],
+) -> dict[int, ZoneLeg]:
+    """The stops where the zone ride beats walking (strictly: walks win ties), as the scan
+    decides it."""
+    walking: dict[int, float] = {}
+    for s, w in zip(walk_stop.tolist(), walk_s.tolist(), strict=True):
+        walking[s] = min(w, walking.get(s, INF))
+    return {
+        s: leg
+        for s, off, leg in zip(z_stop.tolist(), z_offset.tolist(), z_legs, strict=True)
+        if off < walking.get(s, INF)
+    }
 
 
 # --------------------------------------------------------------------------- leave at T
@@ -354,6 +442,9 @@ class LeaveAt:
     _entry_walk: np.ndarray = field(repr=False)
     _choice_stop: np.ndarray = field(repr=False)
     _choice_walk: np.ndarray = field(repr=False)
+    _zones: Zones | None = field(default=None, repr=False)
+    _access_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per stop
+    _home_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per place
 
     @property
     def stop_times(self) -> np.ndarray:
@@ -377,12 +468,25 @@ class LeaveAt:
         names, ids = net._names[0], net._names[1]
         place_name, site_name = net.place_names[place], net.site_names[self.site]
         w = float(self._choice_walk[place])
+        zones = self._zones
         if stop == _DIRECT:
             return Journey(
                 (Leg(Mode.WALK, site_name, place_name, self.leave_at, self.leave_at + w),)
             )
+        if stop == _ZONE_DIRECT:
+            assert zones is not None
+            return Journey((zones.leg(self._home_zone[place], site_name, place_name),))
         alight = float(self.earliest_alight[stop])
-        legs = [Leg(Mode.WALK, names[stop], place_name, alight, alight + w, from_stop_id=ids[stop])]
+        if place in self._home_zone:
+            assert zones is not None
+            last = zones.leg(
+                self._home_zone[place], names[stop], place_name, from_stop_id=ids[stop]
+            )
+        else:
+            last = Leg(
+                Mode.WALK, names[stop], place_name, alight, alight + w, from_stop_id=ids[stop]
+            )
+        legs = [last]
         e = int(self._alight_pos[stop])
         while e != NONE:
             t = int(np.searchsorted(self._runs, order.run[e]))
@@ -390,7 +494,10 @@ class LeaveAt:
             legs.append(_ride(self.tt, net, b, e, backward=False))
             s, walk = int(order.dep_stop[b]), float(self._entry_walk[t])
             e = int(self._entry_prev[t])
-            if e == NONE:
+            if e == NONE and s in self._access_zone:
+                assert zones is not None
+                legs.append(zones.leg(self._access_zone[s], site_name, names[s], to_stop_id=ids[s]))
+            elif e == NONE:
                 legs.append(
                     Leg(
                         Mode.WALK,
@@ -409,11 +516,29 @@ class LeaveAt:
 
 
 def earliest_arrivals(
-    net: Network, tt: Timetable, site: int, leave_at: float, not_after: float = INF
+    net: Network,
+    tt: Timetable,
+    site: int,
+    leave_at: float,
+    not_after: float = INF,
+    zones: Zones | None = None,
+    day: dt.date | None = None,
 ) -> LeaveAt:
     """One forward scan: the earliest arrival at every stop and place when leaving ``site``
-    at ``leave_at``, for journeys arriving at ``not_after`` or earlier."""
-    access_stop, access_walk = net.site_stops(site)
+    at ``leave_at``, for journeys arriving at ``not_after`` or earlier (``zones``: zone
+    rides allowed as the first and the last leg, with their hours on ``day``, by default the
+    timetable's date)."""
+    day = day or tt.date
+    walk_stop, walk_s = net.site_stops(site)
+    access_stop, access_walk = walk_stop, walk_s
+    access_rides = np.zeros(len(walk_stop), np.int64)
+    access_zone: dict[int, ZoneLeg] = {}
+    if zones:
+        z_stop, z_offset, _, z_legs = zones.access(site, day, leave_at)
+        access_zone = _zone_wins(walk_stop, walk_s, z_stop, z_offset, z_legs)
+        access_stop = np.concatenate([walk_stop, z_stop])
+        access_walk = np.concatenate([walk_s, z_offset])
+        access_rides = np.concatenate([access_rides, np.ones(len(z_stop), np.int64)])
     ptr, tout, walk = net.walks_out
     best, alight_pos, alight_rides, entry_pos, entry_prev, entry_from_stop, entry_walk = (
         forward_scan(
@@ -423,6 +548,7 @@ def earliest_arrivals(
             net.n_stops,  # type: ignore[call-arg]
             access_stop,
             access_walk,
+            access_rides,
             ptr,
             tout,
             walk,
@@ -437,16 +563,34 @@ def earliest_arrivals(
     choice_walk = np.zeros(n_places)
     place, stop, pwalk, value = _best_stop_per_place(net, best, sign=+1)
     arrive[place], choice[place], choice_walk[place] = value, stop, pwalk
+    home_zone: dict[int, ZoneLeg] = {}
+    if zones:  # a zone ride home from a stop: where it arrives earlier than walking
+        z_home, z_stop_of, z_last = zones.last_legs(day, best)
+        for p in np.flatnonzero(z_home < arrive).tolist():
+            arrive[p], choice[p], choice_walk[p] = z_home[p], z_stop_of[p], 0.0
+            home_zone[p] = z_last[p]  # type: ignore[assignment]
     dplace, dwalk = net._direct[site]
     direct = leave_at + dwalk <= arrive[dplace]
     dplace, dwalk = dplace[direct], dwalk[direct]
     arrive[dplace], choice[dplace], choice_walk[dplace] = leave_at + dwalk, _DIRECT, dwalk
+    for p in dplace.tolist():
+        home_zone.pop(p, None)
+    if zones:  # a zone ride straight home
+        z_home, z_door = zones.door_back(site, day, leave_at)
+        for p in np.flatnonzero(z_home < arrive).tolist():
+            arrive[p], choice[p] = z_home[p], _ZONE_DIRECT
+            home_zone[p] = z_door[p]  # type: ignore[assignment]
     outside = arrive > not_after
     arrive[outside], choice[outside] = INF, NONE
     rides = np.full(n_places, -1, dtype=np.int64)
     by_stop = choice >= 0
     rides[by_stop] = alight_rides[choice[by_stop]]
     rides[choice == _DIRECT] = 0
+    for p in home_zone:
+        if choice[p] == _ZONE_DIRECT:
+            rides[p] = 1
+        elif choice[p] >= 0:
+            rides[p] += 1
     runs = np.flatnonzero(entry_pos != NONE)  # keep labels only for the runs ridden
     return LeaveAt(
         net,
@@ -464,6 +608,9 @@ def earliest_arrivals(
         entry_walk[runs],
         choice,
         choice_walk,
+        zones,
+        access_zone,
+        {p: leg for p, leg in home_zone.items() if choice[p] != NONE},
     )
 
 

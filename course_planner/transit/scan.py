@@ -31,6 +31,8 @@ def backward_scan(
     n_stops,
     egress_stop,
     egress_walk,
+    egress_rides,
+    egress_arrive,
     tin_ptr,
     tin_stop,
     tin_walk,
@@ -42,8 +44,12 @@ def backward_scan(
 
     ``pos``: the running positions in backward order; the scan stops at the first
     connection arriving before ``not_before``. Walks into a stop: CSR ``tin_*`` (the stop
-    itself with 0 s first). Returns per stop: latest board, the boarding position, its
-    rides and arrival at the room; per run: the exit position and what follows it.
+    itself with 0 s first). The way from a stop to the room (``egress_*``): alighting at
+    most ``egress_walk`` before ``arrive_by``, with ``egress_rides`` rides (0: a walk, 1: a
+    zone ride) and arrival at the room ``egress_arrive`` (NaN: alighting + ``egress_walk``;
+    a zone ride leaves at a fixed time). Returns per stop: latest board, the boarding
+    position, its rides and arrival at the room; per run: the exit position and what
+    follows it.
     """
     inf = np.inf
     deadline = np.full(n_stops, -inf)
@@ -53,6 +59,7 @@ def backward_scan(
     after_walk = np.zeros(n_stops)
     after_rides = np.zeros(n_stops, np.int64)
     after_arrive = np.full(n_stops, inf)
+    after_fixed = np.full(n_stops, np.nan)  # a zone ride's arrival at the room
     for k in range(len(egress_stop)):
         s = egress_stop[k]
         x = arrive_by - egress_walk[k]
@@ -61,7 +68,8 @@ def backward_scan(
             after_next[s] = NONE
             after_board_stop[s] = NONE
             after_walk[s] = egress_walk[k]
-            after_rides[s] = 0
+            after_rides[s] = egress_rides[k]
+            after_fixed[s] = egress_arrive[k]
     best = np.full(n_stops, -inf)
     board_pos = np.full(n_stops, NONE, np.int64)
     board_rides = np.zeros(n_stops, np.int64)
@@ -97,7 +105,8 @@ def backward_scan(
             exit_walk[t] = after_walk[s]
             run_rides[t] = after_rides[s] + 1
             if after_next[s] == NONE:
-                run_arrive[t] = arr[i] + after_walk[s]
+                fixed = after_fixed[s]
+                run_arrive[t] = arr[i] + after_walk[s] if np.isnan(fixed) else fixed
             else:
                 run_arrive[t] = after_arrive[s]
         if not board_ok[i]:
@@ -150,6 +159,7 @@ def forward_scan(
     n_stops,
     access_stop,
     access_walk,
+    access_rides,
     tout_ptr,
     tout_stop,
     tout_walk,
@@ -160,7 +170,9 @@ def forward_scan(
     """Earliest alighting per stop when leaving the room at ``leave_at``.
 
     ``pos``: the running positions in forward order; the scan stops at the first connection
-    departing after ``not_after``. Walks out of a stop: CSR ``tout_*``. Returns per stop:
+    departing after ``not_after``. Walks out of a stop: CSR ``tout_*``. The way from the
+    room to a stop (``access_*``): boarding there from ``leave_at + access_walk`` on, after
+    ``access_rides`` rides (0: a walk, 1: a zone ride). Returns per stop:
     earliest alighting, its position and rides; per run: the entry position and what
     precedes it.
     """
@@ -178,7 +190,7 @@ def forward_scan(
             before_prev[s] = NONE
             before_from_stop[s] = NONE
             before_walk[s] = access_walk[k]
-            before_rides[s] = 0
+            before_rides[s] = access_rides[k]
     best = np.full(n_stops, inf)
     alight_pos = np.full(n_stops, NONE, np.int64)
     alight_rides = np.zeros(n_stops, np.int64)

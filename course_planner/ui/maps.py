@@ -17,6 +17,7 @@ import pandas as pd
 # kind → colour; the legend shows the kinds in this order
 COLOURS = {
     "reachable": "#228b22",
+    "booked": "#e08a00",  # only with a booked ride (AST, Rufbus, zone service)
     "unreachable": "#c81e1e",
     "room": "#1e50c8",
     "chosen": "#1e50c8",

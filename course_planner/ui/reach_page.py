@@ -12,10 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from course_planner.clock import clock
+from course_planner.exports.schedule import booking_line
 from course_planner.reach_summary import VillageSummary, meeting_dates, summarise
 from course_planner.scenario import Scenario
 from course_planner.transit.journey import Journey, Mode
-from course_planner.transit.reachability import journeys
+from course_planner.transit.reachability import planned_journeys
 from course_planner.ui.maps import place_map
 from course_planner.ui.state import (
     current_scenario,
@@ -47,29 +48,47 @@ def tooltip(r: Any) -> str:  # a row of DataFrame.itertuples (an untyped namedtu
     back = (
         f"{t('tip_home')} {r.arrive_home}" if isinstance(r.arrive_home, str) else t("tip_no_back")
     )
-    return f"{reason_text(r.reason)} · {there} · {back}"
+    text = f"{reason_text(r.reason)} · {there} · {back}"
+    by = [x for x in (deadline_text(r.book_outbound_by), deadline_text(r.book_return_by)) if x]
+    if r.reason == "on_demand_only" and by:
+        text += f" · {t('tip_book_by')} {' / '.join(by)}"
+    return text
 
 
-def legs_table(journey: Journey | None) -> pd.DataFrame:
+MODE_ICONS = {Mode.WALK: "🚶", Mode.RIDE: "🚌", Mode.BOOKED_RIDE: "📞🚌", Mode.ZONE_RIDE: "📞🚕"}
+
+
+def legs_table(
+    journey: Journey | None, day: dt.date | None = None, phone: str | None = None
+) -> pd.DataFrame:
+    """The legs of a journey; a ride that must be booked says by when and where."""
     if journey is None:
         return pd.DataFrame({t("there"): [t("no_journey")]})
-    return pd.DataFrame(
-        [
-            {
-                "": "🚶" if leg.mode is Mode.WALK else "🚌",
-                t("leg_from"): leg.from_name,
-                t("leg_dep"): clock(leg.depart),
-                t("leg_to"): leg.to_name,
-                t("leg_arr"): clock(leg.arrive, up=True),
-                t("leg_line"): leg.route or "",
-                t("leg_towards"): leg.headsign or "",
-            }
-            for leg in journey.legs
-        ]
-    )
+    lang = st.session_state.get("lang", "de")
+    rows = []
+    for leg in journey.legs:
+        row = {
+            "": MODE_ICONS[leg.mode],
+            t("leg_from"): leg.from_name,
+            t("leg_dep"): clock(leg.depart),
+            t("leg_to"): leg.to_name,
+            t("leg_arr"): clock(leg.arrive, up=True),
+            t("leg_line"): leg.route or "",
+            t("leg_towards"): leg.headsign or "",
+        }
+        if journey.must_book:
+            row[t("leg_booking")] = (
+                booking_line(leg.booking, [day or leg.booking.ride_start.date()], lang, phone)
+                if leg.booking is not None
+                else ""
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def unreachable_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The places not reachable by scheduled service; those a booked ride brings say by
+    when to book it."""
     bad = rows[~rows["reachable"]]
     out = pd.DataFrame(
         {
@@ -82,7 +101,31 @@ def unreachable_table(rows: pd.DataFrame) -> pd.DataFrame:
             t("col_return_min"): bad["return_min"],
         }
     )
-    return out.astype(object).where(out.notna(), "–").astype(str)
+    if bad["reachable_booked"].any():
+        out[t("col_booked_services")] = bad["booked_services"]
+        out[t("col_book_by")] = [
+            book_by(a, b)
+            for a, b in zip(bad["book_outbound_by"], bad["book_return_by"], strict=True)
+        ]
+        out[t("col_booking_phone")] = bad["booking_phone"]
+    return out.astype(object).where(out.notna(), "–").astype(str).replace("", "–")
+
+
+def book_by(there: str, back: str) -> str:
+    """The booking deadlines of a row: one when both rides are booked by the same time."""
+    a, b = deadline_text(there), deadline_text(back)
+    if a and b and a != b:
+        return f"{a} ({t('there')}) · {b} ({t('back')})"
+    return a or b
+
+
+def deadline_text(value: str) -> str:
+    """ "2026-03-01 22:00" -> "So, 01.03. 22:00" in the page's language ("" stays "")."""
+    if not value:
+        return ""
+    when = dt.datetime.fromisoformat(value)
+    wd = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[when.weekday()]
+    return f"{words('wd_')(wd)}, {when:%d.%m. %H:%M}"
 
 
 def summary_text(s: VillageSummary) -> str:
@@ -136,13 +179,17 @@ def main() -> None:
         t("reachable_people"), f"{int(people[rows['reachable']].sum())} / {int(people.sum())}"
     )
     rows = rows.assign(
-        kind=["reachable" if r else "unreachable" for r in rows["reachable"]],
+        kind=[
+            "reachable" if r else "booked" if b else "unreachable"
+            for r, b in zip(rows["reachable"], rows["reachable_booked"], strict=True)
+        ],
         info=[tooltip(r) for r in rows.itertuples()],
     )
     rooms = s.sites[["name", "lat", "lon"]].assign(kind="room", info=t("room"))
     points = pd.concat([rooms, rows[["name", "lat", "lon", "kind", "info"]]], ignore_index=True)
     legend = {
         "reachable": t("legend_reachable"),
+        "booked": t("legend_booked"),
         "unreachable": t("legend_unreachable"),
         "room": t("legend_room"),
     }
@@ -157,12 +204,14 @@ def main() -> None:
     helps(scenario)
     st.subheader(t("journeys"))
     place = st.selectbox(t("place"), list(s.network.place_names), key="reach_place")
-    there, back = journeys(s, place, room, dt.date.fromisoformat(date), start_s, start_s + duration)
+    day = dt.date.fromisoformat(date)
+    there, back = planned_journeys(s, place, room, day, start_s, start_s + duration)
+    phone = scenario.contact.booking_phone
     c3, c4 = st.columns(2)
     c3.markdown(f"**{t('there')}**")
-    c3.dataframe(legs_table(there), hide_index=True)
+    c3.dataframe(legs_table(there, day, phone), hide_index=True)
     c4.markdown(f"**{t('back')}**")
-    c4.dataframe(legs_table(back), hide_index=True)
+    c4.dataframe(legs_table(back, day, phone), hide_index=True)
 
 
 def summaries(scenario: Scenario, room: str, start_s: int, duration: int) -> None:

@@ -1,0 +1,617 @@
+"""On-demand zone services (Limo, Rufbus areas, GTFS-Flex zones) as first and last legs.
+
+A zone service carries people door to door between any two points inside its area, during
+its hours, when booked. For the router it is one more kind of access and egress edge, next
+to walking: a zone ride from home to a stop in the zone (then the bus), from a stop to the
+room, or from home straight to the room when both lie in the zone — and the same on the way
+back. Unlike a walk, a ride is possible only when it starts inside the service's hours; an
+earlier arrival at the stop simply waits for the bus, so for one scan the best ride start is
+
+* to arrive by T (a stop's latest boarding ``b``): the latest start ``≤ b − ride − change``
+  inside a window (a window ending earlier still serves, with a wait at the stop);
+* leaving at T (a stop's earliest alighting ``a``): the earliest start ``≥ a + change``
+  inside a window (a window starting later serves after a wait).
+
+That is exact for the scans' answers (latest boarding, earliest alighting per stop). A rule
+like Limo's "no ride within N minutes of a scheduled bus" refuses a ride when a scheduled
+trip runs between stops within walking distance of the ride's two ends, departing within N
+minutes of the ride's start; then the next best ride is taken.
+
+Ride time: road distance (straight line × road factor) at a speed, times a factor, plus an
+offset (:class:`~course_planner.transit.flex.RideTime`; GTFS-Flex's ``safe_duration_*``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from course_planner.coordinates import haversine_m
+from course_planner.errors import ScenarioError, msg
+from course_planner.scenario import Scenario
+from course_planner.transit.booking import (
+    BookingNotice,
+    BookingRule,
+    BookingType,
+    booking_notice,
+)
+from course_planner.transit.feed import Feed
+from course_planner.transit.flex import AreaKind, FlexServices, FlexWindow, RideTime
+from course_planner.transit.journey import Leg, Mode
+
+if TYPE_CHECKING:
+    from course_planner.transit.timetable import Timetable
+
+Windows = Callable[[dt.date], Sequence[tuple[int, int]]]
+NO_TIME = -math.inf
+
+
+@dataclass(frozen=True)
+class ZoneLeg:
+    """One zone ride of a journey: service ``service`` (an index of :attr:`Zones.services`)
+    from ``start`` to ``end`` (seconds of the course date)."""
+
+    service: int
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, eq=False)
+class ZoneService:
+    """One on-demand zone service in a study's indices.
+
+    ``stops``/``places``/``sites``: indices of the feed's stops, the scenario's places and
+    rooms inside the zone; ``*_s``: ride seconds between them (rows: places or rooms,
+    columns: stops; ``place_site_s``: places × rooms)."""
+
+    name: str
+    windows: Windows
+    booking: BookingRule
+    ride: RideTime
+    not_within_s: float | None
+    cost_weight: float
+    illustrative: bool
+    stops: np.ndarray
+    places: np.ndarray
+    sites: np.ndarray
+    place_stop_s: np.ndarray = field(repr=False)
+    site_stop_s: np.ndarray = field(repr=False)
+    place_site_s: np.ndarray = field(repr=False)
+
+
+def zone_service(
+    *,
+    name: str,
+    windows: Windows,
+    booking: BookingRule,
+    ride: RideTime,
+    inside: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    stops: pd.DataFrame,
+    places: pd.DataFrame,
+    sites: pd.DataFrame,
+    not_within_min: float | None = None,
+    cost_weight: float = 0.0,
+    illustrative: bool = False,
+) -> ZoneService:
+    """A zone service: ``inside(lat, lon)`` says which points lie in its area; ``stops``
+    (``lat, lon``, in the feed's order), ``places`` and ``sites`` (``lat, lon``)."""
+
+    def members(frame: pd.DataFrame) -> np.ndarray:
+        if frame.empty:
+            return np.zeros(0, dtype=np.int64)
+        lat, lon = frame["lat"].to_numpy(float), frame["lon"].to_numpy(float)
+        return np.flatnonzero(inside(lat, lon)).astype(np.int64)
+
+    z_stops, z_places, z_sites = members(stops), members(places), members(sites)
+
+    def seconds(a: pd.DataFrame, ia: np.ndarray, b: pd.DataFrame, ib: np.ndarray) -> np.ndarray:
+        lat1 = a["lat"].to_numpy(float)[ia][:, None]
+        lon1 = a["lon"].to_numpy(float)[ia][:, None]
+        lat2 = b["lat"].to_numpy(float)[ib][None, :]
+        lon2 = b["lon"].to_numpy(float)[ib][None, :]
+        return np.asarray(ride.seconds(haversine_m(lat1, lon1, lat2, lon2)), dtype=float)
+
+    return ZoneService(
+        name=name,
+        windows=windows,
+        booking=booking,
+        ride=ride,
+        not_within_s=None if not_within_min is None else float(not_within_min) * 60,
+        cost_weight=cost_weight,
+        illustrative=illustrative,
+        stops=z_stops,
+        places=z_places,
+        sites=z_sites,
+        place_stop_s=seconds(places, z_places, stops, z_stops),
+        site_stop_s=seconds(sites, z_sites, stops, z_stops),
+        place_site_s=seconds(places, z_places, sites, z_sites),
+    )
+
+
+# --------------------------------------------------------------------------- ride starts
+
+
+def latest_start(windows: Sequence[tuple[int, int]], latest: np.ndarray) -> np.ndarray:
+    """Per value of ``latest``: the latest ride start at or before it inside a window, on a
+    whole minute (a pick-up is booked for a minute; ``-inf``: none)."""
+    out = np.full(np.shape(latest), NO_TIME)
+    for start, end in windows:
+        with np.errstate(invalid="ignore"):
+            t = np.floor(np.minimum(latest, end) / 60) * 60
+        out = np.where(t >= start, np.maximum(out, t), out)
+    return out
+
+
+def earliest_start(windows: Sequence[tuple[int, int]], earliest: np.ndarray) -> np.ndarray:
+    """Per value of ``earliest``: the earliest ride start at or after it inside a window, on
+    a whole minute (``inf``: none)."""
+    out = np.full(np.shape(earliest), math.inf)
+    for start, end in windows:
+        with np.errstate(invalid="ignore"):
+            t = np.ceil(np.maximum(earliest, start) / 60) * 60
+        out = np.where(t <= end, np.minimum(out, t), out)
+    return out
+
+
+# --------------------------------------------------------------------------- parallel buses
+
+
+@dataclass(frozen=True, eq=False)
+class _DirectRides:
+    """Departure times of the scheduled rides between stop pairs on one timetable."""
+
+    times: dict[tuple[int, int], np.ndarray]
+
+    def any_within(
+        self, from_stops: Sequence[int], to_stops: Sequence[int], t: float, slack: float
+    ) -> bool:
+        for a in from_stops:
+            for b in to_stops:
+                deps = self.times.get((a, b))
+                if deps is None:
+                    continue
+                i = int(np.searchsorted(deps, t - slack))
+                if i < len(deps) and deps[i] <= t + slack:
+                    return True
+        return False
+
+
+def _direct_rides(tt: Timetable, stops: np.ndarray, seq: np.ndarray) -> _DirectRides:
+    """Every scheduled ride of ``tt`` boarding and alighting at two of ``stops``."""
+    order = tt.arrays.forward
+    board_ok, alight_ok = tt.board_alight(backward=False)
+    rows = tt.forward_pos
+    b = rows[np.isin(order.dep_stop[rows], stops) & board_ok[rows]]
+    a = rows[np.isin(order.arr_stop[rows], stops) & alight_ok[rows]]
+    boards = pd.DataFrame(
+        {
+            "run": order.run[b],
+            "seq_b": seq[order.connection[b]],
+            "from": order.dep_stop[b],
+            "dep": order.dep[b],
+        }
+    )
+    alights = pd.DataFrame(
+        {"run": order.run[a], "seq_a": seq[order.connection[a]], "to": order.arr_stop[a]}
+    )
+    pairs = boards.merge(alights, on="run")
+    pairs = pairs[(pairs["seq_a"] >= pairs["seq_b"]) & (pairs["from"] != pairs["to"])]
+    times = {
+        (int(f), int(t)): np.sort(g["dep"].to_numpy(float))
+        for (f, t), g in pairs.groupby(["from", "to"], sort=True)
+    }
+    return _DirectRides(times)
+
+
+# --------------------------------------------------------------------------- all zones
+
+
+@dataclass(eq=False)
+class Zones:
+    """The zone services of one study, as access and egress options of the scans.
+
+    ``place_stops``/``site_stops``: per place and room, the stops within walking distance
+    (for the parallel-bus rule); ``scheduled``: the timetable of scheduled rides of a date
+    (for the same rule); ``change_s``: the time to change between a zone ride and a bus."""
+
+    services: tuple[ZoneService, ...]
+    n_places: int
+    place_stops: list[list[int]]
+    site_stops: list[list[int]]
+    scheduled: Callable[[dt.date], Timetable]
+    stop_seq: np.ndarray
+    change_s: float
+    _rides: dict = field(default_factory=dict, repr=False)
+
+    def __bool__(self) -> bool:
+        return bool(self.services)
+
+    def _refused(
+        self, z: int, date: dt.date, from_stops: Sequence[int], to_stops: Sequence[int], t: float
+    ) -> bool:
+        """Whether service ``z``'s rule refuses a ride starting at ``t``: a scheduled ride
+        between the two ends leaves within ``not_within_s`` of it."""
+        service = self.services[z]
+        if service.not_within_s is None or not from_stops or not to_stops:
+            return False
+        tt = self.scheduled(date)
+        key = (z, id(tt))
+        if key not in self._rides:
+            near = np.unique(
+                np.concatenate(
+                    [
+                        service.stops,
+                        *(np.asarray(self.place_stops[p], dtype=np.int64) for p in service.places),
+                        *(np.asarray(self.site_stops[k], dtype=np.int64) for k in service.sites),
+                    ]
+                )
+            )
+            self._rides[key] = (tt, _direct_rides(tt, near, self.stop_seq))
+        return self._rides[key][1].any_within(from_stops, to_stops, t, service.not_within_s)
+
+    # ---- the room's end: before the scan
+
+    def egress(
+        self, site: int, date: dt.date, arrive_by: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[ZoneLeg]]:
+        """Zone rides from a stop to the room arriving by ``arrive_by``: (stop, offset,
+        arrival at the room, leg), the offset being ``arrive_by`` − the latest alighting
+        at the stop; the best ride per stop."""
+        best: dict[int, tuple[float, float, ZoneLeg]] = {}
+        for z, service in enumerate(self.services):
+            (rows,) = np.nonzero(service.sites == site)
+            windows = service.windows(date)
+            if not len(rows) or not windows:
+                continue
+            ride = service.site_stop_s[rows[0]]
+            start = latest_start(windows, arrive_by - ride)
+            for j in np.argsort(-start, kind="stable").tolist():
+                if start[j] == NO_TIME:
+                    break
+                stop = int(service.stops[j])
+                t0, end = float(start[j]), float(start[j] + ride[j])
+                if self._refused(z, date, [stop], self.site_stops[site], t0):
+                    continue
+                offset = arrive_by - (t0 - self.change_s)
+                if stop not in best or offset < best[stop][0]:
+                    best[stop] = (offset, end, ZoneLeg(z, t0, end))
+        return _pack(best)
+
+    def access(
+        self, site: int, date: dt.date, leave_at: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[ZoneLeg]]:
+        """Zone rides from the room to a stop leaving at ``leave_at`` or later: (stop,
+        offset, start of the ride, leg), the offset being the earliest boarding at the stop
+        − ``leave_at``; the best ride per stop."""
+        best: dict[int, tuple[float, float, ZoneLeg]] = {}
+        for z, service in enumerate(self.services):
+            (rows,) = np.nonzero(service.sites == site)
+            windows = service.windows(date)
+            if not len(rows) or not windows:
+                continue
+            ride = service.site_stop_s[rows[0]]
+            t0 = earliest_start(windows, np.full(len(ride), float(leave_at)))
+            for j in np.argsort(t0 + ride, kind="stable").tolist():
+                if not math.isfinite(t0[j]):
+                    break
+                stop = int(service.stops[j])
+                if self._refused(z, date, self.site_stops[site], [stop], float(t0[j])):
+                    continue
+                end = float(t0[j] + ride[j])
+                offset = end + self.change_s - leave_at
+                if stop not in best or offset < best[stop][0]:
+                    best[stop] = (offset, float(t0[j]), ZoneLeg(z, float(t0[j]), end))
+        return _pack(best)
+
+    # ---- the home end: after the scan
+
+    def first_legs(
+        self, date: dt.date, latest_board: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, list[ZoneLeg | None]]:
+        """Per place, the latest zone ride from home to a stop whose latest boarding is
+        ``latest_board``: (leave home, stop, leg); ``-inf`` where there is none."""
+        depart = np.full(self.n_places, NO_TIME)
+        stop_of = np.full(self.n_places, -1, dtype=np.int64)
+        legs: list[ZoneLeg | None] = [None] * self.n_places
+        for z, service in enumerate(self.services):
+            windows = service.windows(date)
+            if not windows or not len(service.places) or not len(service.stops):
+                continue
+            board = latest_board[service.stops][None, :]
+            start = latest_start(windows, board - service.place_stop_s - self.change_s)
+            for row, p in enumerate(service.places.tolist()):
+                for j in np.argsort(-start[row], kind="stable").tolist():
+                    t0 = float(start[row, j])
+                    if t0 == NO_TIME or t0 <= depart[p]:
+                        break
+                    stop = int(service.stops[j])
+                    if self._refused(z, date, self.place_stops[p], [stop], t0):
+                        continue
+                    depart[p], stop_of[p] = t0, stop
+                    legs[p] = ZoneLeg(z, t0, t0 + float(service.place_stop_s[row, j]))
+                    break
+        return depart, stop_of, legs
+
+    def last_legs(
+        self, date: dt.date, earliest_alight: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, list[ZoneLeg | None]]:
+        """Per place, the earliest zone ride home from a stop whose earliest alighting is
+        ``earliest_alight``: (arrive home, stop, leg); ``inf`` where there is none."""
+        home = np.full(self.n_places, math.inf)
+        stop_of = np.full(self.n_places, -1, dtype=np.int64)
+        legs: list[ZoneLeg | None] = [None] * self.n_places
+        for z, service in enumerate(self.services):
+            windows = service.windows(date)
+            if not windows or not len(service.places) or not len(service.stops):
+                continue
+            ready = np.broadcast_to(
+                earliest_alight[service.stops][None, :] + self.change_s,
+                service.place_stop_s.shape,
+            )
+            start = earliest_start(windows, ready)
+            arrive = start + service.place_stop_s
+            for row, p in enumerate(service.places.tolist()):
+                for j in np.argsort(arrive[row], kind="stable").tolist():
+                    end = float(arrive[row, j])
+                    if not math.isfinite(end) or end >= home[p]:
+                        break
+                    stop = int(service.stops[j])
+                    if self._refused(z, date, [stop], self.place_stops[p], float(start[row, j])):
+                        continue
+                    home[p], stop_of[p] = end, stop
+                    legs[p] = ZoneLeg(z, float(start[row, j]), end)
+                    break
+        return home, stop_of, legs
+
+    def door_there(
+        self, site: int, date: dt.date, arrive_by: float
+    ) -> tuple[np.ndarray, list[ZoneLeg | None]]:
+        """Per place, the latest zone ride straight to the room arriving by ``arrive_by``."""
+        depart = np.full(self.n_places, NO_TIME)
+        legs: list[ZoneLeg | None] = [None] * self.n_places
+        for z, service in enumerate(self.services):
+            (rows,) = np.nonzero(service.sites == site)
+            windows = service.windows(date)
+            if not len(rows) or not windows:
+                continue
+            ride = service.place_site_s[:, rows[0]]
+            start = latest_start(windows, arrive_by - ride)
+            for row, p in enumerate(service.places.tolist()):
+                t0 = float(start[row])
+                if t0 == NO_TIME or t0 <= depart[p]:
+                    continue
+                if self._refused(z, date, self.place_stops[p], self.site_stops[site], t0):
+                    continue
+                depart[p], legs[p] = t0, ZoneLeg(z, t0, t0 + float(ride[row]))
+        return depart, legs
+
+    def door_back(
+        self, site: int, date: dt.date, leave_at: float
+    ) -> tuple[np.ndarray, list[ZoneLeg | None]]:
+        """Per place, the earliest zone ride straight home leaving the room at ``leave_at``
+        or later."""
+        home = np.full(self.n_places, math.inf)
+        legs: list[ZoneLeg | None] = [None] * self.n_places
+        for z, service in enumerate(self.services):
+            (rows,) = np.nonzero(service.sites == site)
+            windows = service.windows(date)
+            if not len(rows) or not windows:
+                continue
+            ride = service.place_site_s[:, rows[0]]
+            t0 = float(earliest_start(windows, np.array([float(leave_at)]))[0])
+            if not math.isfinite(t0):
+                continue
+            for row, p in enumerate(service.places.tolist()):
+                end = t0 + float(ride[row])
+                if end >= home[p]:
+                    continue
+                if self._refused(z, date, self.site_stops[site], self.place_stops[p], t0):
+                    continue
+                home[p], legs[p] = end, ZoneLeg(z, t0, end)
+        return home, legs
+
+    # ---- legs for the journeys
+
+    def leg(
+        self,
+        zl: ZoneLeg,
+        from_name: str,
+        to_name: str,
+        from_stop_id: str | None = None,
+        to_stop_id: str | None = None,
+    ) -> Leg:
+        """The journey leg of a zone ride (its booking notice comes with the date: see
+        :meth:`notice`)."""
+        service = self.services[zl.service]
+        return Leg(
+            Mode.ZONE_RIDE,
+            from_name,
+            to_name,
+            zl.start,
+            zl.end,
+            from_stop_id=from_stop_id,
+            to_stop_id=to_stop_id,
+            route=service.name,
+        )
+
+    def notice(self, leg: Leg, date: dt.date) -> BookingNotice | None:
+        """The booking notice of a zone ride ``leg`` on ``date`` (None: not a zone's)."""
+        for service in self.services:
+            if service.name == leg.route:
+                return booking_notice(service.booking, service.name, date, leg.depart)
+        return None
+
+    def day_key(self, date: dt.date) -> tuple:
+        """What the zones' answers depend on besides the timetable: their hours that day."""
+        return tuple(tuple(s.windows(date)) for s in self.services)
+
+
+def _pack(
+    best: dict[int, tuple[float, float, ZoneLeg]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[ZoneLeg]]:
+    stops = sorted(best)
+    return (
+        np.array(stops, dtype=np.int64),
+        np.array([best[s][0] for s in stops], dtype=float),
+        np.array([best[s][1] for s in stops], dtype=float),
+        [best[s][2] for s in stops],
+    )
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _local_xy(lat: np.ndarray, lon: np.ndarray, lat0: float) -> tuple[np.ndarray, np.ndarray]:
+    """Metres on a plane around latitude ``lat0`` (good to a few metres over a county)."""
+    return lon * 111_320.0 * math.cos(math.radians(lat0)), lat * 110_540.0
+
+
+def points_area(
+    lat: np.ndarray, lon: np.ndarray, buffer_m: float
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """The area around some points (the convex hull, ``buffer_m`` wider), as a test."""
+    import shapely
+
+    lat0 = float(np.mean(lat))
+    x, y = _local_xy(lat, lon, lat0)
+    hull = shapely.MultiPoint(np.column_stack([x, y])).convex_hull.buffer(buffer_m)
+
+    def inside(lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+        x2, y2 = _local_xy(np.asarray(lat2, float), np.asarray(lon2, float), lat0)
+        return np.asarray(shapely.covers(hull, shapely.points(x2, y2)), dtype=bool)
+
+    return inside
+
+
+def polygon_area(geometry: object) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """A polygon in lon/lat, as a test."""
+    import shapely
+
+    def inside(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        points = shapely.points(np.asarray(lon, float), np.asarray(lat, float))
+        return np.asarray(shapely.covers(geometry, points), dtype=bool)
+
+    return inside
+
+
+def scenario_services(
+    scenario: Scenario, stops: pd.DataFrame, places: pd.DataFrame, sites: pd.DataFrame
+) -> list[ZoneService]:
+    """The scenario's own on-demand services (``on_demand:``) in the study's indices. A
+    zone given as places or stops is the area around them (convex hull, widened by the
+    longest walk to a stop)."""
+    from course_planner.transit.clip import read_polygon
+
+    out = []
+    buffer_m = scenario.travel.max_access_walk_m
+    for i, service in enumerate(scenario.on_demand):
+        zone = service.zone
+        if zone.geojson is not None:
+            inside = polygon_area(read_polygon(zone.geojson))
+        else:
+            names = zone.places if zone.places is not None else zone.stops or []
+            table = (
+                places.set_index("name") if zone.places is not None else stops.set_index("stop_id")
+            )
+            unknown = [n for n in names if n not in table.index]
+            if unknown:
+                kind = "places" if zone.places is not None else "stops"
+                text = (
+                    msg(
+                        "the zone of „{service}“ names {names}, not among the scenario's places.",
+                        service=service.name,
+                        names=", ".join(unknown),
+                    )
+                    if kind == "places"
+                    else msg(
+                        "the zone of „{service}“ names {names}, not among the feed's stops.",
+                        service=service.name,
+                        names=", ".join(unknown),
+                    )
+                )
+                raise ScenarioError(
+                    text,
+                    file=str(scenario.source_file or "scenario"),
+                    field=f"on_demand.{i}.zone.{kind}",
+                    hint=msg("Use the names of the places file, or the stop_id of the feed."),
+                )
+            chosen = table.loc[list(dict.fromkeys(names))]
+            inside = points_area(
+                chosen["lat"].to_numpy(float), chosen["lon"].to_numpy(float), buffer_m
+            )
+        rule = service.ride
+        out.append(
+            zone_service(
+                name=service.name,
+                windows=service.windows_on,
+                booking=service.booking.rule(),
+                ride=RideTime(rule.speed_kmh, rule.road_factor, rule.factor, rule.offset_min * 60),
+                inside=inside,
+                stops=stops,
+                places=places,
+                sites=sites,
+                not_within_min=service.not_within_min_of_bus,
+                cost_weight=service.cost_weight,
+                illustrative=service.illustrative,
+            )
+        )
+    return out
+
+
+def flex_services(
+    flex: FlexServices,
+    feed: Feed,
+    stops: pd.DataFrame,
+    places: pd.DataFrame,
+    sites: pd.DataFrame,
+    default_ride: RideTime,
+) -> list[ZoneService]:
+    """The feed's GTFS-Flex zone services: per zone, the trips that pick up and set down
+    inside it (door to door in one zone), their windows on the dates their service runs,
+    their booking rule and ride time (``safe_duration_*``, else ``default_ride``)."""
+    service_index = {s: i for i, s in enumerate(feed.service_ids)}
+    by_trip: dict[str, list[FlexWindow]] = {}
+    for w in flex.windows:
+        if w.area_kind is AreaKind.ZONE:
+            by_trip.setdefault(w.trip_id, []).append(w)
+    by_zone: dict[str, list[tuple[int, FlexWindow]]] = {}
+    for trip_windows in by_trip.values():
+        picks = [w for w in trip_windows if w.pickup]
+        drops = {w.area_id for w in trip_windows if w.drop_off}
+        for w in picks:
+            if w.area_id in drops and w.service_id in service_index:
+                by_zone.setdefault(w.area_id, []).append((service_index[w.service_id], w))
+    names = {
+        **feed.trips.drop_duplicates("route_id").set_index("route_id")["route_name"].to_dict(),
+        **flex.route_names,  # Flex-only trips (no timed stop) are not among the feed's trips
+    }
+    out = []
+    for zone_id, windows in sorted(by_zone.items()):
+        zone = flex.zones[zone_id]
+        first = windows[0][1]
+
+        def on(
+            day: dt.date, windows: list[tuple[int, FlexWindow]] = windows
+        ) -> list[tuple[int, int]]:
+            running = feed.service_mask(day)
+            return sorted({(w.start_s, w.end_s) for s, w in windows if running[s]})
+
+        out.append(
+            zone_service(
+                name=str(names.get(first.route_id, zone.name)),
+                windows=on,
+                booking=first.pickup_rule or BookingRule(BookingType.REAL_TIME),
+                ride=first.ride or default_ride,
+                inside=polygon_area(zone.geometry),
+                stops=stops,
+                places=places,
+                sites=sites,
+            )
+        )
+    return out

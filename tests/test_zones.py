@@ -1,0 +1,252 @@
+"""On-demand zones as first and last legs: checked against the brute-force reference (which
+computes ride times, hours and zone membership itself) and leg by leg on the `flex` feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import shutil
+
+import numpy as np
+import pytest
+import shapely
+from conftest import FIXTURES, LINE_ROOM, make_scenario
+from reference_router import TimeExpandedGraph, ZoneSpec, place_arrive, place_depart
+from shapely.geometry import shape
+
+from course_planner.errors import CoursePlannerError
+from course_planner.scenario import scenario_from_dict
+from course_planner.transit.journey import Mode
+from course_planner.transit.reachability import journeys, prepare, reachability_table
+
+MONDAY = dt.date(2026, 3, 2)
+COURSE = {
+    "start_date": "2026-03-02",
+    "end_date": "2026-03-02",
+    "weekdays": ["mon"],
+    "start": "09:00",
+    "end": "12:20",
+}
+# the south of the `flex` feed: Dorf, Weiler, Mühle (not Stadt Markt, not the room)
+SOUTH = [[8.79, 51.99], [8.845, 51.99], [8.845, 52.025], [8.79, 52.025], [8.79, 51.99]]
+EXTRA_PLACES = "Nordrand,52.068,8.78,3\nMarktplatz,52.053,8.801,1\nFeld,52.004,8.815,2\n"
+
+
+def feed_copy(tmp_path, flex_zone: bool):
+    """The `flex` feed with more places; without its Flex zone unless ``flex_zone``."""
+    folder = tmp_path / "feed"
+    shutil.copytree(FIXTURES / "flex", folder)
+    if not flex_zone:  # without the zone service Z (its trip Z1) and its polygon
+        (folder / "locations.geojson").unlink()
+        for name in ("stop_times.txt", "trips.txt"):
+            lines = (folder / name).read_text(encoding="utf-8").splitlines(keepends=True)
+            kept = [x for x in lines if not x.startswith("Z1,") and ",Z1," not in x]
+            (folder / name).write_text("".join(kept), encoding="utf-8")
+    with (folder / "places.csv").open("a", encoding="utf-8") as fh:
+        fh.write(EXTRA_PLACES)
+    return folder
+
+
+def scenario(folder, **extra):
+    return scenario_from_dict(
+        {
+            "name": "Zonen",
+            "feed": str(folder),
+            "places": str(folder / "places.csv"),
+            "sites": [LINE_ROOM],
+            "course": COURSE,
+            **extra,
+        },
+        source=folder / "scenario.yaml",
+    )
+
+
+def south_service(folder, **change):
+    (folder / "sued.geojson").write_text(
+        json.dumps({"type": "Polygon", "coordinates": [SOUTH]}), encoding="utf-8"
+    )
+    return {
+        "name": "Limo Süd (illustrativ)",
+        "zone": {"geojson": "sued.geojson"},
+        "hours": {"mon": ["06:00-20:00"]},
+        "booking": {"minutes_ahead": 60, "phone": "05261 000000"},
+        "illustrative": True,
+        **change,
+    }
+
+
+def compare(study, zone: ZoneSpec, times) -> int:
+    """The booked scans (latest boarding, earliest alighting per stop; leaving and arriving
+    home per place) equal the reference's, for every room and time."""
+    net = study.network
+    ref = TimeExpandedGraph(study.feed, net.walks, MONDAY, net.min_change_s)
+    places = study.places[["lat", "lon"]].to_numpy(float)
+    sites = study.sites[["lat", "lon"]].to_numpy(float)
+    finite = 0
+    for k in range(len(net.site_names)):
+        site_at = tuple(sites[k])
+        for arrive_by, leave_at in times:
+            scan = study.arrive_by(k, MONDAY, arrive_by, booked=True)
+            board = ref.latest_board(k, arrive_by, zone, site_at)
+            np.testing.assert_array_equal(scan.latest_board, board)
+            expected = [
+                place_depart(ref, board, p, tuple(places[p]), k, site_at, arrive_by, zone)
+                for p in range(len(places))
+            ]
+            np.testing.assert_array_equal(scan.place_depart, expected)
+            back = study.leave_at(k, MONDAY, leave_at, booked=True)
+            alight = ref.earliest_alight(k, leave_at, zone, site_at)
+            np.testing.assert_array_equal(back.earliest_alight, alight)
+            expected = [
+                place_arrive(ref, alight, p, tuple(places[p]), k, site_at, leave_at, zone)
+                for p in range(len(places))
+            ]
+            np.testing.assert_array_equal(back.place_arrive, expected)
+            finite += int(
+                np.isfinite(scan.place_depart).sum() + np.isfinite(back.place_arrive).sum()
+            )
+    return finite
+
+
+TIMES = [
+    (8 * 3600 + 55 * 60, 12 * 3600 + 25 * 60),
+    (8 * 3600 + 5 * 60, 12 * 3600),
+    (7 * 3600 + 40 * 60, 13 * 3600 + 35 * 60),
+    (6 * 3600 + 10 * 60, 19 * 3600 + 55 * 60),  # at the edges of the hours
+]
+
+
+def test_flex_zone_matches_the_reference(tmp_path):
+    folder = feed_copy(tmp_path, flex_zone=True)
+    study = prepare(scenario(folder))
+    geometry = json.loads((folder / "locations.geojson").read_text())["features"][0]["geometry"]
+    zone = ZoneSpec(shape(geometry), ((8 * 3600, 20 * 3600),), factor=1.5, offset_s=600)
+    assert compare(study, zone, TIMES) > 0
+
+
+def test_scenario_zone_matches_the_reference(tmp_path):
+    folder = feed_copy(tmp_path, flex_zone=False)
+    study = prepare(scenario(folder, on_demand=[south_service(folder)]))
+    zone = ZoneSpec(shapely.Polygon(SOUTH), ((6 * 3600, 20 * 3600),))
+    assert compare(study, zone, TIMES) > 0
+
+
+# --------------------------------------------------------------------------- leg by leg
+
+
+def test_door_to_room_inside_a_flex_zone(tmp_path):
+    study = prepare(scenario(feed_copy(tmp_path, flex_zone=True)))
+    table = reachability_table(study).set_index("place")
+    nord = table.loc["Nordrand"]
+    assert nord["reason"] == "on_demand_only" and nord["reachable_booked"]
+    assert nord["booked_services"] == "Limo"  # the Flex route's short name
+    assert nord["booking_phone"] == "05261 123456"
+    there, back = journeys(study, "Nordrand", LINE_ROOM["name"], MONDAY, booked=True)
+    (ride,) = there.legs
+    assert ride.mode is Mode.ZONE_RIDE and ride.route == "Limo"
+    # ride time: 1.5 × driving (straight line × 1.3 at 40 km/h) + 10 min (safe_duration_*)
+    drive = _metres((52.068, 8.78), (LINE_ROOM["lat"], LINE_ROOM["lon"])) * 1.3 / (40 / 3.6)
+    assert ride.arrive - ride.depart == pytest.approx(1.5 * drive + 600)
+    assert ride.depart % 60 == 0 and ride.arrive <= 8 * 3600 + 55 * 60
+    # booked 60 minutes ahead (booking rule `soon`)
+    assert ride.booking.deadline == ride.booking.ride_start - dt.timedelta(minutes=60)
+    assert nord["book_outbound_by"] == f"{ride.booking.deadline:%Y-%m-%d %H:%M}"
+    (home,) = back.legs
+    assert home.mode is Mode.ZONE_RIDE and home.depart == 12 * 3600 + 25 * 60
+
+
+def _metres(a, b):
+    (lat1, lon1), (lat2, lon2) = a, b
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+def test_zone_ride_to_the_bus_then_the_bus(tmp_path):
+    """Weiler: a zone ride to Dorf Mitte, then bus 725 at 07:30 (later than walking to
+    bus 726's booked stop at 07:10)."""
+    folder = feed_copy(tmp_path, flex_zone=False)
+    course = {**COURSE, "start": "08:10"}
+    study = prepare(scenario(folder, course=course, on_demand=[south_service(folder)]))
+    there, _ = journeys(study, "Weiler", LINE_ROOM["name"], MONDAY, booked=True)
+    modes = [leg.mode for leg in there.legs]
+    assert modes == [Mode.ZONE_RIDE, Mode.RIDE, Mode.WALK]
+    zone, bus = there.legs[0], there.legs[1]
+    assert zone.to_name == "Dorf Mitte" and bus.route == "725" and bus.depart == 7.5 * 3600
+    assert zone.arrive + 120 <= bus.depart  # the change time between the two
+    assert zone.booking.phone == "05261 000000"
+    assert zone.booking.deadline == zone.booking.ride_start - dt.timedelta(minutes=60)
+    assert there.bookings == (zone.booking,)
+
+
+def test_no_zone_ride_outside_its_hours(tmp_path):
+    folder = feed_copy(tmp_path, flex_zone=False)
+    course = {**COURSE, "start": "08:10"}
+    tuesday = south_service(folder, hours={"tue": ["06:00-20:00"]})
+    study = prepare(scenario(folder, course=course, on_demand=[tuesday]))
+    there, _ = journeys(study, "Weiler", LINE_ROOM["name"], MONDAY, booked=True)
+    assert [leg.mode for leg in there.legs] == [Mode.WALK, Mode.BOOKED_RIDE, Mode.WALK]
+
+
+def test_no_zone_ride_where_a_bus_runs_within_n_minutes(tmp_path):
+    """Dorf to the room in one zone: the ride would leave at 07:4x; bus 725 leaves Dorf
+    Mitte at 07:30 for the room's stop. Within 20 minutes: refused; within 10: allowed."""
+    folder = feed_copy(tmp_path, flex_zone=False)
+    course = {**COURSE, "start": "08:10"}
+
+    def first_mode(minutes):
+        service = {
+            **south_service(folder),
+            "zone": {"stops": ["de:05766:1:0:1", "de:05766:3:0:1"]},
+            "not_within_min_of_bus": minutes,
+        }
+        study = prepare(scenario(folder, course=course, on_demand=[service]))
+        there, _ = journeys(study, "Dorf", LINE_ROOM["name"], MONDAY, booked=True)
+        return there.legs[0]
+
+    allowed = first_mode(10)
+    assert allowed.mode is Mode.ZONE_RIDE and allowed.to_name == LINE_ROOM["name"]
+    assert allowed.depart - 7.5 * 3600 > 10 * 60
+    assert first_mode(20).mode is Mode.WALK  # to bus 725
+
+
+def test_a_zone_naming_an_unknown_place_is_refused():
+    with pytest.raises(CoursePlannerError) as err:
+        prepare(
+            make_scenario(
+                "line",
+                on_demand=[
+                    {
+                        "name": "Limo",
+                        "zone": {"places": ["Dorf", "Atlantis"]},
+                        "hours": {"mon": ["08:00-20:00"]},
+                        "booking": {"minutes_ahead": 30},
+                    }
+                ],
+            )
+        )
+    assert "Atlantis" in str(err.value) and "on_demand.0.zone.places" in str(err.value)
+
+
+def test_handout_and_calendar_show_the_zone_ride(tmp_path):
+    from course_planner.exports import handout
+    from course_planner.exports.ics import village_calendar
+
+    study = prepare(scenario(feed_copy(tmp_path, flex_zone=True)))
+    there, _ = journeys(study, "Nordrand", LINE_ROOM["name"], MONDAY, booked=True)
+    deadline = there.legs[0].booking.deadline
+    line = f"Limo: bis Mo. 02.03. {deadline:%H:%M} unter 05261 123456 buchen"
+    ics = village_calendar(None, study, "Nordrand", LINE_ROOM["name"]).decode()
+    unfolded = ics.replace("\r\n ", "")
+    assert line in unfolded and "Limo: ab Nordrand" in unfolded
+    if not any(d.joinpath(handout.FONTS["sans"]).exists() for d in handout.FONT_DIRS):
+        pytest.skip("needs the Noto fonts (apt-get install fonts-noto-core)")
+    from test_booked_reach import _pdf_words
+
+    words = _pdf_words(handout.handout_pdf(None, study, "Nordrand", LINE_ROOM["name"], "tr"))
+    assert line in words
+    assert "Limo (nur mit Buchung)" in words and "None" not in words
