@@ -54,11 +54,23 @@ def _reach(args: argparse.Namespace) -> int:
     routes = booked_routes_table(list(study.booked_routes))
     if len(routes):
         booked = int(routes["booked"].sum())
-        only = table[table["reason"] == "on_demand_only"]
         print(
             f"  rides that must be booked: {booked} of {len(routes)} routes with evidence "
-            f"taken as booked; {only[['place', 'site']].drop_duplicates().shape[0]} "
-            "place-room pairs come only with a booked ride on some date"
+            "taken as booked"
+        )
+    for service in study.zones.services if study.zones else ():
+        note = " — ILLUSTRATIVE, not a real service" if service.illustrative else ""
+        print(f"  on-demand zone: {service.name}{note}")
+    if study.has_booked_rides:
+        only = table[table["reason"] == "on_demand_only"]
+        pairs = only[["place", "site"]].drop_duplicates()
+        print(
+            f"  {len(pairs)} place-room pairs come only with a booked ride on some date"
+            + (
+                ": " + "; ".join(f"{p} → {k}" for p, k in pairs.itertuples(index=False))
+                if len(pairs) <= 10
+                else ""
+            )
         )
     if args.booked_routes:
         write_csv_atomic(routes, args.booked_routes)

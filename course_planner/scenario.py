@@ -546,11 +546,15 @@ class OnDemandBooking(_Strict):
 
 class OnDemandZoneArea(_Strict):
     """Where an on-demand service runs: a GeoJSON polygon file (relative to the scenario),
-    or a list of the scenario's places, or a list of stop ids of the feed."""
+    or the area around a list of the scenario's places or of stop ids of the feed (their
+    convex hull, ``buffer_km`` wider)."""
 
     geojson: Path | None = None
     places: list[str] | None = None
     stops: list[str] | None = None
+    # places/stops: the area is their convex hull widened by this much (default: the longest
+    # walk to a stop, travel.max_access_walk_m)
+    buffer_km: Annotated[float, Field(gt=0, le=50)] | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> OnDemandZoneArea:

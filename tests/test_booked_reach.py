@@ -225,3 +225,16 @@ def test_cli_reach_lists_the_routes_taken_as_booked_and_why(tmp_path, capsys):
     assert found.loc["D", "phone_stop_times"] == "2"  # Weiler on D1 and on D2
     assert found.loc["ALF", "evidence"] == "name" and found.loc["ALF", "matched_name"] == "ALF"
     assert found.loc["T300", "booked"] == "False"  # route type 300 alone: only offered
+
+
+def test_each_date_gets_its_own_deadline():
+    """Two Mondays share their journeys (one date block): each gets the Sunday before."""
+    two = {**COURSE, "end_date": "2026-03-09"}
+    sc = make_scenario(
+        "flex", sites=[LINE_ROOM], course=two, on_demand_routes={"booking": BY_EVENING}
+    )
+    table = reachability_table(prepare(sc))
+    weiler = table[table["place"] == "Weiler"].set_index("date")
+    assert weiler.loc["2026-03-02", "book_outbound_by"] == "2026-03-01 22:00"
+    assert weiler.loc["2026-03-09", "book_outbound_by"] == "2026-03-08 22:00"
+    assert weiler.loc["2026-03-09", "book_return_by"] == "2026-03-08 22:00"

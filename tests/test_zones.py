@@ -250,3 +250,19 @@ def test_handout_and_calendar_show_the_zone_ride(tmp_path):
     words = _pdf_words(handout.handout_pdf(None, study, "Nordrand", LINE_ROOM["name"], "tr"))
     assert line in words
     assert "Limo (nur mit Buchung)" in words and "None" not in words
+
+
+def test_a_zone_of_named_places_holds_when_the_study_has_other_places(tmp_path):
+    """Site choice and `all_stops` studies replace the places: a zone given by the names of
+    the scenario's places still means those places' area."""
+    import pandas as pd
+
+    folder = feed_copy(tmp_path, flex_zone=False)
+    service = {**south_service(folder), "zone": {"places": ["Weiler", "Dorf"]}}
+    sc = scenario(folder, on_demand=[service])
+    others = pd.DataFrame(
+        {"name": ["A", "B"], "lat": [52.011, 52.3], "lon": [8.83, 9.3], "participants": [1, 1]}
+    )
+    study = prepare(sc, places=others)
+    (zone,) = study.zones.services
+    assert zone.places.tolist() == [0]  # A lies by Weiler, B far away

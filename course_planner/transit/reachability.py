@@ -35,6 +35,7 @@ from course_planner.transit.router import (
     ScanResult,
     earliest_arrivals,
     latest_departures,
+    with_home_zones,
 )
 from course_planner.transit.timetable import (
     Booking,
@@ -110,7 +111,7 @@ class Study:
         """The timetable of ``date``: scheduled rides only, or (``booked``) with the rides
         that must be booked."""
         booked = booked and self.has_booked_rides
-        key = (service_signature(self.feed, date), booked)
+        key = (self.day_key(date, booked=False), booked)
         if key not in self._timetables:
             self._timetables[key] = timetable_for(
                 self.feed, date, self.booking, scheduled_only=not booked
@@ -130,16 +131,28 @@ class Study:
         booked = booked and self.has_booked_rides
         key = ("in", site, self.day_key(date, booked), arrive_by, not_before, booked)
         if key not in self._scans:
-            self._scans[key] = latest_departures(
-                self.network,
-                self.timetable(date, booked),
-                site,
-                arrive_by,
-                not_before,
-                zones=self.zones if booked else None,
-                day=date,
-            )
+            if booked and self._zones_only(site):  # the same scan, zone rides from home
+                base = self.arrive_by(site, date, arrive_by, not_before)
+                assert self.zones is not None
+                self._scans[key] = with_home_zones(base, self.zones, date)  # type: ignore[arg-type]
+            else:
+                self._scans[key] = latest_departures(
+                    self.network,
+                    self.timetable(date, booked),
+                    site,
+                    arrive_by,
+                    not_before,
+                    zones=self.zones if booked else None,
+                    day=date,
+                )
         return self._scans[key]
+
+    def _zones_only(self, site: int) -> bool:
+        """Booked rides come only from zones, none of which holds this room: the stops'
+        answers are the scheduled ones."""
+        return (self.booking is None or not self.booking.any) and not any(
+            site in z.sites for z in (self.zones.services if self.zones else ())
+        )
 
     def leave_at(
         self,
@@ -153,15 +166,20 @@ class Study:
         booked = booked and self.has_booked_rides
         key = ("out", site, self.day_key(date, booked), leave_at, not_after, booked)
         if key not in self._scans:
-            self._scans[key] = earliest_arrivals(
-                self.network,
-                self.timetable(date, booked),
-                site,
-                leave_at,
-                not_after,
-                zones=self.zones if booked else None,
-                day=date,
-            )
+            if booked and self._zones_only(site):  # the same scan, zone rides home
+                base = self.leave_at(site, date, leave_at, not_after)
+                assert self.zones is not None
+                self._scans[key] = with_home_zones(base, self.zones, date)  # type: ignore[arg-type]
+            else:
+                self._scans[key] = earliest_arrivals(
+                    self.network,
+                    self.timetable(date, booked),
+                    site,
+                    leave_at,
+                    not_after,
+                    zones=self.zones if booked else None,
+                    day=date,
+                )
         return self._scans[key]
 
     def with_bookings(self, journey: Journey | None, date: dt.date) -> Journey | None:
@@ -184,10 +202,13 @@ class Study:
     def day_key(self, date: dt.date, booked: bool) -> tuple:
         """What a date's answers depend on: the services running (that day and the day
         before) and, with booked rides, the zones' hours that day."""
-        key: tuple = (service_signature(self.feed, date),)
-        if booked and self.zones:
-            key += self.zones.day_key(date)
-        return key
+        memo = ("day", date, booked)
+        if memo not in self._scans:
+            key: tuple = (service_signature(self.feed, date),)
+            if booked and self.zones:
+                key += self.zones.day_key(date)
+            self._scans[memo] = key
+        return self._scans[memo]
 
     def site_index(self, name: str) -> int:
         return self.network.site_names.index(name)
@@ -212,6 +233,7 @@ def prepare(
             field="course",
         )
     feed.check_dates(dates)
+    given_places = places is not None
     if places is not None:
         pass
     elif scenario.uses_all_stops:
@@ -251,7 +273,10 @@ def prepare(
         booking_rule=rule.rule() if rule is not None else None,
         booked_routes=tuple(routes),
     )
-    services = scenario_services(scenario, feed.stops, places, sites)
+    named = places  # a zone given by place names means the scenario's own places
+    if given_places and scenario.on_demand and not scenario.uses_all_stops:
+        named = load_places(scenario.places, scenario.participants)
+    services = scenario_services(scenario, feed.stops, places, sites, named)
     flex = read_flex(scenario.feed)
     if flex is not None:
         services += flex_services(flex, feed, feed.stops, places, sites, RideTime())
@@ -268,12 +293,12 @@ def prepare(
     return study
 
 
-def _stops_of(frame: pd.DataFrame, column: str, n: int) -> list[list[int]]:
+def _stops_of(frame: pd.DataFrame, column: str, n: int) -> list[np.ndarray]:
     """Per place or room: the stops within walking distance."""
     out: list[list[int]] = [[] for _ in range(n)]
     for key, stop in zip(frame[column].tolist(), frame["stop"].tolist(), strict=True):
         out[int(key)].append(int(stop))
-    return out
+    return [np.array(x, dtype=np.int64) for x in out]
 
 
 def journeys(
@@ -445,7 +470,9 @@ def reachability_table(
             "reachable_booked": rows(ok_booked),
         }
     )
-    notes = _booking_notes(study, table, rows(book_out), rows(book_back), start, end)
+    notes = _booking_notes(
+        study, table, rows(book_out), rows(book_back), (start, end), dates, date_block, first_date
+    )
     for column in ("book_outbound_by", "book_return_by", "booking_phone", "booked_services"):
         table[column] = notes[column] if notes is not None else ""
     return table[REACH_COLUMNS]
@@ -515,37 +542,67 @@ def _booking_notes(
     table: pd.DataFrame,
     book_out: np.ndarray,
     book_back: np.ndarray,
-    start: int,
-    end: int,
+    hours: tuple[int, int],
+    dates: list[dt.date],
+    date_block: np.ndarray,
+    first_date: list[dt.date],
 ) -> pd.DataFrame | None:
     """For the rows reachable only with a booked ride (``book_out``/``book_back``: the
     direction needs one): the last moment to book the ride there and the ride back
     ("YYYY-MM-DD HH:MM", "" where none is booked or the scenario does not say how), the
-    phone, and the booked services."""
+    phone, and the booked services. The journeys of a date block are the same on each of
+    its dates: they are found once, at the block's first date, and the deadlines moved by
+    whole days (booking rules count from the ride's day)."""
     rows = np.flatnonzero(book_out | book_back)
     if not len(rows):
         return None
-    out = pd.DataFrame(
-        "",
-        index=table.index,
-        columns=["book_outbound_by", "book_return_by", "booking_phone", "booked_services"],
+    start, end = hours
+    names = ["book_outbound_by", "book_return_by", "booking_phone", "booked_services"]
+    out = pd.DataFrame("", index=table.index, columns=names)
+    n_sites, n_dates = len(study.network.site_names), len(dates)
+    place_of, site_of, date_of = (
+        rows // (n_sites * n_dates),
+        rows // n_dates % n_sites,
+        rows % n_dates,
     )
+    found: dict[tuple, tuple[list, list]] = {}
 
-    def first_deadline(journey: Journey | None) -> str:
-        times = [n.deadline for n in (journey.bookings if journey else ()) if n.deadline]
-        return min(times).strftime("%Y-%m-%d %H:%M") if times else ""
+    def deadlines(journey: Journey | None) -> list[dt.datetime]:
+        return [n.deadline for n in (journey.bookings if journey else ()) if n.deadline]
 
-    for i in rows.tolist():
-        place, site = table.at[i, "place"], table.at[i, "site"]
-        date = dt.date.fromisoformat(table.at[i, "date"])
-        there, back = journeys(study, place, site, date, start, end, booked=True)
-        there = there if book_out[i] else None
-        back = back if book_back[i] else None
-        out.at[i, "book_outbound_by"] = first_deadline(there)
-        out.at[i, "book_return_by"] = first_deadline(back)
-        notices = [*(there.bookings if there else ()), *(back.bookings if back else ())]
-        out.at[i, "booking_phone"] = "; ".join(dict.fromkeys(n.phone for n in notices if n.phone))
-        out.at[i, "booked_services"] = "; ".join(dict.fromkeys(n.service for n in notices))
+    def first(times: list[dt.datetime], shift: dt.timedelta) -> str:
+        return (min(times) + shift).strftime("%Y-%m-%d %H:%M") if times else ""
+
+    columns: dict[str, list[str]] = {c: [] for c in names}
+    for i, p, k, j in zip(
+        rows.tolist(), place_of.tolist(), site_of.tolist(), date_of.tolist(), strict=True
+    ):
+        block = int(date_block[j])
+        key = (p, k, block, bool(book_out[i]), bool(book_back[i]))
+        if key not in found:
+            there, back = journeys(
+                study,
+                study.network.place_names[p],
+                study.network.site_names[k],
+                first_date[block],
+                start,
+                end,
+                booked=True,
+            )
+            there = there if book_out[i] else None
+            back = back if book_back[i] else None
+            notices = [*(there.bookings if there else ()), *(back.bookings if back else ())]
+            found[key] = ([deadlines(there), deadlines(back)], notices)
+        (out_times, back_times), notices = found[key]
+        shift = dates[j] - first_date[block]
+        columns["book_outbound_by"].append(first(out_times, shift))
+        columns["book_return_by"].append(first(back_times, shift))
+        columns["booking_phone"].append(
+            "; ".join(dict.fromkeys(n.phone for n in notices if n.phone))
+        )
+        columns["booked_services"].append("; ".join(dict.fromkeys(n.service for n in notices)))
+    for column, values in columns.items():
+        out.loc[rows, column] = values
     return out
 
 

@@ -25,7 +25,7 @@ Times are seconds after 00:00 of the course date, as floats (walks are not whole
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
@@ -213,6 +213,9 @@ class ArriveBy:
     _zones: Zones | None = field(default=None, repr=False)
     _egress_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per stop
     _home_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per place
+    _board_rides: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
+    _board_arrive: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    _not_before: float = field(default=-INF, repr=False)
 
     @property
     def stop_times(self) -> np.ndarray:
@@ -335,6 +338,38 @@ def latest_departures(
         float(arrive_by),
         float(not_before),
     )
+    runs = np.flatnonzero(exit_pos != NONE)  # keep labels only for the runs ridden
+    scan = ArriveBy(
+        net,
+        tt,
+        site,
+        float(arrive_by),
+        best,
+        np.empty(0),
+        np.empty(0),
+        np.empty(0, np.int64),
+        board_pos,
+        runs,
+        exit_pos[runs],
+        exit_next[runs],
+        exit_board_stop[runs],
+        exit_walk[runs],
+        np.empty(0, np.int64),
+        np.empty(0),
+        zones,
+        egress_zone,
+        {},
+        _board_rides=board_rides,
+        _board_arrive=board_arrive,
+        _not_before=float(not_before),
+    )
+    return _arrive_by_places(scan, zones, day)
+
+
+def _arrive_by_places(scan: ArriveBy, zones: Zones | None, day: dt.date) -> ArriveBy:
+    """The places' answers of a backward scan: the best of walking to a stop, a zone ride
+    to a stop, walking to the room and a zone ride to the room."""
+    net, site, arrive_by, best = scan.net, scan.site, scan.arrive_by, scan.latest_board
     n_places = len(net.place_names)
     depart = np.full(n_places, -INF)
     choice = np.full(n_places, NONE, dtype=np.int64)
@@ -359,13 +394,13 @@ def latest_departures(
         for p in np.flatnonzero(z_depart > depart).tolist():
             depart[p], choice[p] = z_depart[p], _ZONE_DIRECT
             home_zone[p] = z_door[p]  # type: ignore[assignment]
-    outside = depart < not_before
+    outside = depart < scan._not_before
     depart[outside], choice[outside] = -INF, NONE
     rides = np.full(n_places, -1, dtype=np.int64)
     arrive_site = np.full(n_places, INF)
     by_stop = choice >= 0
-    rides[by_stop] = board_rides[choice[by_stop]]
-    arrive_site[by_stop] = board_arrive[choice[by_stop]]
+    rides[by_stop] = scan._board_rides[choice[by_stop]]
+    arrive_site[by_stop] = scan._board_arrive[choice[by_stop]]
     rides[choice == _DIRECT] = 0
     arrive_site[choice == _DIRECT] = arrive_by
     for p, leg in home_zone.items():
@@ -373,28 +408,25 @@ def latest_departures(
             rides[p], arrive_site[p] = 1, leg.end
         elif choice[p] >= 0:
             rides[p] += 1
-    runs = np.flatnonzero(exit_pos != NONE)  # keep labels only for the runs ridden
-    return ArriveBy(
-        net,
-        tt,
-        site,
-        float(arrive_by),
-        best,
-        depart,
-        arrive_site,
-        rides,
-        board_pos,
-        runs,
-        exit_pos[runs],
-        exit_next[runs],
-        exit_board_stop[runs],
-        exit_walk[runs],
-        choice,
-        choice_walk,
-        zones,
-        egress_zone,
-        {p: leg for p, leg in home_zone.items() if choice[p] != NONE},
+    return replace(
+        scan,
+        place_depart=depart,
+        place_arrive_site=arrive_site,
+        place_rides=rides,
+        _choice_stop=choice,
+        _choice_walk=choice_walk,
+        _zones=zones,
+        _home_zone={p: leg for p, leg in home_zone.items() if choice[p] != NONE},
     )
+
+
+def with_home_zones(scan: ArriveBy | LeaveAt, zones: Zones, day: dt.date) -> ArriveBy | LeaveAt:
+    """A scan's answers with zone rides at the home end too: for a room in no zone and a
+    timetable without rides that must be booked, the stops' answers stay as they are and
+    only the places' are recomputed (no second scan)."""
+    if isinstance(scan, ArriveBy):
+        return _arrive_by_places(scan, zones, day)
+    return _leave_at_places(scan, zones, day)
 
 
 def _zone_wins(
@@ -445,6 +477,8 @@ class LeaveAt:
     _zones: Zones | None = field(default=None, repr=False)
     _access_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per stop
     _home_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per place
+    _alight_rides: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
+    _not_after: float = field(default=INF, repr=False)
 
     @property
     def stop_times(self) -> np.ndarray:
@@ -557,6 +591,36 @@ def earliest_arrivals(
             float(not_after),
         )
     )
+    runs = np.flatnonzero(entry_pos != NONE)  # keep labels only for the runs ridden
+    scan = LeaveAt(
+        net,
+        tt,
+        site,
+        float(leave_at),
+        best,
+        np.empty(0),
+        np.empty(0, np.int64),
+        alight_pos,
+        runs,
+        entry_pos[runs],
+        entry_prev[runs],
+        entry_from_stop[runs],
+        entry_walk[runs],
+        np.empty(0, np.int64),
+        np.empty(0),
+        zones,
+        access_zone,
+        {},
+        _alight_rides=alight_rides,
+        _not_after=float(not_after),
+    )
+    return _leave_at_places(scan, zones, day)
+
+
+def _leave_at_places(scan: LeaveAt, zones: Zones | None, day: dt.date) -> LeaveAt:
+    """The places' answers of a forward scan: the best of walking from a stop, a zone ride
+    from a stop, walking from the room and a zone ride from the room."""
+    net, site, leave_at, best = scan.net, scan.site, scan.leave_at, scan.earliest_alight
     n_places = len(net.place_names)
     arrive = np.full(n_places, INF)
     choice = np.full(n_places, NONE, dtype=np.int64)
@@ -580,37 +644,25 @@ def earliest_arrivals(
         for p in np.flatnonzero(z_home < arrive).tolist():
             arrive[p], choice[p] = z_home[p], _ZONE_DIRECT
             home_zone[p] = z_door[p]  # type: ignore[assignment]
-    outside = arrive > not_after
+    outside = arrive > scan._not_after
     arrive[outside], choice[outside] = INF, NONE
     rides = np.full(n_places, -1, dtype=np.int64)
     by_stop = choice >= 0
-    rides[by_stop] = alight_rides[choice[by_stop]]
+    rides[by_stop] = scan._alight_rides[choice[by_stop]]
     rides[choice == _DIRECT] = 0
     for p in home_zone:
         if choice[p] == _ZONE_DIRECT:
             rides[p] = 1
         elif choice[p] >= 0:
             rides[p] += 1
-    runs = np.flatnonzero(entry_pos != NONE)  # keep labels only for the runs ridden
-    return LeaveAt(
-        net,
-        tt,
-        site,
-        float(leave_at),
-        best,
-        arrive,
-        rides,
-        alight_pos,
-        runs,
-        entry_pos[runs],
-        entry_prev[runs],
-        entry_from_stop[runs],
-        entry_walk[runs],
-        choice,
-        choice_walk,
-        zones,
-        access_zone,
-        {p: leg for p, leg in home_zone.items() if choice[p] != NONE},
+    return replace(
+        scan,
+        place_arrive=arrive,
+        place_rides=rides,
+        _choice_stop=choice,
+        _choice_walk=choice_walk,
+        _zones=zones,
+        _home_zone={p: leg for p, leg in home_zone.items() if choice[p] != NONE},
     )
 
 

@@ -243,3 +243,31 @@ def forward_scan(
             best[s] = inf
             alight_pos[s] = NONE
     return best, alight_pos, alight_rides, entry_pos, entry_prev, entry_from_stop, entry_walk
+
+
+@njit(cache=True, nogil=True)
+def direct_ride_within(
+    b_stop, b_dep, b_run, b_seq, a_stop, a_run, a_seq, from_stops, to_stops, t, slack
+):
+    """Whether a scheduled ride boards at one of ``from_stops`` between ``t − slack`` and
+    ``t + slack`` and alights later at one of ``to_stops`` (another stop). Boardings sorted
+    by (stop, departure), alightings by (stop, run); ``*_seq``: the connection's place in
+    its trip (a connection boards at its start and alights at its end)."""
+    for a in from_stops:
+        lo = np.searchsorted(b_stop, a, side="left")
+        hi = np.searchsorted(b_stop, a, side="right")
+        first = lo + np.searchsorted(b_dep[lo:hi], t - slack, side="left")
+        last = lo + np.searchsorted(b_dep[lo:hi], t + slack, side="right")
+        for i in range(first, last):
+            run, seq = b_run[i], b_seq[i]
+            for b in to_stops:
+                if b == a:
+                    continue
+                lo2 = np.searchsorted(a_stop, b, side="left")
+                hi2 = np.searchsorted(a_stop, b, side="right")
+                j = lo2 + np.searchsorted(a_run[lo2:hi2], run, side="left")
+                while j < hi2 and a_run[j] == run:
+                    if a_seq[j] >= seq:
+                        return True
+                    j += 1
+    return False

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -44,6 +44,7 @@ from course_planner.transit.booking import (
 from course_planner.transit.feed import Feed
 from course_planner.transit.flex import AreaKind, FlexServices, FlexWindow, RideTime
 from course_planner.transit.journey import Leg, Mode
+from course_planner.transit.scan import direct_ride_within
 
 if TYPE_CHECKING:
     from course_planner.transit.timetable import Timetable
@@ -164,49 +165,63 @@ def earliest_start(windows: Sequence[tuple[int, int]], earliest: np.ndarray) -> 
 
 @dataclass(frozen=True, eq=False)
 class _DirectRides:
-    """Departure times of the scheduled rides between stop pairs on one timetable."""
+    """The scheduled rides of one timetable, indexed for "does a bus run from one of these
+    stops to one of those, leaving around t?": boardings sorted by (stop, departure),
+    alightings sorted by (stop, run)."""
 
-    times: dict[tuple[int, int], np.ndarray]
+    b_stop: np.ndarray
+    b_dep: np.ndarray
+    b_run: np.ndarray
+    b_seq: np.ndarray
+    a_stop: np.ndarray
+    a_run: np.ndarray
+    a_seq: np.ndarray
 
     def any_within(
-        self, from_stops: Sequence[int], to_stops: Sequence[int], t: float, slack: float
+        self, from_stops: np.ndarray, to_stops: np.ndarray, t: float, slack: float
     ) -> bool:
-        for a in from_stops:
-            for b in to_stops:
-                deps = self.times.get((a, b))
-                if deps is None:
-                    continue
-                i = int(np.searchsorted(deps, t - slack))
-                if i < len(deps) and deps[i] <= t + slack:
-                    return True
-        return False
+        return bool(
+            direct_ride_within(
+                self.b_stop,
+                self.b_dep,
+                self.b_run,
+                self.b_seq,
+                self.a_stop,
+                self.a_run,
+                self.a_seq,
+                from_stops,
+                to_stops,
+                float(t),
+                float(slack),
+            )
+        )
 
 
-def _direct_rides(tt: Timetable, stops: np.ndarray, seq: np.ndarray) -> _DirectRides:
-    """Every scheduled ride of ``tt`` boarding and alighting at two of ``stops``."""
+def _direct_rides(tt: Timetable, seq: np.ndarray) -> _DirectRides:
+    """The index of :class:`_DirectRides` over the running connections of ``tt``."""
     order = tt.arrays.forward
     board_ok, alight_ok = tt.board_alight(backward=False)
     rows = tt.forward_pos
-    b = rows[np.isin(order.dep_stop[rows], stops) & board_ok[rows]]
-    a = rows[np.isin(order.arr_stop[rows], stops) & alight_ok[rows]]
-    boards = pd.DataFrame(
-        {
-            "run": order.run[b],
-            "seq_b": seq[order.connection[b]],
-            "from": order.dep_stop[b],
-            "dep": order.dep[b],
-        }
+    b = rows[board_ok[rows]]
+    # one sort key each: (stop, departure) and (stop, run), as int64 (departures of the day
+    # before run from −24 h: shifted to stay positive)
+    dep = order.dep[b].astype(np.int64) + 2 * 86_400
+    b = b[np.argsort(order.dep_stop[b].astype(np.int64) << 24 | dep, kind="stable")]
+    a = rows[alight_ok[rows]]
+    a = a[
+        np.argsort(
+            order.arr_stop[a].astype(np.int64) << 32 | order.run[a].astype(np.int64), kind="stable"
+        )
+    ]
+    return _DirectRides(
+        b_stop=order.dep_stop[b],
+        b_dep=order.dep[b],
+        b_run=order.run[b],
+        b_seq=seq[order.connection[b]],
+        a_stop=order.arr_stop[a],
+        a_run=order.run[a],
+        a_seq=seq[order.connection[a]],
     )
-    alights = pd.DataFrame(
-        {"run": order.run[a], "seq_a": seq[order.connection[a]], "to": order.arr_stop[a]}
-    )
-    pairs = boards.merge(alights, on="run")
-    pairs = pairs[(pairs["seq_a"] >= pairs["seq_b"]) & (pairs["from"] != pairs["to"])]
-    times = {
-        (int(f), int(t)): np.sort(g["dep"].to_numpy(float))
-        for (f, t), g in pairs.groupby(["from", "to"], sort=True)
-    }
-    return _DirectRides(times)
 
 
 # --------------------------------------------------------------------------- all zones
@@ -222,37 +237,36 @@ class Zones:
 
     services: tuple[ZoneService, ...]
     n_places: int
-    place_stops: list[list[int]]
-    site_stops: list[list[int]]
+    place_stops: list[np.ndarray]
+    site_stops: list[np.ndarray]
     scheduled: Callable[[dt.date], Timetable]
     stop_seq: np.ndarray
     change_s: float
     _rides: dict = field(default_factory=dict, repr=False)
+    _windows: dict = field(default_factory=dict, repr=False)
+
+    def windows(self, z: int, date: dt.date) -> Sequence[tuple[int, int]]:
+        """Service ``z``'s ride-start windows on ``date`` (read once per date)."""
+        key = (z, date)
+        if key not in self._windows:
+            self._windows[key] = tuple(self.services[z].windows(date))
+        return self._windows[key]
 
     def __bool__(self) -> bool:
         return bool(self.services)
 
     def _refused(
-        self, z: int, date: dt.date, from_stops: Sequence[int], to_stops: Sequence[int], t: float
+        self, z: int, date: dt.date, from_stops: np.ndarray, to_stops: np.ndarray, t: float
     ) -> bool:
         """Whether service ``z``'s rule refuses a ride starting at ``t``: a scheduled ride
         between the two ends leaves within ``not_within_s`` of it."""
         service = self.services[z]
-        if service.not_within_s is None or not from_stops or not to_stops:
+        if service.not_within_s is None or not len(from_stops) or not len(to_stops):
             return False
         tt = self.scheduled(date)
-        key = (z, id(tt))
-        if key not in self._rides:
-            near = np.unique(
-                np.concatenate(
-                    [
-                        service.stops,
-                        *(np.asarray(self.place_stops[p], dtype=np.int64) for p in service.places),
-                        *(np.asarray(self.site_stops[k], dtype=np.int64) for k in service.sites),
-                    ]
-                )
-            )
-            self._rides[key] = (tt, _direct_rides(tt, near, self.stop_seq))
+        key = id(tt)
+        if key not in self._rides:  # one index per timetable, for every zone
+            self._rides[key] = (tt, _direct_rides(tt, self.stop_seq))
         return self._rides[key][1].any_within(from_stops, to_stops, t, service.not_within_s)
 
     # ---- the room's end: before the scan
@@ -266,17 +280,17 @@ class Zones:
         best: dict[int, tuple[float, float, ZoneLeg]] = {}
         for z, service in enumerate(self.services):
             (rows,) = np.nonzero(service.sites == site)
-            windows = service.windows(date)
+            windows = self.windows(z, date)
             if not len(rows) or not windows:
                 continue
             ride = service.site_stop_s[rows[0]]
             start = latest_start(windows, arrive_by - ride)
-            for j in np.argsort(-start, kind="stable").tolist():
+            for j in _best_first(start, latest=True):
                 if start[j] == NO_TIME:
                     break
                 stop = int(service.stops[j])
                 t0, end = float(start[j]), float(start[j] + ride[j])
-                if self._refused(z, date, [stop], self.site_stops[site], t0):
+                if self._refused(z, date, _one(stop), self.site_stops[site], t0):
                     continue
                 offset = arrive_by - (t0 - self.change_s)
                 if stop not in best or offset < best[stop][0]:
@@ -292,16 +306,16 @@ class Zones:
         best: dict[int, tuple[float, float, ZoneLeg]] = {}
         for z, service in enumerate(self.services):
             (rows,) = np.nonzero(service.sites == site)
-            windows = service.windows(date)
+            windows = self.windows(z, date)
             if not len(rows) or not windows:
                 continue
             ride = service.site_stop_s[rows[0]]
             t0 = earliest_start(windows, np.full(len(ride), float(leave_at)))
-            for j in np.argsort(t0 + ride, kind="stable").tolist():
+            for j in _best_first(t0 + ride, latest=False):
                 if not math.isfinite(t0[j]):
                     break
                 stop = int(service.stops[j])
-                if self._refused(z, date, self.site_stops[site], [stop], float(t0[j])):
+                if self._refused(z, date, self.site_stops[site], _one(stop), float(t0[j])):
                     continue
                 end = float(t0[j] + ride[j])
                 offset = end + self.change_s - leave_at
@@ -320,18 +334,18 @@ class Zones:
         stop_of = np.full(self.n_places, -1, dtype=np.int64)
         legs: list[ZoneLeg | None] = [None] * self.n_places
         for z, service in enumerate(self.services):
-            windows = service.windows(date)
+            windows = self.windows(z, date)
             if not windows or not len(service.places) or not len(service.stops):
                 continue
             board = latest_board[service.stops][None, :]
             start = latest_start(windows, board - service.place_stop_s - self.change_s)
             for row, p in enumerate(service.places.tolist()):
-                for j in np.argsort(-start[row], kind="stable").tolist():
+                for j in _best_first(start[row], latest=True):
                     t0 = float(start[row, j])
                     if t0 == NO_TIME or t0 <= depart[p]:
                         break
                     stop = int(service.stops[j])
-                    if self._refused(z, date, self.place_stops[p], [stop], t0):
+                    if self._refused(z, date, self.place_stops[p], _one(stop), t0):
                         continue
                     depart[p], stop_of[p] = t0, stop
                     legs[p] = ZoneLeg(z, t0, t0 + float(service.place_stop_s[row, j]))
@@ -347,7 +361,7 @@ class Zones:
         stop_of = np.full(self.n_places, -1, dtype=np.int64)
         legs: list[ZoneLeg | None] = [None] * self.n_places
         for z, service in enumerate(self.services):
-            windows = service.windows(date)
+            windows = self.windows(z, date)
             if not windows or not len(service.places) or not len(service.stops):
                 continue
             ready = np.broadcast_to(
@@ -357,12 +371,14 @@ class Zones:
             start = earliest_start(windows, ready)
             arrive = start + service.place_stop_s
             for row, p in enumerate(service.places.tolist()):
-                for j in np.argsort(arrive[row], kind="stable").tolist():
+                for j in _best_first(arrive[row], latest=False):
                     end = float(arrive[row, j])
                     if not math.isfinite(end) or end >= home[p]:
                         break
                     stop = int(service.stops[j])
-                    if self._refused(z, date, [stop], self.place_stops[p], float(start[row, j])):
+                    if self._refused(
+                        z, date, _one(stop), self.place_stops[p], float(start[row, j])
+                    ):
                         continue
                     home[p], stop_of[p] = end, stop
                     legs[p] = ZoneLeg(z, float(start[row, j]), end)
@@ -377,7 +393,7 @@ class Zones:
         legs: list[ZoneLeg | None] = [None] * self.n_places
         for z, service in enumerate(self.services):
             (rows,) = np.nonzero(service.sites == site)
-            windows = service.windows(date)
+            windows = self.windows(z, date)
             if not len(rows) or not windows:
                 continue
             ride = service.place_site_s[:, rows[0]]
@@ -400,7 +416,7 @@ class Zones:
         legs: list[ZoneLeg | None] = [None] * self.n_places
         for z, service in enumerate(self.services):
             (rows,) = np.nonzero(service.sites == site)
-            windows = service.windows(date)
+            windows = self.windows(z, date)
             if not len(rows) or not windows:
                 continue
             ride = service.place_site_s[:, rows[0]]
@@ -449,7 +465,23 @@ class Zones:
 
     def day_key(self, date: dt.date) -> tuple:
         """What the zones' answers depend on besides the timetable: their hours that day."""
-        return tuple(tuple(s.windows(date)) for s in self.services)
+        return tuple(self.windows(z, date) for z in range(len(self.services)))
+
+
+def _one(stop: int) -> np.ndarray:
+    return np.array([stop], dtype=np.int64)
+
+
+def _best_first(values: np.ndarray, latest: bool) -> Iterator[int]:
+    """The indices of ``values``, best first (the latest or the earliest; ties: the lower
+    index), lazily: the best in one pass, the others sorted only when the best is refused."""
+    if not len(values):
+        return
+    first = int(np.argmax(values) if latest else np.argmin(values))
+    yield first
+    for j in np.argsort(-values if latest else values, kind="stable").tolist():
+        if j != first:
+            yield j
 
 
 def _pack(
@@ -501,11 +533,18 @@ def polygon_area(geometry: object) -> Callable[[np.ndarray, np.ndarray], np.ndar
 
 
 def scenario_services(
-    scenario: Scenario, stops: pd.DataFrame, places: pd.DataFrame, sites: pd.DataFrame
+    scenario: Scenario,
+    stops: pd.DataFrame,
+    places: pd.DataFrame,
+    sites: pd.DataFrame,
+    named: pd.DataFrame | None = None,
 ) -> list[ZoneService]:
-    """The scenario's own on-demand services (``on_demand:``) in the study's indices. A
-    zone given as places or stops is the area around them (convex hull, widened by the
-    longest walk to a stop)."""
+    """The scenario's own on-demand services (``on_demand:``) in the study's indices
+    (``places``: the study's places, perhaps candidates or all stations; ``named``: the
+    places a zone's ``places:`` list names, by default ``places``). A zone given as places
+    or stops is the area around them (convex hull, ``buffer_km`` or the longest walk to a
+    stop wider)."""
+    named = places if named is None else named
     from course_planner.transit.clip import read_polygon
 
     out = []
@@ -517,7 +556,7 @@ def scenario_services(
         else:
             names = zone.places if zone.places is not None else zone.stops or []
             table = (
-                places.set_index("name") if zone.places is not None else stops.set_index("stop_id")
+                named.set_index("name") if zone.places is not None else stops.set_index("stop_id")
             )
             unknown = [n for n in names if n not in table.index]
             if unknown:
@@ -543,7 +582,9 @@ def scenario_services(
                 )
             chosen = table.loc[list(dict.fromkeys(names))]
             inside = points_area(
-                chosen["lat"].to_numpy(float), chosen["lon"].to_numpy(float), buffer_m
+                chosen["lat"].to_numpy(float),
+                chosen["lon"].to_numpy(float),
+                buffer_m if zone.buffer_km is None else zone.buffer_km * 1000,
             )
         rule = service.ride
         out.append(
