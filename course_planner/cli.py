@@ -78,6 +78,34 @@ def _reach(args: argparse.Namespace) -> int:
     return 0
 
 
+def _zones(args: argparse.Namespace) -> int:
+    from course_planner.zone_effect import summarise_effect, zone_effect
+
+    scenario = load_scenario(args.scenario)
+    study = prepare(scenario)
+    if not study.zones:
+        raise UsageError(
+            msg("the scenario has no on-demand zone (on_demand:) and its feed none (GTFS-Flex)."),
+            file=args.scenario,
+            field="on_demand",
+            hint=msg("Add a zone under on_demand: (see the README), then ask again."),
+        )
+    dates = meeting_days(study)
+    effect = zone_effect(study, dates)
+    write_csv_atomic(effect, args.out)
+    print(f"{scenario.name}: {len(dates)} course dates -> {args.out} ({len(effect)} rows)")
+    found = summarise_effect(effect, len(dates))
+    for service in study.zones.services:
+        note = " (ILLUSTRATIVE, not a real service)" if service.illustrative else ""
+        mine = [x for x in found if x.service == service.name]
+        people = sum({x.place: x.participants for x in mine}.values())
+        pairs = len(mine)
+        print(f"  {service.name}{note}: reconnects {pairs} place-room pairs, {people} participants")
+        for x in mine:
+            print(f"    {x.place} → {x.site}: {x.dates} of {x.dates_total} course dates")
+    return 0
+
+
 def _plan(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     plan = solve_rotation(scenario)
@@ -233,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
     reach.add_argument(
         "--booked-routes",
         help="also write the routes taken (or offered) as rides that must be booked, and why",
+    )
+    command(
+        "zones",
+        "what each on-demand zone brings: the places, rooms and dates it reconnects",
+        _zones,
+        "zones.csv",
+        "CSV to write",
     )
     plan = command(
         "plan", "the teacher's rotation over the term", _plan, "plan.csv", "CSV to write"

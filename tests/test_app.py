@@ -496,3 +496,14 @@ def test_reach_page_shows_who_comes_only_with_a_booked_ride():
     there = at.dataframe[-2].value
     booked = there[there["Linie"] == "726"]
     assert list(booked["Buchung"]) == ["726: bis So. 01.03. 22:00 unter 05261 654321 buchen"]
+
+
+def test_reach_page_says_what_the_illustrative_zone_brings():
+    at = page(app(), "reach_page.py")
+    assert any("Illustrativ, kein echtes Angebot" in i.value for i in at.info)
+    at.toggle(key="reach_zones").set_value(True).run()
+    assert not errors(at)
+    (table,) = [d.value for d in at.dataframe if "Zone" in d.value.columns]
+    assert set(table["Ort"]) == {"Augustdorf", "Lemgo"}
+    assert set(table["Kursraum"]) == {"Horn-Bad Meinberg"}
+    assert set(table["Kurstage, nur mit der Zone"]) == {"20 von 20"}

@@ -266,3 +266,47 @@ def test_a_zone_of_named_places_holds_when_the_study_has_other_places(tmp_path):
     study = prepare(sc, places=others)
     (zone,) = study.zones.services
     assert zone.places.tolist() == [0]  # A lies by Weiler, B far away
+
+
+def test_what_each_zone_reconnects(tmp_path, capsys):
+    """Feld has no stop within walking distance: the southern zone brings it to the bus;
+    the Flex zone in the town (hours from 08:00) is too late for an 08:10 course."""
+    import yaml
+
+    from course_planner.cli import main
+    from course_planner.zone_effect import summarise_effect, zone_effect
+
+    folder = feed_copy(tmp_path, flex_zone=True)
+    course = {**COURSE, "start": "08:10"}
+    sc = scenario(folder, course=course, on_demand=[south_service(folder)])
+    effect = zone_effect(prepare(sc))
+    assert set(effect["service"]) == {"Limo Süd (illustrativ)"}
+    assert set(effect["place"]) == {"Feld"} and effect["illustrative"].all()
+    assert effect["participants"].tolist() == [2]
+    (summary,) = summarise_effect(effect, 1)
+    assert (summary.place, summary.dates, summary.dates_total) == ("Feld", 1, 1)
+    # the same from the command line
+    path = folder / "scenario.yaml"
+    data = {
+        "name": "Zonen",
+        "feed": ".",
+        "places": "places.csv",
+        "sites": [LINE_ROOM],
+        "course": course,
+        "on_demand": [south_service(folder)],
+    }
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "zones.csv"
+    assert main(["zones", str(path), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Limo Süd (illustrativ) (ILLUSTRATIVE, not a real service)" in printed
+    assert "Feld → Kursraum: 1 of 1 course dates" in printed
+    assert "Limo: reconnects 0 place-room pairs" in printed
+
+
+def test_zones_command_without_zones_says_so(capsys):
+    from course_planner.cli import main
+
+    path = FIXTURES.parent.parent / "scenarios" / "vpe-keltern-2025.yaml"
+    assert main(["zones", str(path), "--out", "/dev/null"]) == 2
+    assert "no on-demand zone" in capsys.readouterr().err

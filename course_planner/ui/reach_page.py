@@ -13,10 +13,10 @@ import streamlit as st
 
 from course_planner.clock import clock
 from course_planner.exports.schedule import booking_line
-from course_planner.reach_summary import VillageSummary, meeting_dates, summarise
+from course_planner.reach_summary import VillageSummary, meeting_dates, meeting_days, summarise
 from course_planner.scenario import Scenario
 from course_planner.transit.journey import Journey, Mode
-from course_planner.transit.reachability import planned_journeys
+from course_planner.transit.reachability import Study, planned_journeys
 from course_planner.ui.maps import place_map
 from course_planner.ui.state import (
     current_scenario,
@@ -30,7 +30,9 @@ from course_planner.ui.state import (
     t,
     unreachable_help,
     words,
+    zone_effect,
 )
+from course_planner.zone_effect import summarise_effect
 
 
 def day_label(iso: str, weekday: Callable[[object], str] | None = None) -> str:
@@ -202,6 +204,7 @@ def main() -> None:
         st.dataframe(bad, hide_index=True, width="stretch", key="reach_unreachable")
     summaries(scenario, room, start_s, duration)
     helps(scenario)
+    zones(scenario, s)
     st.subheader(t("journeys"))
     place = st.selectbox(t("place"), list(s.network.place_names), key="reach_place")
     day = dt.date.fromisoformat(date)
@@ -247,6 +250,41 @@ def helps(scenario: Scenario) -> None:
         st.success(t("all_reach_a_room"))
         return
     st.dataframe(report_table(report), hide_index=True, width="stretch", key="reach_help_table")
+
+
+def zones(scenario: Scenario, s: Study) -> None:
+    """What each on-demand zone brings: the villages and rooms it reconnects, on how many
+    course dates, for how many participants (change a zone in the scenario to try another)."""
+    if not s.zones:
+        return
+    st.subheader(t("what_zones_bring"))
+    illustrative = [z.name for z in s.zones.services if z.illustrative]
+    if illustrative:
+        st.info(t("zones_illustrative").format(names=", ".join(illustrative)))
+    if not st.toggle(t("show_what_zones_bring"), key="reach_zones"):
+        return
+    total = len(meeting_days(s))
+    found = summarise_effect(zone_effect(scenario), total)
+    if not found:
+        st.warning(t("zones_bring_nothing"))
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col_zone"): [x.service for x in found],
+                t("place"): [x.place for x in found],
+                t("room"): [x.site for x in found],
+                t("col_zone_dates"): [
+                    t("n_of_total").format(n=x.dates, total=x.dates_total) for x in found
+                ],
+                t("col_participants"): [x.participants for x in found],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="reach_zones_table",
+    )
+    st.caption(t("zones_try"))
 
 
 guarded(main)

@@ -500,3 +500,17 @@ def unreachable_help(scenario: Scenario) -> pd.DataFrame:
     study(scenario)
     with st.spinner(t("computing_help")):
         return _help(scenario.model_dump_json(), _stamp(scenario.feed))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _zone_effect(scenario_json: str, stamp: str) -> pd.DataFrame:
+    from course_planner.zone_effect import zone_effect
+
+    return zone_effect(_study(scenario_json, stamp))
+
+
+def zone_effect(scenario: Scenario) -> pd.DataFrame:
+    """Per on-demand zone: the places, rooms and course dates it reconnects."""
+    study(scenario)
+    with st.spinner(t("computing_zones")):
+        return _zone_effect(scenario.model_dump_json(), _stamp(scenario.feed))

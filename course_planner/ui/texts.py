@@ -259,6 +259,32 @@ TEXTS: dict[str, tuple[str, str]] = {
     "leg_booking": ("Buchung", "Booking"),
     "legend_booked": ("nur mit gebuchter Fahrt", "only with a booked ride"),
     "tip_book_by": ("buchen bis", "book by"),
+    "what_zones_bring": ("Was bringen die Rufbus-Zonen?", "What do the on-demand zones bring?"),
+    "show_what_zones_bring": (
+        "Orte zeigen, die eine Zone wieder anbindet",
+        "Show the places a zone reconnects",
+    ),
+    "zones_illustrative": (
+        "Illustrativ, kein echtes Angebot: {names}.",
+        "Illustrative, not a real service: {names}.",
+    ),
+    "zones_bring_nothing": (
+        "Keine Zone bindet einen Ort an, der sonst nicht hinkommt.",
+        "No zone connects a place that could not come otherwise.",
+    ),
+    "zones_try": (
+        "Zonen, Zeiten und Regeln stehen im Szenario unter on_demand: (Seite Szenario, YAML): "
+        "ändern, übernehmen und hier erneut ansehen.",
+        "Zones, hours and rules are in the scenario under on_demand: (Scenario page, YAML): "
+        "change them, apply, and look here again.",
+    ),
+    "computing_zones": (
+        "Berechne, was jede Rufbus-Zone bringt …",
+        "Computing what each on-demand zone brings …",
+    ),
+    "col_zone": ("Zone", "Zone"),
+    "col_zone_dates": ("Kurstage, nur mit der Zone", "Course dates, only with the zone"),
+    "n_of_total": ("{n} von {total}", "{n} of {total}"),
     "col_reason": ("Grund", "Reason"),
     "col_depart_home": ("ab zu Hause", "leave home"),
     "col_outbound_min": ("Hinweg (min)", "there (min)"),
