@@ -160,15 +160,22 @@ def _site(args: argparse.Namespace) -> int:
     assigned = choice.assignment.groupby("site")["participants"].agg(["sum", "count"])
     sites["participants_assigned"] = sites["name"].map(assigned["sum"]).fillna(0).astype(int)
     sites["places_assigned"] = sites["name"].map(assigned["count"]).fillna(0).astype(int)
+    by_booking = choice.assignment[choice.assignment["booked"]].groupby("site")["participants"]
+    sites["participants_booked"] = sites["name"].map(by_booking.sum()).fillna(0).astype(int)
     write_csv_atomic(
         sites.sort_values(["chosen", "participants_assigned"], ascending=False, kind="stable"),
         args.out,
     )
     unit = "participants" if choice.real_counts else "places (no participant numbers)"
     quality = "proven optimal" if choice.optimal else f"gap {choice.gap:.1%}"
+    booked = (
+        f", {choice.covered_booked} more only with a booked ride (Rufbus/AST/zone)"
+        if choice.covered_booked
+        else ""
+    )
     print(
         f"{scenario.name}: {len(choice.sites)} of {len(sites)} candidate rooms: "
-        f"{', '.join(choice.sites)} — reach {choice.covered} of {choice.total} {unit} "
+        f"{', '.join(choice.sites)} — reach {choice.covered} of {choice.total} {unit}{booked} "
         f"({quality}) -> {args.out}"
     )
     if args.report:
@@ -193,8 +200,13 @@ def _times(args: argparse.Namespace) -> int:
             if len(starts) > 1
             else clock(starts[0])
         )
-        + f" — {int(best['participants'].max())} participants reach a room "
-        f"(course start now {scenario.course.start}) -> {args.out}"
+        + f" — {int(best['participants'].max())} participants reach a room"
+        + (
+            f", {int(best['participants_booked'].max())} more only with a booked ride"
+            if int(best["participants_booked"].max())
+            else ""
+        )
+        + f" (course start now {scenario.course.start}) -> {args.out}"
     )
     if args.report:
         _write_report(unreachable_report(study, start_s=starts[0]), args.report)

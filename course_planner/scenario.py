@@ -590,7 +590,7 @@ class OnDemandService(_Strict):
     booking: OnDemandBooking
     not_within_min_of_bus: Annotated[int, Field(ge=0, le=240)] | None = None
     ride: RideRule = RideRule()
-    cost_weight: Annotated[float, Field(ge=0)] = 0.1
+    cost_weight: Annotated[float, Field(ge=0, le=1)] = 0.1
     illustrative: bool = False
 
     @field_validator("hours", mode="before")
@@ -646,6 +646,9 @@ class OnDemandRoutes(_Strict):
     confirm: list[str] = Field(default_factory=list)
     reject: list[str] = Field(default_factory=list)
     booking: OnDemandBooking | None = None  # how the feed's booked rides are booked
+    # in site and start-time choice: what a participant who comes only by a booked ride of
+    # the feed costs, as a share of one reached by bus (as OnDemandService.cost_weight)
+    cost_weight: Annotated[float, Field(ge=0, le=1)] = 0.1
 
 
 class FeedClip(_Strict):

@@ -4,6 +4,11 @@ each village that stays unreachable reachable.
 A place *reaches* a room when it can get there and back within the travel limit on at least
 ``siting.min_share_of_dates`` of the course dates. Participants are the places'
 ``participants`` (when no place has any, every place counts 1 and the results say so).
+
+On-demand transport counts as an option with its own weight: a place that reaches a room on
+enough dates only with a booked ride (Rufbus, AST, a zone service) counts ``1 − cost`` of its
+participants, ``cost`` being the service's ``cost_weight`` (it costs the county money; 0: as
+good as a bus, 1: not counted). The results say how many come only that way.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from course_planner.reach_summary import meeting_days
 from course_planner.scenario import Scenario, Site
 from course_planner.transit.feed import Feed
 from course_planner.transit.reachability import Study, prepare, reachability_table
+
+SCALE = 100  # CP-SAT weighs in whole numbers: a participant reached by bus counts 100
 
 NO_TRANSIT = msg("no public transport: on-demand bus (Rufbus/AST) or online attendance needed")
 
@@ -76,6 +83,25 @@ def coverage(table: pd.DataFrame, need: int) -> pd.DataFrame:
     return counts >= need
 
 
+def booked_value(study: Study, table: pd.DataFrame, need: int) -> pd.DataFrame:
+    """place × room: ``1 − cost`` where the place reaches the room on at least ``need``
+    dates only with booked rides counted (the cost of the dearest service it books), else 0.
+    """
+    costs = {z.name: z.cost_weight for z in (study.zones.services if study.zones else ())}
+    default = study.scenario.on_demand_routes.cost_weight
+
+    def cost(services: str) -> float:
+        names = [n for n in str(services).split("; ") if n]
+        return max((costs.get(n, default) for n in names), default=0.0)
+
+    rows = table.assign(cost=table["booked_services"].map(cost))
+    grouped = rows.groupby(["place", "site"], sort=False)
+    counts = grouped["reachable_booked"].sum().unstack()
+    dearest = grouped["cost"].max().unstack()
+    only = (counts >= need) & ~coverage(table, need)
+    return (1 - dearest).where(only, 0.0).clip(lower=0.0)
+
+
 # --------------------------------------------------------------------------- rooms
 
 
@@ -90,10 +116,13 @@ class SiteChoice:
     optimal: bool
     bound: float
     real_counts: bool
+    covered_booked: int = 0  # participants who come only with a booked ride (not in covered)
+    value: float | None = None  # the objective: covered + (1 − cost) × covered_booked
 
     @property
     def gap(self) -> float:
-        return 0.0 if self.bound <= 0 else max(0.0, (self.bound - self.covered) / self.bound)
+        value = self.covered if self.value is None else self.value
+        return 0.0 if self.bound <= 0 else max(0.0, (self.bound - value) / self.bound)
 
 
 def choose_sites(
@@ -108,12 +137,15 @@ def choose_sites(
     time_limit_s: float = 30,
     seed: int = 0,
     real_counts: bool = True,
+    booked: pd.DataFrame | None = None,
 ) -> SiteChoice:
     """Choose ``p`` rooms (columns of ``cover``) maximising the participants who reach the
     room they are assigned to (CP-SAT; one worker, deterministic).
 
     ``keep``: rooms that must be chosen; ``capacity``: most participants per room;
-    ``min_distance_km`` (with ``coords``: name → lat, lon): no two rooms closer than that.
+    ``min_distance_km`` (with ``coords``: name → lat, lon): no two rooms closer than that;
+    ``booked`` (place × room, from :func:`booked_value`): a place that reaches a room only
+    with a booked ride counts that share of its participants.
     """
     rooms = list(cover.columns)
     places = list(cover.index)
@@ -140,13 +172,20 @@ def choose_sites(
     m.add(sum(y.values()) == p)
     for r in keep:
         m.add(y[r] == 1)
-    a = {}
+    a: dict[tuple[int, str], cp_model.IntVar] = {}
+    share: dict[tuple[int, str], int] = {}  # per assignment: hundredths of a participant
     for i, pl in enumerate(places):
-        options = [r for r in rooms if bool(cover.at[pl, r])]
+        options = {r: SCALE for r in rooms if bool(cover.at[pl, r])}
+        if booked is not None and pl in booked.index:
+            for r in rooms:
+                value = float(booked.at[pl, r]) if r in booked.columns else 0.0
+                if r not in options and value > 0:
+                    options[r] = round(SCALE * value)
         if not options or w[i] == 0:
             continue
         for r in options:
             a[i, r] = m.new_bool_var(f"assign[{i},{r}]")
+            share[i, r] = options[r]
             m.add_implication(a[i, r], y[r])
         m.add_at_most_one(a[i, r] for r in options)
     if capacity is not None:
@@ -167,7 +206,7 @@ def choose_sites(
             )
             if d < min_distance_km:
                 m.add(y[r1] + y[r2] <= 1)
-    m.maximize(sum(w[i] * v for (i, _), v in a.items()))
+    m.maximize(sum(w[i] * share[i, r] * v for (i, r), v in a.items()))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
@@ -190,22 +229,26 @@ def choose_sites(
         )
     chosen = [r for r in rooms if solver.value(y[r])]
     site_of = {i: r for (i, r), v in a.items() if solver.value(v)}
+    by_booking = {i for i, r in site_of.items() if share[i, r] < SCALE}
     assignment = pd.DataFrame(
         {
             "place": places,
             "participants": w,
             "site": [site_of.get(i, "") for i in range(len(places))],
+            "booked": [i in by_booking for i in range(len(places))],
         }
     )
-    covered = int(sum(w[i] for i in site_of))
+    covered = int(sum(w[i] for i in site_of if i not in by_booking))
     return SiteChoice(
         chosen,
         assignment,
         covered,
         int(sum(w)),
         status == cp_model.OPTIMAL,
-        float(solver.best_objective_bound),
+        float(solver.best_objective_bound) / SCALE,
         real_counts,
+        covered_booked=int(sum(w[i] for i in by_booking)),
+        value=float(solver.objective_value) / SCALE,
     )
 
 
@@ -220,6 +263,7 @@ def best_sites(
     s = study or candidate_study(scenario, candidates, feed)
     table = reachability_table(s, dates=meeting_days(s))
     cover = coverage(table, needed_dates(s))
+    booked = booked_value(s, table, needed_dates(s)) if s.has_booked_rides else None
     weight, real = weights(s)
     cfg = scenario.siting
     choice = choose_sites(
@@ -232,6 +276,7 @@ def best_sites(
         min_distance_km=cfg.min_distance_km,
         time_limit_s=cfg.time_limit_s,
         real_counts=real,
+        booked=booked,
     )
     return choice, s, table
 
@@ -265,12 +310,25 @@ def start_times(scenario: Scenario) -> list[int]:
 
 def time_coverage(study: Study, times: list[int]) -> dict[int, pd.DataFrame]:
     """For each start time: place × room coverage (course length fixed)."""
+    return {t: cover for t, (cover, _) in time_values(study, times).items()}
+
+
+def time_values(study: Study, times: list[int]) -> dict[int, tuple[pd.DataFrame, pd.DataFrame]]:
+    """For each start time: place × room coverage by scheduled service, and the value of
+    reaching only with a booked ride (:func:`booked_value`; all 0 without booked rides)."""
     duration = study.scenario.course.end_s - study.scenario.course.start_s
     need, days = needed_dates(study), meeting_days(study)
-    return {
-        t: coverage(reachability_table(study, start_s=t, end_s=t + duration, dates=days), need)
-        for t in times
-    }
+    out = {}
+    for t in times:
+        table = reachability_table(study, start_s=t, end_s=t + duration, dates=days)
+        cover = coverage(table, need)
+        booked = (
+            booked_value(study, table, need)
+            if study.has_booked_rides
+            else cover.astype(float) * 0.0
+        )
+        out[t] = (cover, booked)
+    return out
 
 
 def best_start_times(
@@ -278,34 +336,39 @@ def best_start_times(
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Participants reached per start time, and the best start (common, or per room).
 
-    Returns (table with start, end, places, participants [, per-room columns]), and the
-    chosen start per room. Per room, every combination of times is tried (exact).
+    Returns (table with start, end, places, participants, participants_booked, value
+    [, per-room columns]), and the chosen start per room: the one of the highest value
+    (participants by bus, plus those only by a booked ride at ``1 − cost``). Per room,
+    every combination of times is tried (exact).
     """
     scenario = study.scenario
     times = times or start_times(scenario)
     per_room = scenario.siting.per_room_times if per_room is None else per_room
     duration = scenario.course.end_s - scenario.course.start_s
-    cov = time_coverage(study, times)
+    values = time_values(study, times)
     weight, _ = weights(study)
     rooms = list(study.network.site_names)
     rows = []
     for t in times:
-        reach_any = cov[t].any(axis=1)
+        cov, booked = values[t]
+        reach_any = cov.any(axis=1)
+        best_booked = booked.max(axis=1).where(~reach_any, 0.0)
+        only_booked = best_booked > 0
+        w = weight.reindex(cov.index).fillna(0)
         rows.append(
             {
                 "start": clock(t),
                 "end": clock(t + duration),
                 "places": int(reach_any.sum()),
-                "participants": int(weight[reach_any[reach_any].index].sum()),
-                **{
-                    f"participants {r}": int(weight[cov[t][r][cov[t][r]].index].sum())
-                    for r in rooms
-                },
+                "participants": int(w[reach_any].sum()),
+                "participants_booked": int(w[only_booked].sum()),
+                "value": round(float(w[reach_any].sum() + (w * best_booked).sum()), 2),
+                **{f"participants {r}": int(w[cov[r]].sum()) for r in rooms},
             }
         )
     table = pd.DataFrame(rows)
     if not per_room:  # ties go to the earliest start (stable sort)
-        best = times[int(table["participants"].to_numpy().argmax())]
+        best = times[int(table["value"].to_numpy().argmax())]
         chosen = dict.fromkeys(rooms, best)
     else:
         if len(times) ** len(rooms) > 200_000:
@@ -314,15 +377,20 @@ def best_start_times(
                 field="siting.per_room_times",
                 hint=msg("Use a larger step_min or a common start time."),
             )
-        w = weight.reindex(cov[times[0]].index).to_numpy()
-        columns = {(t, r): cov[t][r].to_numpy() for t in times for r in rooms}
-        best_value, chosen = -1, {}
+        w = weight.reindex(values[times[0]][0].index).fillna(0).to_numpy()
+        # per (time, room) and place: 1 by bus, 1 − cost only with a booked ride, else 0
+        columns = {
+            (t, r): np.maximum(values[t][0][r].to_numpy(float), values[t][1][r].to_numpy(float))
+            for t in times
+            for r in rooms
+        }
+        best_value, chosen = -1.0, {}
         for combo in itertools.product(times, repeat=len(rooms)):
-            reached = np.zeros(len(w), dtype=bool)
+            reached = np.zeros(len(w))
             for t, r in zip(combo, rooms, strict=True):
-                reached |= columns[t, r]
-            value = int(w[reached].sum())
-            if value > best_value:
+                reached = np.maximum(reached, columns[t, r])
+            value = float((w * reached).sum())
+            if value > best_value + 1e-9:
                 best_value, chosen = value, dict(zip(rooms, combo, strict=True))
     table["chosen"] = [
         all(chosen[r] == t for r in rooms) if not per_room else any(chosen[r] == t for r in rooms)

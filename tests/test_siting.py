@@ -231,3 +231,71 @@ def test_siting_counts_only_the_dates_the_course_meets():
     assert needed_dates(study) == 1
     _, _, table = best_sites(study.scenario, study=study, p=1)
     assert set(table["date"]) == {"2026-02-02"}
+
+
+# --------------------------------------------------------------------------- on-demand
+
+
+def test_a_booked_ride_counts_its_share():
+    """A (5) reaches room 1 by bus; B (6) reaches room 2 only with a booked ride. One room:
+    B's room wins when a booked ride is worth 0.9 of a bus ride, A's when it is worth 0.5."""
+    cover = pd.DataFrame({"r1": [True, False], "r2": [False, False]}, index=["A", "B"])
+    weight = pd.Series({"A": 5, "B": 6})
+
+    def choose(value):
+        booked = pd.DataFrame({"r1": [0.0, 0.0], "r2": [0.0, value]}, index=["A", "B"])
+        return choose_sites(cover, weight, 1, booked=booked)
+
+    dear = choose(0.5)
+    assert dear.sites == ["r1"] and dear.covered == 5 and dear.covered_booked == 0
+    cheap = choose(0.9)
+    assert cheap.sites == ["r2"] and cheap.covered == 0 and cheap.covered_booked == 6
+    assert cheap.value == pytest.approx(5.4) and cheap.optimal and cheap.gap == 0
+    assert cheap.assignment.set_index("place").loc["B", "booked"]
+
+
+def test_booked_value_uses_the_cost_weight():
+    from conftest import LINE_ROOM
+
+    from course_planner.siting import booked_value, coverage
+
+    course = {
+        "start_date": "2026-03-02",
+        "end_date": "2026-03-02",
+        "weekdays": ["mon"],
+        "start": "08:10",
+        "end": "12:20",
+    }
+
+    def values(cost):
+        sc = make_scenario(
+            "flex", sites=[LINE_ROOM], course=course, on_demand_routes={"cost_weight": cost}
+        )
+        study = prepare(sc)
+        table = reachability_table(study)
+        return coverage(table, 1), booked_value(study, table, 1)
+
+    cover, value = values(0.1)
+    assert cover.at["Dorf", "Kursraum"] and value.at["Dorf", "Kursraum"] == 0  # by bus
+    assert value.at["Weiler", "Kursraum"] == pytest.approx(0.9)  # bus 726, booked stop
+    assert value.at["Oede", "Kursraum"] == 0
+    assert values(0.4)[1].at["Weiler", "Kursraum"] == pytest.approx(0.6)
+
+
+def test_start_times_count_booked_rides_apart():
+    from conftest import LINE_ROOM
+
+    course = {
+        "start_date": "2026-03-02",
+        "end_date": "2026-03-02",
+        "weekdays": ["mon"],
+        "start": "08:10",
+        "end": "12:20",
+    }
+    siting = {"earliest_start": "08:10", "latest_start": "08:10", "step_min": 15}
+    sc = make_scenario("flex", sites=[LINE_ROOM], course=course, siting=siting)
+    table, _ = best_start_times(prepare(sc))
+    (row,) = table.to_dict("records")
+    assert row["participants"] == 4  # Dorf, by bus
+    assert row["participants_booked"] == 2  # Weiler, only with bus 726's booked stop
+    assert row["value"] == pytest.approx(4 + 0.9 * 2)

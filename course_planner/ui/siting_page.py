@@ -33,6 +33,11 @@ def main() -> None:
         )
     unit = t("participants") if choice.real_counts else t("places_unit")
     st.success(f"{', '.join(choice.sites)}: {choice.covered} / {choice.total} {unit}")
+    if choice.covered_booked:
+        st.info(t("siting_booked").format(n=choice.covered_booked, unit=unit))
+        made_up = [z.name for z in (cand.zones.services if cand.zones else ()) if z.illustrative]
+        if made_up:
+            st.warning(t("zones_illustrative").format(names=", ".join(made_up)))
     rooms = cand.sites[["name", "lat", "lon"]].copy()
     rooms["kind"] = ["chosen" if n in choice.sites else "candidate" for n in rooms["name"]]
     rooms["info"] = rooms["kind"].map(
@@ -51,6 +56,10 @@ def main() -> None:
                 t("col_room"): a["site"].map(
                     lambda x: x if isinstance(x, str) and x else t("no_room_reachable")
                 ),
+                t("col_how"): [
+                    t("by_booked_ride") if b else (t("by_bus") if r else "–")
+                    for b, r in zip(a["booked"], a["site"], strict=True)
+                ],
             }
         ),
         hide_index=True,

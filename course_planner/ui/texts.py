@@ -283,6 +283,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Computing what each on-demand zone brings …",
     ),
     "col_zone": ("Zone", "Zone"),
+    "siting_booked": (
+        "Dazu {n} {unit}, die nur mit einer gebuchten Fahrt (Rufbus/AST/Zone) kommen; sie zählen "
+        "bei der Wahl weniger (cost_weight: die Fahrt kostet den Kreis Geld).",
+        "Plus {n} {unit} who come only with a booked ride (on-demand bus/zone); they count less "
+        "in the choice (cost_weight: the ride costs the county money).",
+    ),
+    "col_how": ("Wie", "How"),
+    "by_bus": ("mit Bus/Bahn", "by bus or train"),
+    "by_booked_ride": ("nur mit gebuchter Fahrt", "only with a booked ride"),
     "col_zone_dates": ("Kurstage, nur mit der Zone", "Course dates, only with the zone"),
     "n_of_total": ("{n} von {total}", "{n} of {total}"),
     "col_reason": ("Grund", "Reason"),
