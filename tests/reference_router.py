@@ -126,7 +126,63 @@ def _stop_events(source: str) -> dict[str, list[tuple[str, int, int, int, int]]]
         if a < 0:
             continue
         events.setdefault(trip_id, []).append((stop_id, a, t, p, d))
+    events.update(_stop_group_events(source, events))
     return events
+
+
+def _stop_group_events(source: str, events: dict) -> dict[str, list]:
+    """GTFS-Flex stop groups, read here from the raw files: a trip that picks up at any stop
+    of a group within a window and then runs on its timetable is, per stop of the group, a
+    trip picked up there (booked: code 2) at the window's end or, if earlier, at the next
+    timed stop's arrival minus the ride (straight metres × 1.3 at 40 km/h × the trip's
+    safe_duration_factor + its offset, or + 5 min), on a whole minute."""
+    import os
+
+    folder = source if os.path.isdir(source) else None
+    if folder is None or not os.path.exists(os.path.join(folder, "location_group_stops.txt")):
+        return {}
+
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(os.path.join(folder, name), dtype=str, keep_default_na=False)
+
+    members = read("location_group_stops.txt").groupby("location_group_id")["stop_id"]
+    groups = {g: sorted(s) for g, s in members}
+    stops = read("stops.txt").set_index("stop_id")
+    trips = read("trips.txt").set_index("trip_id")
+    raw = read("stop_times.txt")
+    flexible = raw[raw.get("location_group_id", pd.Series("", index=raw.index)) != ""]
+    out: dict[str, list] = {}
+    for rec in flexible.to_dict("records"):
+        if rec.get("pickup_type") == "1":
+            continue
+        trip = rec["trip_id"]
+        end = _seconds(rec["end_pickup_drop_off_window"])
+        start = _seconds(rec["start_pickup_drop_off_window"])
+        nxt = events.get(trip, [])
+        if not nxt:
+            continue
+        to_stop, arrive = nxt[0][0], nxt[0][1]
+        factor = (
+            float(trips.at[trip, "safe_duration_factor"] or 1.0)
+            if "safe_duration_factor" in trips
+            else 1.0
+        )
+        offset = (
+            float(trips.at[trip, "safe_duration_offset"] or 5.0)
+            if "safe_duration_offset" in trips
+            else 5.0
+        )
+        for stop in groups.get(rec["location_group_id"], []):
+            if stop == to_stop:
+                continue
+            lat1, lon1 = float(stops.at[stop, "stop_lat"]), float(stops.at[stop, "stop_lon"])
+            lat2, lon2 = float(stops.at[to_stop, "stop_lat"]), float(stops.at[to_stop, "stop_lon"])
+            spec = ZoneSpec(None, ((start, end),), factor=factor, offset_s=offset * 60)
+            pick = spec.latest_start(arrive - spec.ride((lat1, lon1), (lat2, lon2)))
+            if pick is None:
+                continue
+            out[f"{trip}~{stop}"] = [(stop, int(pick), int(pick), 2, 1), *nxt]
+    return out
 
 
 class TimeExpandedGraph:
@@ -151,6 +207,10 @@ class TimeExpandedGraph:
         )
         service = dict(zip(gt.trips["trip_id"], gt.trips["service_id"], strict=True))
         route = dict(zip(gt.trips["trip_id"], gt.trips["route_id"], strict=True))
+        for trip_id in _stop_events(feed.source):  # a stop group's trips: as their parent's
+            parent = trip_id.split("~")[0]
+            service.setdefault(trip_id, service.get(parent))
+            route.setdefault(trip_id, route.get(parent))
 
         def allowed(code: int, trip_id: str) -> bool:
             if code == 1:

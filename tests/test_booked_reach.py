@@ -223,7 +223,9 @@ def test_cli_reach_lists_the_routes_taken_as_booked_and_why(tmp_path, capsys):
     assert found.loc["D", "booked"] == "True" and found.loc["D", "whole_route"] == "False"
     assert found.loc["D", "evidence"] == "phone_agency"
     assert found.loc["D", "phone_stop_times"] == "2"  # Weiler on D1 and on D2
-    assert found.loc["ALF", "evidence"] == "name" and found.loc["ALF", "matched_name"] == "ALF"
+    # the ALF: by its name, and its stop-group pick-ups are booked stops
+    assert found.loc["ALF", "evidence"] == "name phone_agency"
+    assert found.loc["ALF", "matched_name"] == "ALF"
     assert found.loc["T300", "booked"] == "False"  # route type 300 alone: only offered
 
 

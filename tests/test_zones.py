@@ -310,3 +310,22 @@ def test_zones_command_without_zones_says_so(capsys):
     path = FIXTURES.parent.parent / "scenarios" / "vpe-keltern-2025.yaml"
     assert main(["zones", str(path), "--out", "/dev/null"]) == 2
     assert "no on-demand zone" in capsys.readouterr().err
+
+
+def test_a_flex_stop_group_is_ridden_as_a_booked_trip(tmp_path):
+    """The ALF picks up at any stop of its group (Weiler, Mühle) 06:00–07:00 for Stadt
+    Markt at 07:50: from Mühle, the pick-up is at the window's end, booked by 22:00 the
+    evening before (its Flex booking rule)."""
+    folder = feed_copy(tmp_path, flex_zone=True)
+    with (folder / "places.csv").open("a", encoding="utf-8") as fh:
+        fh.write("Mühlenhof,52.0185,8.8005,1\n")
+    study = prepare(scenario(folder, course={**COURSE, "start": "08:10"}))
+    there, back = journeys(study, "Mühlenhof", LINE_ROOM["name"], MONDAY, booked=True)
+    assert [leg.mode for leg in there.legs] == [Mode.WALK, Mode.BOOKED_RIDE, Mode.WALK]
+    alf = there.legs[1]
+    assert (alf.from_name, alf.to_name, alf.route) == ("Mühle", "Stadt Markt", "ALF 3")
+    assert (alf.depart, alf.arrive) == (7 * 3600, 7 * 3600 + 50 * 60)
+    assert alf.booking.deadline == dt.datetime(2026, 3, 1, 22, 0)
+    assert alf.booking.phone == "05261 654321"
+    assert journeys(study, "Mühlenhof", LINE_ROOM["name"], MONDAY) == (None, None)
+    assert back is None  # nothing sets down at Mühle

@@ -167,10 +167,25 @@ def load_feed(path: str | Path, limits: ArchiveLimits | None = None) -> Feed:
     gtfs, label = read_gtfs(path, limits)
     check_tables(gtfs, label)
     check_consistency(gtfs, label)
+    _add_stop_group_trips(gtfs, path)
     feed = _build(gtfs, label)
     if key is not None:
         _cache_write(key, feed)
     return feed
+
+
+def _add_stop_group_trips(gtfs: gk.Feed, path: str | Path) -> None:
+    """GTFS-Flex stop groups (pick up at any stop of a group, then on the timetable) as
+    ordinary booked trips (:func:`~course_planner.transit.flex.stop_group_trips`)."""
+    from course_planner.transit.flex import AreaKind, read_flex, stop_group_trips
+
+    flex = read_flex(path)
+    if flex is None or not any(w.area_kind is AreaKind.STOP_GROUP for w in flex.windows):
+        return
+    times, trips = stop_group_trips(flex, gtfs.stop_times, gtfs.trips, gtfs.stops)
+    if len(times):
+        gtfs.stop_times = pd.concat([gtfs.stop_times, times], ignore_index=True)
+        gtfs.trips = pd.concat([gtfs.trips, trips], ignore_index=True)
 
 
 _GTFS_CSV = {
@@ -460,7 +475,7 @@ def _calendar(gtfs: gk.Feed, services: pd.Index) -> Calendar:
 
 # --------------------------------------------------------------------------- parsed-feed cache
 
-_CACHE_FORMAT = "feed-cache-2"  # 2: booking flags, route types
+_CACHE_FORMAT = "feed-cache-3"  # 2: booking flags, route types; 3: Flex stop-group trips
 _FRAMES = ("stops", "stations", "trips", "transfers")
 
 

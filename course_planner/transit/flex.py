@@ -96,6 +96,7 @@ class FlexWindow:
     pickup_rule: BookingRule | None
     drop_off_rule: BookingRule | None
     ride: RideTime | None  # from the trip's safe_duration_*, else None (scenario default)
+    sequence: int = 0  # the stop time's stop_sequence
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,7 @@ def read_flex(path: str | Path) -> FlexServices | None:
                 end_s=end_s,
                 pickup=get("pickup_type") != "1",
                 drop_off=get("drop_off_type") != "1",
+                sequence=int(float(get("stop_sequence") or 0)),
                 pickup_rule=rules.get(get("pickup_booking_rule_id")),
                 drop_off_rule=rules.get(get("drop_off_booking_rule_id")),
                 ride=_ride_time(trip, get),
@@ -336,3 +338,111 @@ __all__ = [
     "read_flex",
     "zone_of",
 ]
+
+
+# --------------------------------------------------------------------------- stop groups
+
+
+def stop_group_trips(
+    flex: FlexServices,
+    stop_times: pd.DataFrame,
+    trips: pd.DataFrame,
+    stops: pd.DataFrame,
+    default_ride: RideTime | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A flexible trip that picks up at any stop of a group within a window and then runs
+    on a timetable (an ALF: "any stop of Weiler or Mühle, 06:00–09:00, to Stadt Markt at
+    07:50"), as ordinary trips the router can ride: one trip per stop of the group, picking up
+    there (booked: ``pickup_type`` 2) at the latest moment that still makes the next timed
+    stop — its time minus the ride (``safe_duration_*``, else ``default_ride``), inside the
+    window — then the trip's timed stops. The same backwards for a group where it sets down
+    after its last timed stop. Returns the new stop_times and trips rows (trip ids
+    ``<trip>~<stop>``)."""
+    from course_planner.coordinates import haversine_m
+
+    ride_default = default_ride or RideTime()
+    at = stops.assign(stop_id=stops["stop_id"].astype(str)).drop_duplicates("stop_id")
+    at = at.set_index("stop_id")
+    st = stop_times.assign(trip_id=stop_times["trip_id"].astype(str))
+    timed = st[st["stop_id"].notna() & (st["stop_id"].astype(str).str.strip() != "")]
+    trip_rows = trips.assign(trip_id=trips["trip_id"].astype(str)).set_index("trip_id")
+    new_times, new_trips = [], []
+
+    def seconds(text: object) -> int | None:
+        value = str(text).strip() if text is not None and not pd.isna(text) else ""
+        if not value:
+            return None
+        h, m, sec = (int(x) for x in value.split(":"))
+        return h * 3600 + m * 60 + sec
+
+    def ride_s(a: str, b: str, ride: RideTime) -> float:
+        d = haversine_m(
+            at.at[a, "stop_lat"], at.at[a, "stop_lon"], at.at[b, "stop_lat"], at.at[b, "stop_lon"]
+        )
+        return float(ride.seconds(d))
+
+    def clock(t: float) -> str:
+        t = int(t)
+        return f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}"
+
+    for w in flex.windows:
+        if w.area_kind is not AreaKind.STOP_GROUP or w.trip_id not in trip_rows.index:
+            continue
+        rows = timed[timed["trip_id"] == w.trip_id].sort_values("stop_sequence")
+        seq = rows["stop_sequence"].astype(int)
+        after, before = rows[seq > w.sequence], rows[seq < w.sequence]
+        ride = w.ride or ride_default
+        for stop in flex.stop_groups.get(w.area_id, ()):
+            if stop not in at.index:
+                continue
+            if w.pickup and len(after):  # picked up here, then the timed stops
+                nxt = after.iloc[0]
+                if str(nxt["stop_id"]) == stop:
+                    continue
+                arrive = seconds(nxt["arrival_time"]) or seconds(nxt["departure_time"])
+                if arrive is None:
+                    continue
+                t = min(w.end_s, arrive - ride_s(stop, str(nxt["stop_id"]), ride))
+                if t < w.start_s:
+                    continue
+                t = t // 60 * 60  # a pick-up is booked for a whole minute
+                first = {
+                    "stop_id": stop,
+                    "arrival_time": clock(t),
+                    "departure_time": clock(t),
+                    "stop_sequence": w.sequence,
+                    "pickup_type": 2,
+                    "drop_off_type": 1,
+                }
+                part = [first, *after.to_dict("records")]
+            elif w.drop_off and len(before):  # the timed stops, then set down here
+                prev = before.iloc[-1]
+                if str(prev["stop_id"]) == stop:
+                    continue
+                leave = seconds(prev["departure_time"]) or seconds(prev["arrival_time"])
+                if leave is None:
+                    continue
+                t = max(w.start_s, leave + ride_s(str(prev["stop_id"]), stop, ride))
+                if t > w.end_s:
+                    continue
+                t = -(-t // 60) * 60
+                last = {
+                    "stop_id": stop,
+                    "arrival_time": clock(t),
+                    "departure_time": clock(t),
+                    "stop_sequence": w.sequence,
+                    "pickup_type": 1,
+                    "drop_off_type": 2,
+                }
+                part = [*before.to_dict("records"), last]
+            else:
+                continue
+            trip_id = f"{w.trip_id}~{stop}"
+            for rec in part:
+                new_times.append({**rec, "trip_id": trip_id})
+            new_trips.append({**trip_rows.loc[w.trip_id].to_dict(), "trip_id": trip_id})
+    columns = list(dict.fromkeys([*stop_times.columns, "pickup_type", "drop_off_type"]))
+    return (
+        pd.DataFrame(new_times).reindex(columns=columns),
+        pd.DataFrame(new_trips).reindex(columns=list(trips.columns)),
+    )

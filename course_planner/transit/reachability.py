@@ -45,7 +45,12 @@ from course_planner.transit.timetable import (
     timetable_for,
 )
 from course_planner.transit.walking import build_walks
-from course_planner.transit.zones import Zones, flex_services, scenario_services
+from course_planner.transit.zones import (
+    Zones,
+    flex_route_rules,
+    flex_services,
+    scenario_services,
+)
 
 ScanT = TypeVar("ScanT", bound=ScanResult)
 
@@ -99,6 +104,7 @@ class Study:
     booking_rule: BookingRule | None = None  # how to book them (the scenario's rule)
     booked_routes: tuple[BookedRoute, ...] = ()  # routes with evidence of booking, and why
     zones: Zones | None = None  # on-demand zone services (scenario and GTFS-Flex)
+    route_rules: dict[str, BookingRule] = field(default_factory=dict)  # Flex, by line name
     _timetables: dict = field(default_factory=dict, repr=False)
     _scans: dict = field(default_factory=dict, repr=False)
 
@@ -191,9 +197,10 @@ class Study:
             if leg.mode is Mode.ZONE_RIDE and leg.booking is None and self.zones:
                 leg = replace(leg, booking=self.zones.notice(leg, date))
             if leg.mode.must_book and leg.booking is None:
-                rule = self.booking_rule or BookingRule(BookingType.REAL_TIME)
+                known = self.route_rules.get(leg.route or "", self.booking_rule)
+                rule = known or BookingRule(BookingType.REAL_TIME)
                 notice = booking_notice(rule, leg.route or "", date, leg.depart)
-                if self.booking_rule is None:  # how to book is not known: no deadline
+                if known is None:  # how to book is not known: no deadline
                     notice = replace(notice, deadline=None)
                 leg = replace(leg, booking=notice)
             legs.append(leg)
@@ -280,6 +287,7 @@ def prepare(
     flex = read_flex(scenario.feed)
     if flex is not None:
         services += flex_services(flex, feed, feed.stops, places, sites, RideTime())
+        study.route_rules = flex_route_rules(flex, feed)
     if services:
         study.zones = Zones(
             services=tuple(services),

@@ -656,3 +656,18 @@ def flex_services(
             )
         )
     return out
+
+
+def flex_route_rules(flex: FlexServices, feed: Feed) -> dict[str, BookingRule]:
+    """How the feed's flexible lines are booked (their pick-up rule, else the set-down
+    rule), by line name as the journeys' legs carry it."""
+    names = {
+        **feed.trips.drop_duplicates("route_id").set_index("route_id")["route_name"].to_dict(),
+        **flex.route_names,
+    }
+    rules: dict[str, BookingRule] = {}
+    for w in flex.windows:
+        rule = w.pickup_rule or w.drop_off_rule
+        if rule is not None:
+            rules.setdefault(str(names.get(w.route_id, w.route_id)), rule)
+    return rules
