@@ -496,6 +496,14 @@ def test_reach_page_shows_who_comes_only_with_a_booked_ride():
     there = at.dataframe[-2].value
     booked = there[there["Linie"] == "726"]
     assert list(booked["Buchung"]) == ["726: bis So. 01.03. 22:00 unter 05261 654321 buchen"]
+    # what was taken as booked, and why
+    (routes,) = [d.value for d in at.dataframe if "warum" in d.value.columns]
+    routes = routes.set_index("Routen-ID")
+    assert routes.loc["ALF", "buchungspflichtig"] == "ganze Linie"
+    assert "Name (AST, ALF, Rufbus, …)" in routes.loc["ALF", "warum"]
+    assert routes.loc["D", "buchungspflichtig"] == "nur einzelne Halte"
+    assert routes.loc["T300", "buchungspflichtig"] == "nein"
+    assert "bitte bestätigen" in routes.loc["T300", "warum"]
 
 
 def test_reach_page_says_what_the_illustrative_zone_brings():

@@ -166,10 +166,12 @@ def test_calendar_names_the_booking_and_reminds_an_hour_before_the_deadline():
     from course_planner.exports.ics import village_calendar
 
     study = prepare(flex_scenario(booking=BY_EVENING))
-    cal = Calendar.from_ical(village_calendar(None, study, "Weiler", LINE_ROOM["name"]))
-    (event,) = cal.walk("VEVENT")
+    cal = village_calendar(None, study, "Weiler", LINE_ROOM["name"], langs=["uk"])
+    (event,) = Calendar.from_ical(cal).walk("VEVENT")
     description = str(event["description"])
     assert "Buchung nötig – 726: bis So. 01.03. 22:00 unter 05261 654321 buchen" in description
+    # and in the participant's language
+    assert "726: забронюйте до" in description and "05261 654321" in description
     # there and back are booked by the same deadline (22:00 the evening before): one reminder,
     # an hour before it (21:00 in Berlin, winter time)
     (alarm,) = event.walk("VALARM")

@@ -172,7 +172,7 @@ def _export(
                     result.files.append(
                         stage.write(
                             f"ics/ort-{files[place]}.ics",
-                            village_calendar(plan, study, place, home, ledger=ledger),
+                            village_calendar(plan, study, place, home, ledger=ledger, langs=langs),
                         )
                     )
             stage.write(f"ics/{LEDGER_FILE}", ledger.to_json())

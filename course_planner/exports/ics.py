@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -278,10 +278,18 @@ def room_calendar(
 
 
 def village_calendar(
-    plan: Plan | None, study: Study, place: str, site: str, *, ledger: CalendarLedger | None = None
+    plan: Plan | None,
+    study: Study,
+    place: str,
+    site: str,
+    *,
+    ledger: CalendarLedger | None = None,
+    langs: Sequence[str] = (),
 ) -> bytes:
     """The sessions for people from ``place`` attending ``site``, with their connection:
-    there before the day's first session, back after its last."""
+    there before the day's first session, back after its last. A ride that must be booked
+    is named with its deadline in German and in each of ``langs`` (the handouts'
+    languages)."""
     scenario = study.scenario
     sessions = course_sessions(plan, scenario)
     days = {d.date: d for d in day_connections(study, sessions, place, site)}
@@ -291,6 +299,9 @@ def village_calendar(
         lines = [_journey_text("Hinweg", day.there), _journey_text("Rückweg", day.back)]
         for line in booking_lines((day.there, day.back), [rec.date], "de", phone):
             lines.append(f"Buchung nötig – {line}")
+        for lang in langs:
+            if lang != "de":
+                lines.extend(booking_lines((day.there, day.back), [rec.date], lang, phone))
         return lines
 
     def reminders(rec: Any) -> list[tuple[dt.datetime, str]]:

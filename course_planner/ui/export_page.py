@@ -138,7 +138,7 @@ def main() -> None:
     )
     st.download_button(
         t("download_ics_village"),
-        village_calendar(p, s, place, site),
+        village_calendar(p, s, place, site, langs=[lang]),
         file_name=f"ort-{slug(place)}.ics",
         mime="text/calendar",
         key="dl_ics_village",

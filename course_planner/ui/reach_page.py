@@ -204,6 +204,7 @@ def main() -> None:
         st.dataframe(bad, hide_index=True, width="stretch", key="reach_unreachable")
     summaries(scenario, room, start_s, duration)
     helps(scenario)
+    booked_routes(s)
     zones(scenario, s)
     st.subheader(t("journeys"))
     place = st.selectbox(t("place"), list(s.network.place_names), key="reach_place")
@@ -250,6 +251,36 @@ def helps(scenario: Scenario) -> None:
         st.success(t("all_reach_a_room"))
         return
     st.dataframe(report_table(report), hide_index=True, width="stretch", key="reach_help_table")
+
+
+def booked_routes(s: Study) -> None:
+    """Which lines of the timetable were taken as rides that must be booked, and why (the
+    planner confirms or rejects them in the scenario: on_demand_routes)."""
+    if not s.booked_routes:
+        return
+    with st.expander(t("booked_routes_title")):
+        st.caption(t("booked_routes_note"))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("leg_line"): [r.route_name for r in s.booked_routes],
+                    t("col_route_id"): [r.route_id for r in s.booked_routes],
+                    t("col_taken_as_booked"): [
+                        (t("whole_line") if r.whole_route else t("some_stops"))
+                        if r.booked
+                        else t("no")
+                        for r in s.booked_routes
+                    ],
+                    t("col_why"): [
+                        "; ".join(t(f"evidence_{e.value}") for e in r.evidence)
+                        for r in s.booked_routes
+                    ],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            key="reach_booked_routes",
+        )
 
 
 def zones(scenario: Scenario, s: Study) -> None:

@@ -290,6 +290,33 @@ TEXTS: dict[str, tuple[str, str]] = {
         "in the choice (cost_weight: the ride costs the county money).",
     ),
     "col_how": ("Wie", "How"),
+    "booked_routes_title": (
+        "Rufbus/AST im Fahrplan: was als buchungspflichtig gilt",
+        "On-demand lines in the timetable: what counts as booked",
+    ),
+    "booked_routes_note": (
+        "Bestätigen oder verwerfen im Szenario unter on_demand_routes: confirm / reject "
+        "(Routen-IDs).",
+        "Confirm or reject them in the scenario under on_demand_routes: confirm / reject "
+        "(route ids).",
+    ),
+    "col_route_id": ("Routen-ID", "Route id"),
+    "col_taken_as_booked": ("buchungspflichtig", "must be booked"),
+    "col_why": ("warum", "why"),
+    "whole_line": ("ganze Linie", "whole line"),
+    "some_stops": ("nur einzelne Halte", "some stops only"),
+    "evidence_route_type": ("Verkehrsart Rufbus/Taxi (715/717/1500/1501)", "on-demand route type"),
+    "evidence_weak_route_type": (
+        "Verkehrsart 300/700: bitte bestätigen",
+        "route type 300/700: please confirm",
+    ),
+    "evidence_phone_agency": (
+        "Halte nur nach Anmeldung (pickup/drop_off_type 2)",
+        "stops on request by phone (pickup/drop_off_type 2)",
+    ),
+    "evidence_name": ("Name (AST, ALF, Rufbus, …)", "name (AST, ALF, Rufbus, …)"),
+    "evidence_confirmed": ("im Szenario bestätigt", "confirmed in the scenario"),
+    "evidence_rejected": ("im Szenario verworfen", "rejected in the scenario"),
     "by_bus": ("mit Bus/Bahn", "by bus or train"),
     "by_booked_ride": ("nur mit gebuchter Fahrt", "only with a booked ride"),
     "col_zone_dates": ("Kurstage, nur mit der Zone", "Course dates, only with the zone"),
