@@ -329,3 +329,18 @@ def test_a_flex_stop_group_is_ridden_as_a_booked_trip(tmp_path):
     assert alf.booking.phone == "05261 654321"
     assert journeys(study, "Mühlenhof", LINE_ROOM["name"], MONDAY) == (None, None)
     assert back is None  # nothing sets down at Mühle
+
+
+def test_an_illustrative_zone_says_so_where_its_ride_is_booked(tmp_path):
+    from course_planner.exports.schedule import booking_line
+
+    folder = feed_copy(tmp_path, flex_zone=False)
+    service = {**south_service(folder), "name": "Limo Süd"}  # illustrative, not in its name
+    study = prepare(scenario(folder, course={**COURSE, "start": "08:10"}, on_demand=[service]))
+    there, _ = journeys(study, "Weiler", LINE_ROOM["name"], MONDAY, booked=True)
+    notice = there.legs[0].booking
+    assert notice.illustrative
+    assert booking_line(notice, [MONDAY], "de").startswith(
+        "Limo Süd (illustrativ, kein echtes Angebot): bis"
+    )
+    assert "(illustrative, not a real service)" in booking_line(notice, [MONDAY], "en")

@@ -190,6 +190,8 @@ def booking_line(
     when = booking_when(notice, dates, lang)
     number = notice.phone or phone
     service = notice.service
+    if notice.illustrative and "illustrativ" not in service.lower():
+        service += f" ({_say('illustrativ, kein echtes Angebot', lang)})"
     if when is not None and number:
         return _say(
             "{service}: bis {when} unter {phone} buchen",

@@ -93,6 +93,7 @@ class BookingNotice:
     phone: str | None = None
     url: str | None = None
     message: str | None = None
+    illustrative: bool = False  # the service is an example, not a real one (say so)
 
 
 def booking_notice(

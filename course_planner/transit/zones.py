@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -460,7 +460,8 @@ class Zones:
         """The booking notice of a zone ride ``leg`` on ``date`` (None: not a zone's)."""
         for service in self.services:
             if service.name == leg.route:
-                return booking_notice(service.booking, service.name, date, leg.depart)
+                notice = booking_notice(service.booking, service.name, date, leg.depart)
+                return replace(notice, illustrative=service.illustrative)
         return None
 
     def day_key(self, date: dt.date) -> tuple:
