@@ -156,9 +156,12 @@ class Study:
     def _zones_only(self, site: int) -> bool:
         """Booked rides come only from zones, none of which holds this room: the stops'
         answers are the scheduled ones."""
-        return (self.booking is None or not self.booking.any) and not any(
-            site in z.sites for z in (self.zones.services if self.zones else ())
-        )
+        key = ("zones only", site)
+        if key not in self._scans:
+            self._scans[key] = (self.booking is None or not self.booking.any) and not any(
+                site in z.sites.tolist() for z in (self.zones.services if self.zones else ())
+            )
+        return bool(self._scans[key])
 
     def leave_at(
         self,
@@ -554,7 +557,7 @@ def _booking_notes(
     dates: list[dt.date],
     date_block: np.ndarray,
     first_date: list[dt.date],
-) -> pd.DataFrame | None:
+) -> dict[str, np.ndarray] | None:
     """For the rows reachable only with a booked ride (``book_out``/``book_back``: the
     direction needs one): the last moment to book the ride there and the ride back
     ("YYYY-MM-DD HH:MM", "" where none is booked or the scenario does not say how), the
@@ -566,7 +569,6 @@ def _booking_notes(
         return None
     start, end = hours
     names = ["book_outbound_by", "book_return_by", "booking_phone", "booked_services"]
-    out = pd.DataFrame("", index=table.index, columns=names)
     n_sites, n_dates = len(study.network.site_names), len(dates)
     place_of, site_of, date_of = (
         rows // (n_sites * n_dates),
@@ -579,7 +581,7 @@ def _booking_notes(
         return [n.deadline for n in (journey.bookings if journey else ()) if n.deadline]
 
     def first(times: list[dt.datetime], shift: dt.timedelta) -> str:
-        return (min(times) + shift).strftime("%Y-%m-%d %H:%M") if times else ""
+        return f"{min(times) + shift:%Y-%m-%d %H:%M}" if times else ""
 
     columns: dict[str, list[str]] = {c: [] for c in names}
     for i, p, k, j in zip(
@@ -609,8 +611,11 @@ def _booking_notes(
             "; ".join(dict.fromkeys(n.phone for n in notices if n.phone))
         )
         columns["booked_services"].append("; ".join(dict.fromkeys(n.service for n in notices)))
+    out = {}
     for column, values in columns.items():
-        out.loc[rows, column] = values
+        full = np.full(len(table), "", dtype=object)
+        full[rows] = values
+        out[column] = full
     return out
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -44,10 +45,10 @@ from course_planner.transit.booking import (
 from course_planner.transit.feed import Feed
 from course_planner.transit.flex import AreaKind, FlexServices, FlexWindow, RideTime
 from course_planner.transit.journey import Leg, Mode
-from course_planner.transit.scan import direct_ride_within
+from course_planner.transit.scan import direct_ride_within, direct_rides_within_each
 
 if TYPE_CHECKING:
-    from course_planner.transit.timetable import Timetable
+    from course_planner.transit.timetable import FeedTimetable, Timetable
 
 Windows = Callable[[dt.date], Sequence[tuple[int, int]]]
 NO_TIME = -math.inf
@@ -196,23 +197,54 @@ class _DirectRides:
             )
         )
 
+    def each_within(
+        self, single: np.ndarray, shared: np.ndarray, t: np.ndarray, slack: float, from_single: bool
+    ) -> np.ndarray:
+        """:meth:`any_within` per ride k: from ``single[k]`` to ``shared`` (or from
+        ``shared`` to ``single[k]``), starting at ``t[k]``."""
+        return direct_rides_within_each(
+            self.b_stop,
+            self.b_dep,
+            self.b_run,
+            self.b_seq,
+            self.a_stop,
+            self.a_run,
+            self.a_seq,
+            single.astype(np.int64),
+            shared,
+            t.astype(float),
+            float(slack),
+            from_single,
+        )
+
+
+_SORTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _sorted_rows(arrays: FeedTimetable) -> tuple[np.ndarray, np.ndarray]:
+    """The forward order's rows sorted by (departure stop, departure) and by (arrival stop,
+    run), once per feed: a date's index keeps the running rows of these, in order."""
+    if arrays not in _SORTED:
+        order = arrays.forward
+        # departures of the day before run from −24 h: shifted to stay positive
+        dep = order.dep.astype(np.int64) + 2 * 86_400
+        by_dep = np.argsort(order.dep_stop.astype(np.int64) << 24 | dep, kind="stable")
+        by_run = np.argsort(
+            order.arr_stop.astype(np.int64) << 32 | order.run.astype(np.int64), kind="stable"
+        )
+        _SORTED[arrays] = (by_dep, by_run)
+    return _SORTED[arrays]
+
 
 def _direct_rides(tt: Timetable, seq: np.ndarray) -> _DirectRides:
     """The index of :class:`_DirectRides` over the running connections of ``tt``."""
     order = tt.arrays.forward
     board_ok, alight_ok = tt.board_alight(backward=False)
-    rows = tt.forward_pos
-    b = rows[board_ok[rows]]
-    # one sort key each: (stop, departure) and (stop, run), as int64 (departures of the day
-    # before run from −24 h: shifted to stay positive)
-    dep = order.dep[b].astype(np.int64) + 2 * 86_400
-    b = b[np.argsort(order.dep_stop[b].astype(np.int64) << 24 | dep, kind="stable")]
-    a = rows[alight_ok[rows]]
-    a = a[
-        np.argsort(
-            order.arr_stop[a].astype(np.int64) << 32 | order.run[a].astype(np.int64), kind="stable"
-        )
-    ]
+    running = np.zeros(len(order.run), dtype=bool)
+    running[tt.forward_pos] = True
+    by_dep, by_run = _sorted_rows(tt.arrays)
+    b = by_dep[(running & board_ok)[by_dep]]
+    a = by_run[(running & alight_ok)[by_run]]
     return _DirectRides(
         b_stop=order.dep_stop[b],
         b_dep=order.dep[b],
@@ -255,6 +287,14 @@ class Zones:
     def __bool__(self) -> bool:
         return bool(self.services)
 
+    def _index(self, date: dt.date) -> _DirectRides:
+        """The direct scheduled rides of ``date``'s timetable (one index per timetable)."""
+        tt = self.scheduled(date)
+        key = id(tt)
+        if key not in self._rides:
+            self._rides[key] = (tt, _direct_rides(tt, self.stop_seq))
+        return self._rides[key][1]
+
     def _refused(
         self, z: int, date: dt.date, from_stops: np.ndarray, to_stops: np.ndarray, t: float
     ) -> bool:
@@ -263,11 +303,24 @@ class Zones:
         service = self.services[z]
         if service.not_within_s is None or not len(from_stops) or not len(to_stops):
             return False
-        tt = self.scheduled(date)
-        key = id(tt)
-        if key not in self._rides:  # one index per timetable, for every zone
-            self._rides[key] = (tt, _direct_rides(tt, self.stop_seq))
-        return self._rides[key][1].any_within(from_stops, to_stops, t, service.not_within_s)
+        return self._index(date).any_within(from_stops, to_stops, t, service.not_within_s)
+
+    def _refused_each(
+        self,
+        z: int,
+        date: dt.date,
+        stops: np.ndarray,
+        room: np.ndarray,
+        t: np.ndarray,
+        to_room: bool,
+    ) -> np.ndarray:
+        """:meth:`_refused` for rides between each of ``stops`` and the room (its walkable
+        stops ``room``), towards it (``to_room``) or from it, starting at ``t``."""
+        service = self.services[z]
+        if service.not_within_s is None or not len(room) or not len(stops):
+            return np.zeros(len(stops), dtype=bool)
+        index = self._index(date)
+        return np.asarray(index.each_within(stops, room, t, service.not_within_s, to_room))
 
     # ---- the room's end: before the scan
 
@@ -285,13 +338,13 @@ class Zones:
                 continue
             ride = service.site_stop_s[rows[0]]
             start = latest_start(windows, arrive_by - ride)
-            for j in _best_first(start, latest=True):
-                if start[j] == NO_TIME:
-                    break
-                stop = int(service.stops[j])
-                t0, end = float(start[j]), float(start[j] + ride[j])
-                if self._refused(z, date, _one(stop), self.site_stops[site], t0):
+            (ok,) = np.nonzero(start > NO_TIME)
+            stops = service.stops[ok]
+            refused = self._refused_each(z, date, stops, self.site_stops[site], start[ok], True)
+            for j, stop, no in zip(ok.tolist(), stops.tolist(), refused.tolist(), strict=True):
+                if no:
                     continue
+                t0, end = float(start[j]), float(start[j] + ride[j])
                 offset = arrive_by - (t0 - self.change_s)
                 if stop not in best or offset < best[stop][0]:
                     best[stop] = (offset, end, ZoneLeg(z, t0, end))
@@ -311,11 +364,11 @@ class Zones:
                 continue
             ride = service.site_stop_s[rows[0]]
             t0 = earliest_start(windows, np.full(len(ride), float(leave_at)))
-            for j in _best_first(t0 + ride, latest=False):
-                if not math.isfinite(t0[j]):
-                    break
-                stop = int(service.stops[j])
-                if self._refused(z, date, self.site_stops[site], _one(stop), float(t0[j])):
+            (ok,) = np.nonzero(np.isfinite(t0))
+            stops = service.stops[ok]
+            refused = self._refused_each(z, date, stops, self.site_stops[site], t0[ok], False)
+            for j, stop, no in zip(ok.tolist(), stops.tolist(), refused.tolist(), strict=True):
+                if no:
                     continue
                 end = float(t0[j] + ride[j])
                 offset = end + self.change_s - leave_at
