@@ -104,4 +104,41 @@ def summarise_effect(effect: pd.DataFrame, dates_total: int) -> list[ZoneSummary
     ]
 
 
-__all__ = ["EFFECT_COLUMNS", "ZoneSummary", "summarise_effect", "zone_effect"]
+def trial_zone(
+    name: str,
+    places: list[str],
+    buffer_km: float,
+    days: list[str],
+    hours: tuple[str, str],
+    minutes_ahead: int,
+    not_within_min: int | None,
+    cost_weight: float,
+) -> dict:
+    """A zone service to try, as the scenario writes it (``on_demand:`` entry): the area
+    around ``places`` (``buffer_km``), one window ``hours`` ("HH:MM") on ``days``, booked
+    ``minutes_ahead``; marked illustrative (a planner's try is not a real service)."""
+    return {
+        "name": name,
+        "zone": {"places": list(places), "buffer_km": float(buffer_km)},
+        "hours": {day: [f"{hours[0]}-{hours[1]}"] for day in days},
+        "booking": {"minutes_ahead": int(minutes_ahead)},
+        "not_within_min_of_bus": not_within_min or None,
+        "cost_weight": float(cost_weight),
+        "illustrative": True,
+    }
+
+
+def with_zone(data: dict, zone: dict) -> dict:
+    """The scenario data with ``zone`` added (a zone of the same name replaced)."""
+    others = [z for z in data.get("on_demand") or [] if z.get("name") != zone["name"]]
+    return {**data, "on_demand": [*others, zone]}
+
+
+__all__ = [
+    "EFFECT_COLUMNS",
+    "ZoneSummary",
+    "summarise_effect",
+    "trial_zone",
+    "with_zone",
+    "zone_effect",
+]

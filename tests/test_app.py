@@ -515,3 +515,26 @@ def test_reach_page_says_what_the_illustrative_zone_brings():
     assert set(table["Ort"]) == {"Augustdorf", "Lemgo"}
     assert set(table["Kursraum"]) == {"Horn-Bad Meinberg"}
     assert set(table["Kurstage, nur mit der Zone"]) == {"20 von 20"}
+
+
+def test_try_a_zone_then_add_it_to_the_scenario():
+    """A zone of 5 km around Augustdorf brings Detmold, Lage and Oerlinghausen to the room
+    Augustdorf (on the reconstructed timetable); once added, the scenario has it."""
+    at = page(app(), "reach_page.py")
+    at.multiselect(key="tz_places").set_value(["Augustdorf"])
+    at.text_input(key="tz_name").set_value("Versuch Augustdorf")
+    at.button(key="FormSubmitter:try_zone_form-Ausprobieren").click().run()
+    assert not errors(at)
+    (table,) = [d.value for d in at.dataframe if "Zone" in d.value.columns]
+    assert set(table["Zone"]) == {"Versuch Augustdorf"}
+    assert set(table["Ort"]) == {"Detmold", "Lage", "Oerlinghausen"}
+    assert set(table["Kursraum"]) == {"Augustdorf"}
+    before = len(at.session_state.scenario_data["on_demand"])
+    at.button(key="tz_apply").click().run()
+    assert not errors(at)
+    zones = at.session_state.scenario_data["on_demand"]
+    assert len(zones) == before + 1
+    added = zones[-1]
+    assert added["name"] == "Versuch Augustdorf" and added["illustrative"] is True
+    assert added["zone"] == {"places": ["Augustdorf"], "buffer_km": 5.0}
+    assert added["hours"]["mon"] == ["08:00-20:00"] and "sun" not in added["hours"]

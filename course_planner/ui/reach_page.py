@@ -14,11 +14,14 @@ import streamlit as st
 from course_planner.clock import clock
 from course_planner.exports.schedule import booking_line
 from course_planner.reach_summary import VillageSummary, meeting_dates, meeting_days, summarise
-from course_planner.scenario import Scenario
+from course_planner.scenario import WEEKDAYS, Scenario
 from course_planner.transit.journey import Journey, Mode
 from course_planner.transit.reachability import Study, planned_journeys
 from course_planner.ui.maps import place_map
 from course_planner.ui.state import (
+    apply_edit,
+    build,
+    current_data,
     current_scenario,
     guarded,
     header,
@@ -32,7 +35,7 @@ from course_planner.ui.state import (
     words,
     zone_effect,
 )
-from course_planner.zone_effect import summarise_effect
+from course_planner.zone_effect import summarise_effect, trial_zone, with_zone
 
 
 def day_label(iso: str, weekday: Callable[[object], str] | None = None) -> str:
@@ -285,17 +288,22 @@ def booked_routes(s: Study) -> None:
 
 def zones(scenario: Scenario, s: Study) -> None:
     """What each on-demand zone brings: the villages and rooms it reconnects, on how many
-    course dates, for how many participants (change a zone in the scenario to try another)."""
-    if not s.zones:
-        return
+    course dates, for how many participants; and a zone to try before it goes into the
+    scenario."""
     st.subheader(t("what_zones_bring"))
-    illustrative = [z.name for z in s.zones.services if z.illustrative]
-    if illustrative:
-        st.info(t("zones_illustrative").format(names=", ".join(illustrative)))
-    if not st.toggle(t("show_what_zones_bring"), key="reach_zones"):
-        return
-    total = len(meeting_days(s))
-    found = summarise_effect(zone_effect(scenario), total)
+    if s.zones:
+        illustrative = [z.name for z in s.zones.services if z.illustrative]
+        if illustrative:
+            st.info(t("zones_illustrative").format(names=", ".join(illustrative)))
+        if st.toggle(t("show_what_zones_bring"), key="reach_zones"):
+            effect_table(scenario, None)
+    try_zone(scenario, s)
+
+
+def effect_table(scenario: Scenario, service: str | None) -> None:
+    """The places each zone (or only ``service``) reconnects, as a table."""
+    found = summarise_effect(zone_effect(scenario), len(meeting_days(study(scenario))))
+    found = [x for x in found if service is None or x.service == service]
     if not found:
         st.warning(t("zones_bring_nothing"))
         return
@@ -313,9 +321,52 @@ def zones(scenario: Scenario, s: Study) -> None:
         ),
         hide_index=True,
         width="stretch",
-        key="reach_zones_table",
+        key=f"reach_zones_table_{service or 'all'}",
     )
-    st.caption(t("zones_try"))
+
+
+def try_zone(scenario: Scenario, s: Study) -> None:
+    """A form for a zone to try: its places, radius, hours, booking and rule; what it
+    would bring; and, if wanted, into the scenario."""
+    with st.expander(t("try_zone")):
+        with st.form("try_zone_form"):
+            name = st.text_input(t("zone_name"), value=t("zone_default_name"), key="tz_name")
+            places = st.multiselect(t("zone_places"), list(s.network.place_names), key="tz_places")
+            radius = st.slider(t("zone_radius"), 1.0, 15.0, 5.0, 0.5, key="tz_radius")
+            days = st.multiselect(
+                t("zone_days"),
+                list(WEEKDAYS),
+                default=[d for d in WEEKDAYS if d != "sun"],
+                format_func=words("wd_"),
+                key="tz_days",
+            )
+            hours = st.select_slider(
+                t("zone_hours"),
+                options=[f"{h:02d}:{m:02d}" for h in range(5, 24) for m in (0, 30)],
+                value=("08:00", "20:00"),
+                key="tz_hours",
+            )
+            c1, c2, c3 = st.columns(3)
+            ahead = c1.number_input(t("zone_ahead"), 0, 24 * 60, 60, key="tz_ahead")
+            rule = c2.number_input(t("zone_rule"), 0, 120, 15, key="tz_rule")
+            cost = c3.slider(t("zone_cost"), 0.0, 1.0, 0.1, 0.05, key="tz_cost")
+            tried = st.form_submit_button(t("zone_try_button"))
+        if tried:
+            if not places or not days:
+                st.warning(t("zone_needs_places"))
+                return
+            zone = trial_zone(name, places, radius, days, hours, ahead, rule, cost)
+            st.session_state.tried_zone = (scenario.model_dump_json(), zone)
+        tried_zone = st.session_state.get("tried_zone")
+        if not tried_zone or tried_zone[0] != scenario.model_dump_json():
+            return
+        zone = tried_zone[1]
+        data = with_zone(current_data(), zone)
+        effect_table(build(data), zone["name"])
+        if st.button(t("zone_apply"), key="tz_apply"):
+            apply_edit(data)
+            st.session_state.pop("tried_zone", None)
+            st.rerun()
 
 
 guarded(main)

@@ -283,6 +283,25 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Computing what each on-demand zone brings …",
     ),
     "col_zone": ("Zone", "Zone"),
+    "try_zone": ("Eine Rufbus-Zone ausprobieren", "Try an on-demand zone"),
+    "zone_name": ("Name der Zone", "Name of the zone"),
+    "zone_default_name": ("Neue Zone (illustrativ)", "New zone (illustrative)"),
+    "zone_places": ("Gebiet: um diese Orte", "Area: around these places"),
+    "zone_radius": ("Umkreis (km)", "Radius (km)"),
+    "zone_days": ("Fährt an", "Runs on"),
+    "zone_hours": ("Fahrten beginnen zwischen", "Rides start between"),
+    "zone_ahead": ("Buchen (Minuten vorher)", "Book (minutes ahead)"),
+    "zone_rule": (
+        "Nicht, wenn ein Bus in so vielen Minuten fährt (0: egal)",
+        "Not when a bus runs within so many minutes (0: no rule)",
+    ),
+    "zone_cost": ("Kosten je Fahrgast (für die Standortwahl)", "Cost per rider (for site choice)"),
+    "zone_try_button": ("Ausprobieren", "Try it"),
+    "zone_needs_places": (
+        "Bitte mindestens einen Ort und einen Wochentag wählen.",
+        "Please choose at least one place and one weekday.",
+    ),
+    "zone_apply": ("Ins Szenario übernehmen", "Add to the scenario"),
     "siting_booked": (
         "Dazu {n} {unit}, die nur mit einer gebuchten Fahrt (Rufbus/AST/Zone) kommen; sie zählen "
         "bei der Wahl weniger (cost_weight: die Fahrt kostet den Kreis Geld).",
