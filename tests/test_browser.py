@@ -141,6 +141,9 @@ def test_plan_and_map_in_a_real_browser(server, tmp_path):
         box = map_chart.bounding_box()
         assert box and box["width"] > 200 and box["height"] > 200
         expect(map_chart.get_by_text("nicht erreichbar")).to_be_visible()  # the legend
+        # the default scenario's on-demand zone is named as illustrative, and can be tried
+        expect(page.get_by_text("Illustrativ, kein echtes Angebot").first).to_be_visible()
+        expect(page.get_by_text("Eine Rufbus-Zone ausprobieren")).to_be_visible()
         page.wait_for_timeout(500)  # let Vega draw
         page.screenshot(path=SHOTS / "3-erreichbarkeit.png", full_page=True)
 
