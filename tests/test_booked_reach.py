@@ -120,8 +120,10 @@ def test_booking_words_for_one_date_a_weekday_and_mixed_dates():
     )
     assert booking_when(notice, [monday], "de") == "So. 01.03. 22:00"
     assert booking_when(notice, [monday, monday + dt.timedelta(7)], "de") == "So. 22:00"
-    assert booking_when(notice, [monday, wednesday], "de") == "am Vortag 22:00"
-    assert booking_when(notice, [monday, wednesday], "en") == "the day before by 22:00"
+    assert booking_when(notice, [monday, wednesday], "de") == "22:00 am Vortag"
+    assert booking_when(notice, [monday, wednesday], "en") == "22:00 the day before"
+    line = booking_line(notice, [monday, wednesday], "de")
+    assert line == "ALF 3: bis 22:00 am Vortag unter 05261 1 buchen"
     assert (
         booking_line(notice, [monday], "de") == "ALF 3: bis So. 01.03. 22:00 unter 05261 1 buchen"
     )

@@ -164,7 +164,7 @@ def _say(text: str, lang: str, **fmt: str) -> str:
 def booking_when(notice: BookingNotice, dates: Sequence[dt.date], lang: str) -> str | None:
     """By when to book the ride of ``notice`` (made for ``dates[0]``) on every date of
     ``dates``: "So., 01.03. 22:00" for one date, "So. 22:00" when the dates share their
-    weekday, else relative to the course date ("am Vortag 22:00"); None when nobody said."""
+    weekday, else relative to the course date ("22:00 am Vortag"); None when nobody said."""
     if notice.deadline is None:
         return None
     deadline, first = notice.deadline, dates[0]
@@ -176,10 +176,10 @@ def booking_when(notice: BookingNotice, dates: Sequence[dt.date], lang: str) -> 
         return f"{format_date(deadline.date(), 'EEE', locale=locale)} {time}"
     days = (first - deadline.date()).days
     if days == 0:
-        return _say("am selben Tag {time}", lang, time=time)
+        return _say("{time} am selben Tag", lang, time=time)
     if days == 1:
-        return _say("am Vortag {time}", lang, time=time)
-    return _say("{n} Tage vorher {time}", lang, n=str(days), time=time)
+        return _say("{time} am Vortag", lang, time=time)
+    return _say("{time}, {n} Tage vorher", lang, n=str(days), time=time)
 
 
 def booking_line(
