@@ -35,6 +35,8 @@ _PUBLIC = {
     "prepare": "course_planner.transit.reachability",
     "reachability_table": "course_planner.transit.reachability",
     "journeys": "course_planner.transit.reachability",
+    "planned_journeys": "course_planner.transit.reachability",
+    "zone_effect": "course_planner.zone_effect",
     "Mode": "course_planner.transit.router",
     "solve_rotation": "course_planner.rotation.plan",
     "Plan": "course_planner.rotation.plan",
