@@ -269,8 +269,12 @@ def prepare(
         confirm=tuple(scenario.on_demand_routes.confirm),
         reject=tuple(scenario.on_demand_routes.reject),
     )
-    rejected = feed.trips["route_id"].isin(phone_only_routes(routes)).to_numpy()
-    booking = booking_for(feed, booked_trips(feed, routes), rejected)
+    whole = booked_trips(feed, routes)
+    c = feed.connections
+    booking = None  # the per-row arrays only for a feed with rides that must be booked
+    if whole.any() or c.board_book.any() or c.alight_book.any():
+        rejected = feed.trips["route_id"].isin(phone_only_routes(routes)).to_numpy()
+        booking = booking_for(feed, whole, rejected)
     rule = scenario.on_demand_routes.booking
     study = Study(
         scenario,
@@ -279,7 +283,7 @@ def prepare(
         sites,
         network,
         dates,
-        booking=booking if booking.any else None,
+        booking=booking if booking is not None and booking.any else None,
         booking_rule=rule.rule() if rule is not None else None,
         booked_routes=tuple(routes),
     )
