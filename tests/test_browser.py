@@ -190,7 +190,14 @@ def _one(page, label: str):
 
 
 def _submit_form(page) -> None:
-    page.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
+    """Submit the scenario form once the rerun has settled: while Streamlit reruns, the
+    previous revision's form may still be on the page, and a click on it is lost."""
+    from playwright.sync_api import expect
+
+    button = page.get_by_test_id("stFormSubmitButton")
+    expect(button).to_have_count(1)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
+    button.get_by_role("button").click()
 
 
 def test_state_flows_in_a_real_browser(server, workspace):

@@ -324,15 +324,20 @@ def journeys(
     start_s: int | None = None,
     end_s: int | None = None,
     booked: bool = False,
+    limit_s: float | None = None,
 ) -> tuple[Journey | None, Journey | None]:
     """The outbound and the return journey of one place, room and date (legs included);
-    ``booked``: rides that must be booked allowed (their legs carry the booking notice)."""
+    ``booked``: rides that must be booked allowed (their legs carry the booking notice);
+    ``limit_s``: only journeys within this travel time (the table's scans, cheaper)."""
     course, travel = study.scenario.course, study.scenario.travel
     start = course.start_s if start_s is None else start_s
     end = course.end_s if end_s is None else end_s
     p, k = study.place_index(place), study.site_index(site)
-    there = study.arrive_by(k, date, start - travel.arrive_before_min * 60, booked=booked)
-    back = study.leave_at(k, date, end + travel.leave_after_min * 60, booked=booked)
+    not_before = -math.inf if limit_s is None else start - limit_s
+    not_after = math.inf if limit_s is None else end + limit_s
+    arrive_by, leave_at = start - travel.arrive_before_min * 60, end + travel.leave_after_min * 60
+    there = study.arrive_by(k, date, arrive_by, not_before, booked=booked)
+    back = study.leave_at(k, date, leave_at, not_after, booked=booked)
     return (
         study.with_bookings(there.journey(p), date),
         study.with_bookings(back.journey(p), date),
@@ -486,7 +491,14 @@ def reachability_table(
         }
     )
     notes = _booking_notes(
-        study, table, rows(book_out), rows(book_back), (start, end), dates, date_block, first_date
+        study,
+        table,
+        rows(book_out),
+        rows(book_back),
+        (start, end, limit),
+        dates,
+        date_block,
+        first_date,
     )
     for column in ("book_outbound_by", "book_return_by", "booking_phone", "booked_services"):
         table[column] = notes[column] if notes is not None else ""
@@ -528,6 +540,13 @@ def _answers(
         # (the answers are the same either way; this only saves the scan that would not do)
         short = {"in": False, "out": False}
         for b, date in enumerate(first_date):
+            if booked:  # only "within the limit or not": the horizon scans answer that
+                inbound = study.arrive_by(k, date, arrive_by, start - limit, booked=True)
+                outbound = study.leave_at(k, date, leave_at, end + limit, booked=True)
+                depart[k, b], arrive_site[k, b] = inbound.place_depart, inbound.place_arrive_site
+                rides_out[k, b] = inbound.place_rides
+                home[k, b], rides_back[k, b] = outbound.place_arrive, outbound.place_rides
+                continue
             inbound = _within(
                 partial(study.arrive_by, k, date, arrive_by, booked=booked),
                 start - limit,
@@ -557,7 +576,7 @@ def _booking_notes(
     table: pd.DataFrame,
     book_out: np.ndarray,
     book_back: np.ndarray,
-    hours: tuple[int, int],
+    hours: tuple[int, int, float],
     dates: list[dt.date],
     date_block: np.ndarray,
     first_date: list[dt.date],
@@ -571,7 +590,7 @@ def _booking_notes(
     rows = np.flatnonzero(book_out | book_back)
     if not len(rows):
         return None
-    start, end = hours
+    start, end, limit = hours  # the course's hours and the travel limit (seconds)
     names = ["book_outbound_by", "book_return_by", "booking_phone", "booked_services"]
     n_sites, n_dates = len(study.network.site_names), len(dates)
     place_of, site_of, date_of = (
@@ -602,6 +621,7 @@ def _booking_notes(
                 start,
                 end,
                 booked=True,
+                limit_s=limit,
             )
             there = there if book_out[i] else None
             back = back if book_back[i] else None

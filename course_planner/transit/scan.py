@@ -293,3 +293,40 @@ def direct_rides_within_each(
                 b_stop, b_dep, b_run, b_seq, a_stop, a_run, a_seq, shared, one, t[k], slack
             )
     return out
+
+
+@njit(cache=True, nogil=True)
+def direct_rides_within_csr(
+    b_stop,
+    b_dep,
+    b_run,
+    b_seq,
+    a_stop,
+    a_run,
+    a_seq,
+    from_ptr,
+    from_stops,
+    to_ptr,
+    to_stops,
+    t,
+    slack,
+):
+    """:func:`direct_ride_within` for many rides at once, ride k from any of
+    ``from_stops[from_ptr[k]:from_ptr[k + 1]]`` to any of ``to_stops[to_ptr[k]:to_ptr[k + 1]]``
+    starting at ``t[k]``. Returns one flag per ride."""
+    out = np.zeros(len(t), dtype=np.bool_)
+    for k in range(len(t)):
+        out[k] = direct_ride_within(
+            b_stop,
+            b_dep,
+            b_run,
+            b_seq,
+            a_stop,
+            a_run,
+            a_seq,
+            from_stops[from_ptr[k] : from_ptr[k + 1]],
+            to_stops[to_ptr[k] : to_ptr[k + 1]],
+            t[k],
+            slack,
+        )
+    return out

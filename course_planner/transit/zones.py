@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -45,7 +45,11 @@ from course_planner.transit.booking import (
 from course_planner.transit.feed import Feed
 from course_planner.transit.flex import AreaKind, FlexServices, FlexWindow, RideTime
 from course_planner.transit.journey import Leg, Mode
-from course_planner.transit.scan import direct_ride_within, direct_rides_within_each
+from course_planner.transit.scan import (
+    direct_ride_within,
+    direct_rides_within_csr,
+    direct_rides_within_each,
+)
 
 if TYPE_CHECKING:
     from course_planner.transit.timetable import FeedTimetable, Timetable
@@ -197,6 +201,32 @@ class _DirectRides:
             )
         )
 
+    def pairs_within(
+        self,
+        from_sets: tuple[np.ndarray, np.ndarray],
+        to_sets: tuple[np.ndarray, np.ndarray],
+        t: np.ndarray,
+        slack: float,
+    ) -> np.ndarray:
+        """:meth:`any_within` per ride k: from any of the stops of ``from_sets`` row k to
+        any of ``to_sets`` row k (both CSR: pointer, stops), starting at ``t[k]``."""
+        (from_ptr, from_flat), (to_ptr, to_flat) = from_sets, to_sets
+        return direct_rides_within_csr(
+            self.b_stop,
+            self.b_dep,
+            self.b_run,
+            self.b_seq,
+            self.a_stop,
+            self.a_run,
+            self.a_seq,
+            from_ptr,
+            from_flat,
+            to_ptr,
+            to_flat,
+            np.asarray(t, dtype=float),
+            float(slack),
+        )
+
     def each_within(
         self, single: np.ndarray, shared: np.ndarray, t: np.ndarray, slack: float, from_single: bool
     ) -> np.ndarray:
@@ -276,6 +306,24 @@ class Zones:
     change_s: float
     _rides: dict = field(default_factory=dict, repr=False)
     _windows: dict = field(default_factory=dict, repr=False)
+    _place_stops_csr: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
+        default=None, repr=False
+    )
+
+    def _place_csr(self, places: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The walkable stops of ``places`` as CSR (pointer, stops), one row per place."""
+        if self._place_stops_csr is None:
+            sizes = np.array([len(x) for x in self.place_stops], dtype=np.int64)
+            ptr = np.zeros(len(sizes) + 1, dtype=np.int64)
+            np.cumsum(sizes, out=ptr[1:])
+            flat = np.concatenate([np.zeros(0, np.int64), *self.place_stops]).astype(np.int64)
+            self._place_stops_csr = (ptr, flat, sizes)
+        ptr, flat, sizes = self._place_stops_csr
+        lengths = sizes[places]
+        out_ptr = np.zeros(len(places) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=out_ptr[1:])
+        offsets = np.arange(out_ptr[-1]) - np.repeat(out_ptr[:-1], lengths)
+        return out_ptr, flat[np.repeat(ptr[places], lengths) + offsets]
 
     def windows(self, z: int, date: dt.date) -> Sequence[tuple[int, int]]:
         """Service ``z``'s ride-start windows on ``date`` (read once per date)."""
@@ -392,17 +440,11 @@ class Zones:
                 continue
             board = latest_board[service.stops][None, :]
             start = latest_start(windows, board - service.place_stop_s - self.change_s)
-            for row, p in enumerate(service.places.tolist()):
-                for j in _best_first(start[row], latest=True):
-                    t0 = float(start[row, j])
-                    if t0 == NO_TIME or t0 <= depart[p]:
-                        break
-                    stop = int(service.stops[j])
-                    if self._refused(z, date, self.place_stops[p], _one(stop), t0):
-                        continue
-                    depart[p], stop_of[p] = t0, stop
-                    legs[p] = ZoneLeg(z, t0, t0 + float(service.place_stop_s[row, j]))
-                    break
+            for row, j in self._choose(z, date, start, depart[service.places], latest=True):
+                p = int(service.places[row])
+                t0 = float(start[row, j])
+                depart[p], stop_of[p] = t0, int(service.stops[j])
+                legs[p] = ZoneLeg(z, t0, t0 + float(service.place_stop_s[row, j]))
         return depart, stop_of, legs
 
     def last_legs(
@@ -423,20 +465,54 @@ class Zones:
             )
             start = earliest_start(windows, ready)
             arrive = start + service.place_stop_s
-            for row, p in enumerate(service.places.tolist()):
-                for j in _best_first(arrive[row], latest=False):
-                    end = float(arrive[row, j])
-                    if not math.isfinite(end) or end >= home[p]:
-                        break
-                    stop = int(service.stops[j])
-                    if self._refused(
-                        z, date, _one(stop), self.place_stops[p], float(start[row, j])
-                    ):
-                        continue
-                    home[p], stop_of[p] = end, stop
-                    legs[p] = ZoneLeg(z, float(start[row, j]), end)
-                    break
+            for row, j in self._choose(
+                z, date, arrive, home[service.places], latest=False, starts=start
+            ):
+                p = int(service.places[row])
+                home[p], stop_of[p] = float(arrive[row, j]), int(service.stops[j])
+                legs[p] = ZoneLeg(z, float(start[row, j]), float(arrive[row, j]))
         return home, stop_of, legs
+
+    def _choose(
+        self,
+        z: int,
+        date: dt.date,
+        values: np.ndarray,
+        current: np.ndarray,
+        latest: bool,
+        starts: np.ndarray | None = None,
+    ) -> list[tuple[int, int]]:
+        """Per place of service ``z`` (rows of ``values``: its places × its stops), the
+        stop of its best ride — the latest (``latest``) or earliest value, ties to the lower
+        stop — that beats ``current`` and that the service's rule does not refuse; refused
+        rides give way to the next best, in rounds. ``starts``: the rides' start times
+        (default ``values``). Returns (row, stop column) pairs."""
+        service = self.services[z]
+        starts = values if starts is None else starts
+        work = values.copy() if latest else -values
+        beat = current if latest else -current
+        work[~(work > beat[:, None])] = NO_TIME
+        rows = np.flatnonzero(work.max(axis=1, initial=NO_TIME) > NO_TIME)
+        chosen: list[tuple[int, int]] = []
+        while len(rows):
+            cols = work[rows].argmax(axis=1)
+            if service.not_within_s is None:
+                refused = np.zeros(len(rows), dtype=bool)
+            else:
+                home = self._place_csr(service.places[rows])
+                one = (np.arange(len(rows) + 1, dtype=np.int64), service.stops[cols])
+                index = self._index(date)
+                t = starts[rows, cols]
+                refused = (
+                    index.pairs_within(home, one, t, service.not_within_s)
+                    if latest
+                    else index.pairs_within(one, home, t, service.not_within_s)
+                )
+            chosen.extend(zip(rows[~refused].tolist(), cols[~refused].tolist(), strict=True))
+            rows, cols = rows[refused], cols[refused]
+            work[rows, cols] = NO_TIME
+            rows = rows[work[rows].max(axis=1, initial=NO_TIME) > NO_TIME]
+        return chosen
 
     def door_there(
         self, site: int, date: dt.date, arrive_by: float
@@ -520,22 +596,6 @@ class Zones:
     def day_key(self, date: dt.date) -> tuple:
         """What the zones' answers depend on besides the timetable: their hours that day."""
         return tuple(self.windows(z, date) for z in range(len(self.services)))
-
-
-def _one(stop: int) -> np.ndarray:
-    return np.array([stop], dtype=np.int64)
-
-
-def _best_first(values: np.ndarray, latest: bool) -> Iterator[int]:
-    """The indices of ``values``, best first (the latest or the earliest; ties: the lower
-    index), lazily: the best in one pass, the others sorted only when the best is refused."""
-    if not len(values):
-        return
-    first = int(np.argmax(values) if latest else np.argmin(values))
-    yield first
-    for j in np.argsort(-values if latest else values, kind="stable").tolist():
-        if j != first:
-            yield j
 
 
 def _pack(
