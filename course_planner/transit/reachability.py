@@ -116,7 +116,8 @@ class Study:
     def timetable(self, date: dt.date, booked: bool = False) -> Timetable:
         """The timetable of ``date``: scheduled rides only, or (``booked``) with the rides
         that must be booked."""
-        booked = booked and self.has_booked_rides
+        # without booked rides in the feed (zones only), one timetable serves both
+        booked = booked and self.booking is not None and self.booking.any
         key = (self.day_key(date, booked=False), booked)
         if key not in self._timetables:
             self._timetables[key] = timetable_for(
@@ -224,7 +225,13 @@ class Study:
         return self.network.site_names.index(name)
 
     def place_index(self, name: str) -> int:
-        return self.network.place_names.index(name)
+        if "place index" not in self._scans:  # thousands of places (all stations): a dict
+            names = self.network.place_names
+            self._scans["place index"] = {n: i for i, n in reversed(list(enumerate(names)))}
+        try:
+            return int(self._scans["place index"][name])
+        except KeyError:
+            raise ValueError(f"{name!r} is not a place of the study") from None
 
 
 def prepare(
@@ -598,13 +605,21 @@ def _booking_notes(
         rows // n_dates % n_sites,
         rows % n_dates,
     )
-    found: dict[tuple, tuple[list, list]] = {}
+    # per place, room, date block and direction(s) booked: the earliest deadline there and
+    # back (None: none), the phones and the services, found once
+    found: dict[tuple, tuple[dt.datetime | None, dt.datetime | None, str, str]] = {}
+    written: dict[tuple[dt.datetime | None, int], str] = {}  # (deadline, date) -> text
 
-    def deadlines(journey: Journey | None) -> list[dt.datetime]:
-        return [n.deadline for n in (journey.bookings if journey else ()) if n.deadline]
+    def earliest(journey: Journey | None) -> dt.datetime | None:
+        times = [n.deadline for n in (journey.bookings if journey else ()) if n.deadline]
+        return min(times) if times else None
 
-    def first(times: list[dt.datetime], shift: dt.timedelta) -> str:
-        return f"{min(times) + shift:%Y-%m-%d %H:%M}" if times else ""
+    def text(deadline: dt.datetime | None, j: int, block: int) -> str:
+        if deadline is None:
+            return ""
+        if (deadline, j) not in written:
+            written[deadline, j] = f"{deadline + (dates[j] - first_date[block]):%Y-%m-%d %H:%M}"
+        return written[deadline, j]
 
     columns: dict[str, list[str]] = {c: [] for c in names}
     for i, p, k, j in zip(
@@ -626,15 +641,17 @@ def _booking_notes(
             there = there if book_out[i] else None
             back = back if book_back[i] else None
             notices = [*(there.bookings if there else ()), *(back.bookings if back else ())]
-            found[key] = ([deadlines(there), deadlines(back)], notices)
-        (out_times, back_times), notices = found[key]
-        shift = dates[j] - first_date[block]
-        columns["book_outbound_by"].append(first(out_times, shift))
-        columns["book_return_by"].append(first(back_times, shift))
-        columns["booking_phone"].append(
-            "; ".join(dict.fromkeys(n.phone for n in notices if n.phone))
-        )
-        columns["booked_services"].append("; ".join(dict.fromkeys(n.service for n in notices)))
+            found[key] = (
+                earliest(there),
+                earliest(back),
+                "; ".join(dict.fromkeys(n.phone for n in notices if n.phone)),
+                "; ".join(dict.fromkeys(n.service for n in notices)),
+            )
+        out_by, back_by, phones, services = found[key]
+        columns["book_outbound_by"].append(text(out_by, j, block))
+        columns["book_return_by"].append(text(back_by, j, block))
+        columns["booking_phone"].append(phones)
+        columns["booked_services"].append(services)
     out = {}
     for column, values in columns.items():
         full = np.full(len(table), "", dtype=object)

@@ -286,6 +286,25 @@ def _direct_rides(tt: Timetable, seq: np.ndarray) -> _DirectRides:
     )
 
 
+_SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SHARED_PER_FEED = 8  # the most recent timetables kept per feed
+
+
+def _shared_index(tt: Timetable, seq: np.ndarray) -> _DirectRides:
+    """:func:`_direct_rides`, kept per feed and set of running services while the feed's
+    timetable has no rides that must be booked (then the timetable is the services' alone):
+    a zone tried again, or another study of the same feed, reuses it."""
+    if tt.booking is not None:
+        return _direct_rides(tt, seq)
+    kept = _SHARED.setdefault(tt.arrays, {})
+    key = tt.services.tobytes()
+    if key not in kept:
+        if len(kept) >= _SHARED_PER_FEED:
+            kept.pop(next(iter(kept)))
+        kept[key] = _direct_rides(tt, seq)
+    return kept[key]
+
+
 # --------------------------------------------------------------------------- all zones
 
 
@@ -340,7 +359,7 @@ class Zones:
         tt = self.scheduled(date)
         key = id(tt)
         if key not in self._rides:
-            self._rides[key] = (tt, _direct_rides(tt, self.stop_seq))
+            self._rides[key] = (tt, _shared_index(tt, self.stop_seq))
         return self._rides[key][1]
 
     def _refused(
@@ -473,6 +492,28 @@ class Zones:
                 legs[p] = ZoneLeg(z, float(start[row, j]), float(arrive[row, j]))
         return home, stop_of, legs
 
+    def _refused_rides(
+        self,
+        z: int,
+        date: dt.date,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        starts: np.ndarray,
+        from_home: bool,
+    ) -> np.ndarray:
+        """Whether service ``z``'s rule refuses the rides between place row ``rows[k]`` and
+        stop column ``cols[k]`` (from home, or to it), starting at ``starts[rows, cols]``."""
+        service = self.services[z]
+        if service.not_within_s is None or not len(rows):
+            return np.zeros(len(rows), dtype=bool)
+        home = self._place_csr(service.places[rows])
+        one = (np.arange(len(rows) + 1, dtype=np.int64), service.stops[cols])
+        t = starts[rows, cols]
+        index = self._index(date)
+        if from_home:
+            return np.asarray(index.pairs_within(home, one, t, service.not_within_s))
+        return np.asarray(index.pairs_within(one, home, t, service.not_within_s))
+
     def _choose(
         self,
         z: int,
@@ -487,31 +528,36 @@ class Zones:
         stop — that beats ``current`` and that the service's rule does not refuse; refused
         rides give way to the next best, in rounds. ``starts``: the rides' start times
         (default ``values``). Returns (row, stop column) pairs."""
-        service = self.services[z]
         starts = values if starts is None else starts
-        work = values.copy() if latest else -values
-        beat = current if latest else -current
-        work[~(work > beat[:, None])] = NO_TIME
+        better = values > current[:, None] if latest else values < current[:, None]
+        if not better.any():
+            return []
+        work = np.where(better, values if latest else -values, NO_TIME)
         rows = np.flatnonzero(work.max(axis=1, initial=NO_TIME) > NO_TIME)
-        chosen: list[tuple[int, int]] = []
-        while len(rows):
-            cols = work[rows].argmax(axis=1)
-            if service.not_within_s is None:
-                refused = np.zeros(len(rows), dtype=bool)
-            else:
-                home = self._place_csr(service.places[rows])
-                one = (np.arange(len(rows) + 1, dtype=np.int64), service.stops[cols])
-                index = self._index(date)
-                t = starts[rows, cols]
-                refused = (
-                    index.pairs_within(home, one, t, service.not_within_s)
-                    if latest
-                    else index.pairs_within(one, home, t, service.not_within_s)
-                )
-            chosen.extend(zip(rows[~refused].tolist(), cols[~refused].tolist(), strict=True))
-            rows, cols = rows[refused], cols[refused]
-            work[rows, cols] = NO_TIME
-            rows = rows[work[rows].max(axis=1, initial=NO_TIME) > NO_TIME]
+        cols = work[rows].argmax(axis=1)  # the best of each row (ties: the lower stop)
+        refused = self._refused_rides(z, date, rows, cols, starts, latest)
+        chosen = list(zip(rows[~refused].tolist(), cols[~refused].tolist(), strict=True))
+        rows = rows[refused]
+        if not len(rows):
+            return chosen
+        # the refused rows: their other rides best first, checked a batch of ranks at once
+        order = np.argsort(-work[rows], axis=1, kind="stable")[:, 1:]
+        rank, batch = 0, 4
+        while len(rows) and rank < order.shape[1]:
+            cand = order[:, rank : rank + batch]
+            valid = np.take_along_axis(work[rows], cand, axis=1) > NO_TIME
+            flat_rows = np.repeat(rows, cand.shape[1])
+            no = self._refused_rides(z, date, flat_rows, cand.reshape(-1), starts, latest).reshape(
+                cand.shape
+            )
+            ok = valid & ~no
+            hit = ok.any(axis=1)
+            first = ok.argmax(axis=1)
+            chosen.extend(zip(rows[hit].tolist(), cand[hit, first[hit]].tolist(), strict=True))
+            # a row goes on while it found nothing and all its candidates were valid
+            more = ~hit & valid.all(axis=1)
+            rows, order = rows[more], order[more]
+            rank, batch = rank + batch, batch * 4
         return chosen
 
     def door_there(
