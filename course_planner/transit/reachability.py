@@ -598,6 +598,8 @@ def _booking_notes(
     if not len(rows):
         return None
     start, end, limit = hours  # the course's hours and the travel limit (seconds)
+    travel = study.scenario.travel
+    arrive_by, leave_at = start - travel.arrive_before_min * 60, end + travel.leave_after_min * 60
     names = ["book_outbound_by", "book_return_by", "booking_phone", "booked_services"]
     n_sites, n_dates = len(study.network.site_names), len(dates)
     place_of, site_of, date_of = (
@@ -627,19 +629,15 @@ def _booking_notes(
     ):
         block = int(date_block[j])
         key = (p, k, block, bool(book_out[i]), bool(book_back[i]))
-        if key not in found:
-            there, back = journeys(
-                study,
-                study.network.place_names[p],
-                study.network.site_names[k],
-                first_date[block],
-                start,
-                end,
-                booked=True,
-                limit_s=limit,
-            )
-            there = there if book_out[i] else None
-            back = back if book_back[i] else None
+        if key not in found:  # only the direction(s) that need a booking
+            day = first_date[block]
+            there = back = None
+            if book_out[i]:
+                scan_in = study.arrive_by(k, day, arrive_by, start - limit, booked=True)
+                there = study.with_bookings(scan_in.journey(p), day)
+            if book_back[i]:
+                scan_out = study.leave_at(k, day, leave_at, end + limit, booked=True)
+                back = study.with_bookings(scan_out.journey(p), day)
             notices = [*(there.bookings if there else ()), *(back.bookings if back else ())]
             found[key] = (
                 earliest(there),

@@ -750,7 +750,7 @@ def scenario_services(
         out.append(
             zone_service(
                 name=service.name,
-                windows=service.windows_on,
+                windows=_weekly(service.windows_on),
                 booking=service.booking.rule(),
                 ride=RideTime(rule.speed_kmh, rule.road_factor, rule.factor, rule.offset_min * 60),
                 inside=inside,
@@ -763,6 +763,17 @@ def scenario_services(
             )
         )
     return out
+
+
+def _weekly(windows_on: Windows) -> Windows:
+    """A service's hours read once per weekday (they depend on nothing else)."""
+    monday = dt.date(2024, 1, 1)
+    week = [tuple(windows_on(monday + dt.timedelta(days=i))) for i in range(7)]
+
+    def windows(day: dt.date) -> Sequence[tuple[int, int]]:
+        return week[day.weekday()]
+
+    return windows
 
 
 def flex_services(
