@@ -287,7 +287,7 @@ def _direct_rides(tt: Timetable, seq: np.ndarray) -> _DirectRides:
 
 
 _SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_SHARED_PER_FEED = 8  # the most recent timetables kept per feed
+_SHARED_PER_FEED = 4  # timetables kept per feed (a day of a county: tens of MB each)
 
 
 def _shared_index(tt: Timetable, seq: np.ndarray) -> _DirectRides:
