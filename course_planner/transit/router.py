@@ -378,7 +378,7 @@ def _arrive_by_places(scan: ArriveBy, zones: Zones | None, day: dt.date) -> Arri
     depart[place], choice[place], choice_walk[place] = value, stop, pwalk
     home_zone: dict[int, ZoneLeg] = {}
     if zones:  # a zone ride from home to a stop: where it leaves later than walking
-        z_depart, z_stop_of, z_first = zones.first_legs(day, best)
+        z_depart, z_stop_of, z_first = zones.first_legs(day, best, beat=depart)
         for p in np.flatnonzero(z_depart > depart).tolist():
             depart[p], choice[p], choice_walk[p] = z_depart[p], z_stop_of[p], 0.0
             home_zone[p] = z_first[p]  # type: ignore[assignment]
@@ -629,7 +629,7 @@ def _leave_at_places(scan: LeaveAt, zones: Zones | None, day: dt.date) -> LeaveA
     arrive[place], choice[place], choice_walk[place] = value, stop, pwalk
     home_zone: dict[int, ZoneLeg] = {}
     if zones:  # a zone ride home from a stop: where it arrives earlier than walking
-        z_home, z_stop_of, z_last = zones.last_legs(day, best)
+        z_home, z_stop_of, z_last = zones.last_legs(day, best, beat=arrive)
         for p in np.flatnonzero(z_home < arrive).tolist():
             arrive[p], choice[p], choice_walk[p] = z_home[p], z_stop_of[p], 0.0
             home_zone[p] = z_last[p]  # type: ignore[assignment]

@@ -446,11 +446,12 @@ class Zones:
     # ---- the home end: after the scan
 
     def first_legs(
-        self, date: dt.date, latest_board: np.ndarray
+        self, date: dt.date, latest_board: np.ndarray, beat: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, list[ZoneLeg | None]]:
         """Per place, the latest zone ride from home to a stop whose latest boarding is
-        ``latest_board``: (leave home, stop, leg); ``-inf`` where there is none."""
-        depart = np.full(self.n_places, NO_TIME)
+        ``latest_board``: (leave home, stop, leg); ``-inf`` where there is none, or none
+        leaves later than ``beat`` (the place's way on foot: only a later ride matters)."""
+        depart = np.full(self.n_places, NO_TIME) if beat is None else beat.astype(float)
         stop_of = np.full(self.n_places, -1, dtype=np.int64)
         legs: list[ZoneLeg | None] = [None] * self.n_places
         for z, service in enumerate(self.services):
@@ -464,14 +465,16 @@ class Zones:
                 t0 = float(start[row, j])
                 depart[p], stop_of[p] = t0, int(service.stops[j])
                 legs[p] = ZoneLeg(z, t0, t0 + float(service.place_stop_s[row, j]))
+        depart[stop_of < 0] = NO_TIME  # places that kept their way on foot: no zone ride
         return depart, stop_of, legs
 
     def last_legs(
-        self, date: dt.date, earliest_alight: np.ndarray
+        self, date: dt.date, earliest_alight: np.ndarray, beat: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, list[ZoneLeg | None]]:
         """Per place, the earliest zone ride home from a stop whose earliest alighting is
-        ``earliest_alight``: (arrive home, stop, leg); ``inf`` where there is none."""
-        home = np.full(self.n_places, math.inf)
+        ``earliest_alight``: (arrive home, stop, leg); ``inf`` where there is none, or none
+        arrives earlier than ``beat`` (the place's way on foot)."""
+        home = np.full(self.n_places, math.inf) if beat is None else beat.astype(float)
         stop_of = np.full(self.n_places, -1, dtype=np.int64)
         legs: list[ZoneLeg | None] = [None] * self.n_places
         for z, service in enumerate(self.services):
@@ -490,6 +493,7 @@ class Zones:
                 p = int(service.places[row])
                 home[p], stop_of[p] = float(arrive[row, j]), int(service.stops[j])
                 legs[p] = ZoneLeg(z, float(start[row, j]), float(arrive[row, j]))
+        home[stop_of < 0] = math.inf  # places that kept their way on foot: no zone ride
         return home, stop_of, legs
 
     def _refused_rides(
