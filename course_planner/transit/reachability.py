@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import TypeVar
 
 import numpy as np
@@ -221,15 +221,19 @@ class Study:
             self._scans[memo] = key
         return self._scans[memo]
 
+    @cached_property
+    def _place_at(self) -> dict[str, int]:
+        """Place name -> index (thousands of places with all stations: a dict, not a scan);
+        the first of equal names, as ``tuple.index``."""
+        names = self.network.place_names
+        return {n: i for i, n in reversed(list(enumerate(names)))}
+
     def site_index(self, name: str) -> int:
         return self.network.site_names.index(name)
 
     def place_index(self, name: str) -> int:
-        if "place index" not in self._scans:  # thousands of places (all stations): a dict
-            names = self.network.place_names
-            self._scans["place index"] = {n: i for i, n in reversed(list(enumerate(names)))}
         try:
-            return int(self._scans["place index"][name])
+            return self._place_at[name]
         except KeyError:
             raise ValueError(f"{name!r} is not a place of the study") from None
 

@@ -274,28 +274,6 @@ def direct_ride_within(
 
 
 @njit(cache=True, nogil=True)
-def direct_rides_within_each(
-    b_stop, b_dep, b_run, b_seq, a_stop, a_run, a_seq, single, shared, t, slack, single_is_from
-):
-    """:func:`direct_ride_within` for many rides at once: ride k goes from ``single[k]`` to
-    any of ``shared`` (or, with ``single_is_from`` False, from any of ``shared`` to
-    ``single[k]``) and starts at ``t[k]``. Returns one flag per ride."""
-    out = np.zeros(len(single), dtype=np.bool_)
-    one = np.empty(1, dtype=np.int64)
-    for k in range(len(single)):
-        one[0] = single[k]
-        if single_is_from:
-            out[k] = direct_ride_within(
-                b_stop, b_dep, b_run, b_seq, a_stop, a_run, a_seq, one, shared, t[k], slack
-            )
-        else:
-            out[k] = direct_ride_within(
-                b_stop, b_dep, b_run, b_seq, a_stop, a_run, a_seq, shared, one, t[k], slack
-            )
-    return out
-
-
-@njit(cache=True, nogil=True)
 def direct_rides_within_csr(
     b_stop,
     b_dep,

@@ -48,7 +48,6 @@ from course_planner.transit.journey import Leg, Mode
 from course_planner.transit.scan import (
     direct_ride_within,
     direct_rides_within_csr,
-    direct_rides_within_each,
 )
 
 if TYPE_CHECKING:
@@ -227,26 +226,6 @@ class _DirectRides:
             float(slack),
         )
 
-    def each_within(
-        self, single: np.ndarray, shared: np.ndarray, t: np.ndarray, slack: float, from_single: bool
-    ) -> np.ndarray:
-        """:meth:`any_within` per ride k: from ``single[k]`` to ``shared`` (or from
-        ``shared`` to ``single[k]``), starting at ``t[k]``."""
-        return direct_rides_within_each(
-            self.b_stop,
-            self.b_dep,
-            self.b_run,
-            self.b_seq,
-            self.a_stop,
-            self.a_run,
-            self.a_seq,
-            single.astype(np.int64),
-            shared,
-            t.astype(float),
-            float(slack),
-            from_single,
-        )
-
 
 _SORTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -386,8 +365,11 @@ class Zones:
         service = self.services[z]
         if service.not_within_s is None or not len(room) or not len(stops):
             return np.zeros(len(stops), dtype=bool)
-        index = self._index(date)
-        return np.asarray(index.each_within(stops, room, t, service.not_within_s, to_room))
+        n, m = len(stops), len(room)
+        one = (np.arange(n + 1, dtype=np.int64), stops.astype(np.int64))
+        shared = (np.arange(n + 1, dtype=np.int64) * m, np.tile(room, n).astype(np.int64))
+        pair = (one, shared) if to_room else (shared, one)
+        return np.asarray(self._index(date).pairs_within(*pair, t, service.not_within_s))
 
     # ---- the room's end: before the scan
 
