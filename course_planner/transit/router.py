@@ -38,7 +38,7 @@ from course_planner.transit.timetable import Timetable
 from course_planner.transit.walking import WalkNetwork
 
 if TYPE_CHECKING:
-    from course_planner.transit.zones import ZoneLeg, Zones
+    from course_planner.transit.zones import HomeRides, ZoneLeg, Zones
 
 INF = np.inf
 _DIRECT = -2  # a place's choice: the direct walk to / from the room
@@ -212,7 +212,7 @@ class ArriveBy:
     _choice_walk: np.ndarray = field(repr=False)
     _zones: Zones | None = field(default=None, repr=False)
     _egress_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per stop
-    _home_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per place
+    _home: HomeRides | None = field(default=None, repr=False)  # zone rides at the home end
     _board_rides: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
     _board_arrive: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     _not_before: float = field(default=-INF, repr=False)
@@ -245,13 +245,14 @@ class ArriveBy:
             return Journey(
                 (Leg(Mode.WALK, place_name, site_name, self.arrive_by - w, self.arrive_by),)
             )
+        home = self._home.leg(place) if self._home is not None else None
         if stop == _ZONE_DIRECT:
-            assert zones is not None
-            return Journey((zones.leg(self._home_zone[place], place_name, site_name),))
+            assert zones is not None and home is not None
+            return Journey((zones.leg(home, place_name, site_name),))
         board = float(self.latest_board[stop])
-        if place in self._home_zone:
+        if home is not None:
             assert zones is not None
-            first = zones.leg(self._home_zone[place], place_name, names[stop], to_stop_id=ids[stop])
+            first = zones.leg(home, place_name, names[stop], to_stop_id=ids[stop])
         else:
             first = Leg(Mode.WALK, place_name, names[stop], board - w, board, to_stop_id=ids[stop])
         legs = [first]
@@ -358,7 +359,7 @@ def latest_departures(
         np.empty(0),
         zones,
         egress_zone,
-        {},
+        None,
         _board_rides=board_rides,
         _board_arrive=board_arrive,
         _not_before=float(not_before),
@@ -376,24 +377,19 @@ def _arrive_by_places(scan: ArriveBy, zones: Zones | None, day: dt.date) -> Arri
     choice_walk = np.zeros(n_places)
     place, stop, pwalk, value = _best_stop_per_place(net, best, sign=-1)
     depart[place], choice[place], choice_walk[place] = value, stop, pwalk
-    home_zone: dict[int, ZoneLeg] = {}
     if zones:  # a zone ride from home to a stop: where it leaves later than walking
-        z_depart, z_stop_of, z_first = zones.first_legs(day, best, beat=depart)
-        for p in np.flatnonzero(z_depart > depart).tolist():
-            depart[p], choice[p], choice_walk[p] = z_depart[p], z_stop_of[p], 0.0
-            home_zone[p] = z_first[p]  # type: ignore[assignment]
+        first = zones.first_legs(day, best, beat=depart)
+        win = first.value > depart
+        depart[win], choice[win], choice_walk[win] = first.value[win], first.stop[win], 0.0
     dplace, dwalk = net._direct[site]
     # a direct walk wins ties; a place may be listed once per room
     direct = arrive_by - dwalk >= depart[dplace]
     dplace, dwalk = dplace[direct], dwalk[direct]
     depart[dplace], choice[dplace], choice_walk[dplace] = arrive_by - dwalk, _DIRECT, dwalk
-    for p in dplace.tolist():
-        home_zone.pop(p, None)
     if zones:  # a zone ride straight to the room
-        z_depart, z_door = zones.door_there(site, day, arrive_by)
-        for p in np.flatnonzero(z_depart > depart).tolist():
-            depart[p], choice[p] = z_depart[p], _ZONE_DIRECT
-            home_zone[p] = z_door[p]  # type: ignore[assignment]
+        door = zones.door_there(site, day, arrive_by)
+        win = door.value > depart
+        depart[win], choice[win] = door.value[win], _ZONE_DIRECT
     outside = depart < scan._not_before
     depart[outside], choice[outside] = -INF, NONE
     rides = np.full(n_places, -1, dtype=np.int64)
@@ -403,11 +399,11 @@ def _arrive_by_places(scan: ArriveBy, zones: Zones | None, day: dt.date) -> Arri
     arrive_site[by_stop] = scan._board_arrive[choice[by_stop]]
     rides[choice == _DIRECT] = 0
     arrive_site[choice == _DIRECT] = arrive_by
-    for p, leg in home_zone.items():
-        if choice[p] == _ZONE_DIRECT:
-            rides[p], arrive_site[p] = 1, leg.end
-        elif choice[p] >= 0:
-            rides[p] += 1
+    home = _home_end(first, door, choice) if zones else None
+    if home is not None:
+        rides[home.service >= 0] += 1
+        door_ride = choice == _ZONE_DIRECT
+        rides[door_ride], arrive_site[door_ride] = 1, home.end[door_ride]
     return replace(
         scan,
         place_depart=depart,
@@ -416,7 +412,25 @@ def _arrive_by_places(scan: ArriveBy, zones: Zones | None, day: dt.date) -> Arri
         _choice_stop=choice,
         _choice_walk=choice_walk,
         _zones=zones,
-        _home_zone={p: leg for p, leg in home_zone.items() if choice[p] != NONE},
+        _home=home,
+    )
+
+
+def _home_end(first: HomeRides, door: HomeRides, choice: np.ndarray) -> HomeRides:
+    """The zone rides at the home end of the places' chosen journeys: ``door``'s where the
+    choice is a ride straight to or from the room, ``first``'s where it is a stop (a place
+    that walks to its stop has none there), none elsewhere."""
+    use_door, by_stop = choice == _ZONE_DIRECT, choice >= 0
+
+    def pick(a: np.ndarray, b: np.ndarray, none: float) -> np.ndarray:
+        return np.where(use_door, b, np.where(by_stop, a, none))
+
+    return type(first)(
+        value=pick(first.value, door.value, np.nan),
+        stop=pick(first.stop, door.stop, -1),
+        service=pick(first.service, door.service, -1),
+        start=pick(first.start, door.start, np.nan),
+        end=pick(first.end, door.end, np.nan),
     )
 
 
@@ -476,7 +490,7 @@ class LeaveAt:
     _choice_walk: np.ndarray = field(repr=False)
     _zones: Zones | None = field(default=None, repr=False)
     _access_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per stop
-    _home_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per place
+    _home: HomeRides | None = field(default=None, repr=False)  # zone rides at the home end
     _alight_rides: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
     _not_after: float = field(default=INF, repr=False)
 
@@ -507,15 +521,14 @@ class LeaveAt:
             return Journey(
                 (Leg(Mode.WALK, site_name, place_name, self.leave_at, self.leave_at + w),)
             )
+        home = self._home.leg(place) if self._home is not None else None
         if stop == _ZONE_DIRECT:
-            assert zones is not None
-            return Journey((zones.leg(self._home_zone[place], site_name, place_name),))
+            assert zones is not None and home is not None
+            return Journey((zones.leg(home, site_name, place_name),))
         alight = float(self.earliest_alight[stop])
-        if place in self._home_zone:
+        if home is not None:
             assert zones is not None
-            last = zones.leg(
-                self._home_zone[place], names[stop], place_name, from_stop_id=ids[stop]
-            )
+            last = zones.leg(home, names[stop], place_name, from_stop_id=ids[stop])
         else:
             last = Leg(
                 Mode.WALK, names[stop], place_name, alight, alight + w, from_stop_id=ids[stop]
@@ -610,7 +623,7 @@ def earliest_arrivals(
         np.empty(0),
         zones,
         access_zone,
-        {},
+        None,
         _alight_rides=alight_rides,
         _not_after=float(not_after),
     )
@@ -627,34 +640,28 @@ def _leave_at_places(scan: LeaveAt, zones: Zones | None, day: dt.date) -> LeaveA
     choice_walk = np.zeros(n_places)
     place, stop, pwalk, value = _best_stop_per_place(net, best, sign=+1)
     arrive[place], choice[place], choice_walk[place] = value, stop, pwalk
-    home_zone: dict[int, ZoneLeg] = {}
     if zones:  # a zone ride home from a stop: where it arrives earlier than walking
-        z_home, z_stop_of, z_last = zones.last_legs(day, best, beat=arrive)
-        for p in np.flatnonzero(z_home < arrive).tolist():
-            arrive[p], choice[p], choice_walk[p] = z_home[p], z_stop_of[p], 0.0
-            home_zone[p] = z_last[p]  # type: ignore[assignment]
+        last = zones.last_legs(day, best, beat=arrive)
+        win = last.value < arrive
+        arrive[win], choice[win], choice_walk[win] = last.value[win], last.stop[win], 0.0
     dplace, dwalk = net._direct[site]
     direct = leave_at + dwalk <= arrive[dplace]
     dplace, dwalk = dplace[direct], dwalk[direct]
     arrive[dplace], choice[dplace], choice_walk[dplace] = leave_at + dwalk, _DIRECT, dwalk
-    for p in dplace.tolist():
-        home_zone.pop(p, None)
     if zones:  # a zone ride straight home
-        z_home, z_door = zones.door_back(site, day, leave_at)
-        for p in np.flatnonzero(z_home < arrive).tolist():
-            arrive[p], choice[p] = z_home[p], _ZONE_DIRECT
-            home_zone[p] = z_door[p]  # type: ignore[assignment]
+        door = zones.door_back(site, day, leave_at)
+        win = door.value < arrive
+        arrive[win], choice[win] = door.value[win], _ZONE_DIRECT
     outside = arrive > scan._not_after
     arrive[outside], choice[outside] = INF, NONE
     rides = np.full(n_places, -1, dtype=np.int64)
     by_stop = choice >= 0
     rides[by_stop] = scan._alight_rides[choice[by_stop]]
     rides[choice == _DIRECT] = 0
-    for p in home_zone:
-        if choice[p] == _ZONE_DIRECT:
-            rides[p] = 1
-        elif choice[p] >= 0:
-            rides[p] += 1
+    home = _home_end(last, door, choice) if zones else None
+    if home is not None:
+        rides[home.service >= 0] += 1
+        rides[choice == _ZONE_DIRECT] = 1
     return replace(
         scan,
         place_arrive=arrive,
@@ -662,7 +669,7 @@ def _leave_at_places(scan: LeaveAt, zones: Zones | None, day: dt.date) -> LeaveA
         _choice_stop=choice,
         _choice_walk=choice_walk,
         _zones=zones,
-        _home_zone={p: leg for p, leg in home_zone.items() if choice[p] != NONE},
+        _home=home,
     )
 
 

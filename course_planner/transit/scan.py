@@ -247,24 +247,24 @@ def forward_scan(
 
 @njit(cache=True, nogil=True)
 def direct_ride_within(
-    b_stop, b_dep, b_run, b_seq, a_stop, a_run, a_seq, from_stops, to_stops, t, slack
+    b_ptr, b_dep, b_run, b_seq, a_ptr, a_run, a_seq, from_stops, to_stops, t, slack
 ):
     """Whether a scheduled ride boards at one of ``from_stops`` between ``t − slack`` and
     ``t + slack`` and alights later at one of ``to_stops`` (another stop). Boardings sorted
     by (stop, departure), alightings by (stop, run); ``*_seq``: the connection's place in
     its trip (a connection boards at its start and alights at its end)."""
     for a in from_stops:
-        lo = np.searchsorted(b_stop, a, side="left")
-        hi = np.searchsorted(b_stop, a, side="right")
+        if a + 1 >= len(b_ptr):
+            continue
+        lo, hi = b_ptr[a], b_ptr[a + 1]
         first = lo + np.searchsorted(b_dep[lo:hi], t - slack, side="left")
         last = lo + np.searchsorted(b_dep[lo:hi], t + slack, side="right")
         for i in range(first, last):
             run, seq = b_run[i], b_seq[i]
             for b in to_stops:
-                if b == a:
+                if b == a or b + 1 >= len(a_ptr):
                     continue
-                lo2 = np.searchsorted(a_stop, b, side="left")
-                hi2 = np.searchsorted(a_stop, b, side="right")
+                lo2, hi2 = a_ptr[b], a_ptr[b + 1]
                 j = lo2 + np.searchsorted(a_run[lo2:hi2], run, side="left")
                 while j < hi2 and a_run[j] == run:
                     if a_seq[j] >= seq:
@@ -275,11 +275,11 @@ def direct_ride_within(
 
 @njit(cache=True, nogil=True)
 def direct_rides_within_csr(
-    b_stop,
+    b_ptr,
     b_dep,
     b_run,
     b_seq,
-    a_stop,
+    a_ptr,
     a_run,
     a_seq,
     from_ptr,
@@ -295,11 +295,11 @@ def direct_rides_within_csr(
     out = np.zeros(len(t), dtype=np.bool_)
     for k in range(len(t)):
         out[k] = direct_ride_within(
-            b_stop,
+            b_ptr,
             b_dep,
             b_run,
             b_seq,
-            a_stop,
+            a_ptr,
             a_run,
             a_seq,
             from_stops[from_ptr[k] : from_ptr[k + 1]],
@@ -308,3 +308,220 @@ def direct_rides_within_csr(
             slack,
         )
     return out
+
+
+# --------------------------------------------------------------------------- zone ride starts
+
+
+@njit(cache=True, nogil=True)
+def latest_in(win_start, win_end, lo, hi, latest):
+    """The latest ride start at or before ``latest`` inside one of the windows ``lo:hi``, on
+    a whole minute (a pick-up is booked for a minute); ``-inf``: none."""
+    out = -np.inf
+    if np.isnan(latest):
+        return out
+    for w in range(lo, hi):
+        x = latest if latest < win_end[w] else win_end[w]
+        t = np.floor(x / 60.0) * 60.0
+        if t >= win_start[w] and t > out:
+            out = t
+    return out
+
+
+@njit(cache=True, nogil=True)
+def earliest_in(win_start, win_end, lo, hi, earliest):
+    """The earliest ride start at or after ``earliest`` inside one of the windows ``lo:hi``,
+    on a whole minute; ``inf``: none."""
+    out = np.inf
+    if np.isnan(earliest):
+        return out
+    for w in range(lo, hi):
+        x = earliest if earliest > win_start[w] else win_start[w]
+        t = np.ceil(x / 60.0) * 60.0
+        if t <= win_end[w] and t < out:
+            out = t
+    return out
+
+
+@njit(cache=True, nogil=True)
+def latest_starts(win_start, win_end, values):
+    """:func:`latest_in` over all windows, per value (a flat array)."""
+    out = np.empty(len(values))
+    for i in range(len(values)):
+        out[i] = latest_in(win_start, win_end, 0, len(win_start), values[i])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def earliest_starts(win_start, win_end, values):
+    """:func:`earliest_in` over all windows, per value (a flat array)."""
+    out = np.empty(len(values))
+    for i in range(len(values)):
+        out[i] = earliest_in(win_start, win_end, 0, len(win_start), values[i])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _home_ride(
+    k, pair_stop, pair_ride, pair_service, win_ptr, win_start, win_end, at_stop, change, from_home
+):
+    """Zone ride ``k`` (a place–stop pair) at the home end of a scan: (its value, start).
+    From home: the latest start that still makes the stop's latest boarding ``at_stop``
+    (value: the start); home: the earliest start after the stop's earliest alighting (value:
+    the arrival home)."""
+    z = pair_service[k]
+    at = at_stop[pair_stop[k]]
+    ride = pair_ride[k]
+    if from_home:
+        t0 = latest_in(win_start, win_end, win_ptr[z], win_ptr[z + 1], at - ride - change)
+        return t0, t0
+    t0 = earliest_in(win_start, win_end, win_ptr[z], win_ptr[z + 1], at + change)
+    return t0 + ride, t0
+
+
+@njit(cache=True, nogil=True)
+def zone_home_rides(
+    pair_ptr,
+    pair_stop,
+    pair_ride,
+    pair_service,
+    stop_ptr,
+    stop_pairs,
+    pair_place,
+    win_ptr,
+    win_start,
+    win_end,
+    slack,
+    at_stop,
+    beat,
+    change,
+    from_home,
+    home_ptr,
+    home_stops,
+    b_ptr,
+    b_dep,
+    b_run,
+    b_seq,
+    a_ptr,
+    a_run,
+    a_seq,
+):
+    """Per place, its best zone ride between home and a stop, with the services' windows of
+    the day (service ``z``: ``win_ptr[z]:win_ptr[z + 1]``): from home (``from_home``) the
+    latest start, else the earliest arrival home, that beats ``beat`` strictly; ties go to
+    the earlier pair. The pairs (place–stop rides) are listed by place (place ``p``:
+    ``pair_ptr[p]:pair_ptr[p + 1]``, in service and stop order) and, as ``stop_pairs``, by
+    stop (``stop_ptr``): only stops the scan reached are looked at.
+
+    A service's rule (``slack[z]`` ≥ 0: Limo's "not within N minutes of a bus") refuses a
+    ride when a scheduled ride leaves within ``slack`` of its start between the stop and one
+    of the place's walkable stops (``home_ptr``/``home_stops``, CSR); then the place's next
+    best ride counts. Returns (pair chosen or −1, value, start) per place."""
+    n = len(beat)
+    best = np.full(n, -1, np.int64)
+    best_v = beat.copy()
+    best_t = np.full(n, np.nan)
+    for s in range(len(stop_ptr) - 1):
+        if not np.isfinite(at_stop[s]):
+            continue
+        for q in range(stop_ptr[s], stop_ptr[s + 1]):
+            k = stop_pairs[q]
+            p = pair_place[k]
+            v, t0 = _home_ride(
+                k,
+                pair_stop,
+                pair_ride,
+                pair_service,
+                win_ptr,
+                win_start,
+                win_end,
+                at_stop,
+                change,
+                from_home,
+            )
+            better = (v > best_v[p]) if from_home else (v < best_v[p])
+            if better or (v == best_v[p] and best[p] >= 0 and k < best[p]):
+                best[p], best_v[p], best_t[p] = k, v, t0
+    chosen = np.full(n, -1, np.int64)
+    value = np.full(n, -np.inf if from_home else np.inf)
+    start = np.full(n, np.nan)
+    one = np.empty(1, np.int64)
+    for p in range(n):
+        if best[p] < 0:
+            continue
+        home = home_stops[home_ptr[p] : home_ptr[p + 1]]
+        lo, hi = pair_ptr[p], pair_ptr[p + 1]
+        # the rule: the best ride first; when refused, the others best first
+        order = np.empty(0, np.int64)
+        cand = np.empty(0, np.int64)
+        vals = np.empty(0)
+        starts = np.empty(0)
+        m = 0
+        tried = 0
+        k, v, t0 = best[p], best_v[p], best_t[p]
+        while True:
+            z = pair_service[k]
+            refused = False
+            if slack[z] >= 0.0:
+                one[0] = pair_stop[k]
+                if from_home:
+                    refused = direct_ride_within(
+                        b_ptr,
+                        b_dep,
+                        b_run,
+                        b_seq,
+                        a_ptr,
+                        a_run,
+                        a_seq,
+                        home,
+                        one,
+                        t0,
+                        slack[z],
+                    )
+                else:
+                    refused = direct_ride_within(
+                        b_ptr,
+                        b_dep,
+                        b_run,
+                        b_seq,
+                        a_ptr,
+                        a_run,
+                        a_seq,
+                        one,
+                        home,
+                        t0,
+                        slack[z],
+                    )
+            if not refused:
+                chosen[p], value[p], start[p] = k, v, t0
+                break
+            if tried == 0:  # rank the place's other rides that beat ``beat``, once
+                cand = np.empty(hi - lo, np.int64)
+                vals = np.empty(hi - lo)
+                starts = np.empty(hi - lo)
+                for j in range(lo, hi):
+                    if j == best[p] or not np.isfinite(at_stop[pair_stop[j]]):
+                        continue
+                    vj, tj = _home_ride(
+                        j,
+                        pair_stop,
+                        pair_ride,
+                        pair_service,
+                        win_ptr,
+                        win_start,
+                        win_end,
+                        at_stop,
+                        change,
+                        from_home,
+                    )
+                    if (vj > beat[p]) if from_home else (vj < beat[p]):
+                        cand[m], vals[m], starts[m] = j, vj, tj
+                        m += 1
+                key = -vals[:m] if from_home else vals[:m]
+                order = np.argsort(key, kind="mergesort")  # stable: ties keep pair order
+            if tried >= m:
+                break
+            o = order[tried]
+            tried += 1
+            k, v, t0 = cand[o], vals[o], starts[o]
+    return chosen, value, start

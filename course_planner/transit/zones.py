@@ -28,6 +28,7 @@ import math
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,6 +49,9 @@ from course_planner.transit.journey import Leg, Mode
 from course_planner.transit.scan import (
     direct_ride_within,
     direct_rides_within_csr,
+    earliest_starts,
+    latest_starts,
+    zone_home_rides,
 )
 
 if TYPE_CHECKING:
@@ -65,6 +69,40 @@ class ZoneLeg:
     service: int
     start: float
     end: float
+
+
+@dataclass(frozen=True, eq=False)
+class HomeRides:
+    """Per place, one zone ride at the home end of a scan's journeys: its ``value``
+    (leaving home, or arriving home), the ``stop`` it serves (−1: straight to or from the
+    room), its ``service`` (−1: none) and its ``start`` and ``end``."""
+
+    value: np.ndarray
+    stop: np.ndarray
+    service: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    @classmethod
+    def none(cls, n_places: int, no_value: float) -> HomeRides:
+        return cls(
+            np.full(n_places, no_value),
+            np.full(n_places, -1, dtype=np.int64),
+            np.full(n_places, -1, dtype=np.int64),
+            np.full(n_places, np.nan),
+            np.full(n_places, np.nan),
+        )
+
+    def set(self, place: int, value: float, service: int, start: float, end: float) -> None:
+        self.value[place], self.service[place] = value, service
+        self.start[place], self.end[place] = start, end
+
+    def leg(self, place: int) -> ZoneLeg | None:
+        """The ride of ``place`` (None: none)."""
+        z = int(self.service[place])
+        if z < 0:
+            return None
+        return ZoneLeg(z, float(self.start[place]), float(self.end[place]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,26 +180,25 @@ def zone_service(
 # --------------------------------------------------------------------------- ride starts
 
 
+def _window_arrays(windows: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    return (
+        np.array([w[0] for w in windows], dtype=float),
+        np.array([w[1] for w in windows], dtype=float),
+    )
+
+
 def latest_start(windows: Sequence[tuple[int, int]], latest: np.ndarray) -> np.ndarray:
     """Per value of ``latest``: the latest ride start at or before it inside a window, on a
     whole minute (a pick-up is booked for a minute; ``-inf``: none)."""
-    out = np.full(np.shape(latest), NO_TIME)
-    for start, end in windows:
-        with np.errstate(invalid="ignore"):
-            t = np.floor(np.minimum(latest, end) / 60) * 60
-        out = np.where(t >= start, np.maximum(out, t), out)
-    return out
+    values = np.asarray(latest, dtype=float)
+    return latest_starts(*_window_arrays(windows), values.ravel()).reshape(values.shape)
 
 
 def earliest_start(windows: Sequence[tuple[int, int]], earliest: np.ndarray) -> np.ndarray:
     """Per value of ``earliest``: the earliest ride start at or after it inside a window, on
     a whole minute (``inf``: none)."""
-    out = np.full(np.shape(earliest), math.inf)
-    for start, end in windows:
-        with np.errstate(invalid="ignore"):
-            t = np.ceil(np.maximum(earliest, start) / 60) * 60
-        out = np.where(t <= end, np.minimum(out, t), out)
-    return out
+    values = np.asarray(earliest, dtype=float)
+    return earliest_starts(*_window_arrays(windows), values.ravel()).reshape(values.shape)
 
 
 # --------------------------------------------------------------------------- parallel buses
@@ -171,13 +208,14 @@ def earliest_start(windows: Sequence[tuple[int, int]], earliest: np.ndarray) -> 
 class _DirectRides:
     """The scheduled rides of one timetable, indexed for "does a bus run from one of these
     stops to one of those, leaving around t?": boardings sorted by (stop, departure),
-    alightings sorted by (stop, run)."""
+    alightings sorted by (stop, run); ``b_ptr``/``a_ptr``: where each stop's boardings and
+    alightings begin (CSR pointers, one more than stops)."""
 
-    b_stop: np.ndarray
+    b_ptr: np.ndarray
     b_dep: np.ndarray
     b_run: np.ndarray
     b_seq: np.ndarray
-    a_stop: np.ndarray
+    a_ptr: np.ndarray
     a_run: np.ndarray
     a_seq: np.ndarray
 
@@ -186,11 +224,11 @@ class _DirectRides:
     ) -> bool:
         return bool(
             direct_ride_within(
-                self.b_stop,
+                self.b_ptr,
                 self.b_dep,
                 self.b_run,
                 self.b_seq,
-                self.a_stop,
+                self.a_ptr,
                 self.a_run,
                 self.a_seq,
                 from_stops,
@@ -211,11 +249,11 @@ class _DirectRides:
         any of ``to_sets`` row k (both CSR: pointer, stops), starting at ``t[k]``."""
         (from_ptr, from_flat), (to_ptr, to_flat) = from_sets, to_sets
         return direct_rides_within_csr(
-            self.b_stop,
+            self.b_ptr,
             self.b_dep,
             self.b_run,
             self.b_seq,
-            self.a_stop,
+            self.a_ptr,
             self.a_run,
             self.a_seq,
             from_ptr,
@@ -226,6 +264,11 @@ class _DirectRides:
             float(slack),
         )
 
+
+_NO_RIDES = _DirectRides(
+    *(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64)),
+    *(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int64)),
+)  # for services without a rule: the compiled search is never asked
 
 _SORTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -254,12 +297,19 @@ def _direct_rides(tt: Timetable, seq: np.ndarray) -> _DirectRides:
     by_dep, by_run = _sorted_rows(tt.arrays)
     b = by_dep[(running & board_ok)[by_dep]]
     a = by_run[(running & alight_ok)[by_run]]
+    n_stops = int(max(order.dep_stop.max(initial=-1), order.arr_stop.max(initial=-1))) + 1
+
+    def pointers(stops: np.ndarray) -> np.ndarray:
+        ptr = np.zeros(n_stops + 1, dtype=np.int64)
+        np.cumsum(np.bincount(stops, minlength=n_stops), out=ptr[1:])
+        return ptr
+
     return _DirectRides(
-        b_stop=order.dep_stop[b],
+        b_ptr=pointers(order.dep_stop[b]),
         b_dep=order.dep[b],
         b_run=order.run[b],
         b_seq=seq[order.connection[b]],
-        a_stop=order.arr_stop[a],
+        a_ptr=pointers(order.arr_stop[a]),
         a_run=order.run[a],
         a_seq=seq[order.connection[a]],
     )
@@ -304,24 +354,15 @@ class Zones:
     change_s: float
     _rides: dict = field(default_factory=dict, repr=False)
     _windows: dict = field(default_factory=dict, repr=False)
-    _place_stops_csr: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
-        default=None, repr=False
-    )
 
-    def _place_csr(self, places: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The walkable stops of ``places`` as CSR (pointer, stops), one row per place."""
-        if self._place_stops_csr is None:
-            sizes = np.array([len(x) for x in self.place_stops], dtype=np.int64)
-            ptr = np.zeros(len(sizes) + 1, dtype=np.int64)
-            np.cumsum(sizes, out=ptr[1:])
-            flat = np.concatenate([np.zeros(0, np.int64), *self.place_stops]).astype(np.int64)
-            self._place_stops_csr = (ptr, flat, sizes)
-        ptr, flat, sizes = self._place_stops_csr
-        lengths = sizes[places]
-        out_ptr = np.zeros(len(places) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=out_ptr[1:])
-        offsets = np.arange(out_ptr[-1]) - np.repeat(out_ptr[:-1], lengths)
-        return out_ptr, flat[np.repeat(ptr[places], lengths) + offsets]
+    @cached_property
+    def _place_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """The walkable stops of every place as CSR (pointer, stops)."""
+        sizes = np.array([len(x) for x in self.place_stops], dtype=np.int64)
+        ptr = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=ptr[1:])
+        flat = np.concatenate([np.zeros(0, np.int64), *self.place_stops]).astype(np.int64)
+        return ptr, flat
 
     def windows(self, z: int, date: dt.date) -> Sequence[tuple[int, int]]:
         """Service ``z``'s ride-start windows on ``date`` (read once per date)."""
@@ -429,129 +470,113 @@ class Zones:
 
     def first_legs(
         self, date: dt.date, latest_board: np.ndarray, beat: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, list[ZoneLeg | None]]:
+    ) -> HomeRides:
         """Per place, the latest zone ride from home to a stop whose latest boarding is
-        ``latest_board``: (leave home, stop, leg); ``-inf`` where there is none, or none
-        leaves later than ``beat`` (the place's way on foot: only a later ride matters)."""
-        depart = np.full(self.n_places, NO_TIME) if beat is None else beat.astype(float)
-        stop_of = np.full(self.n_places, -1, dtype=np.int64)
-        legs: list[ZoneLeg | None] = [None] * self.n_places
-        for z, service in enumerate(self.services):
-            windows = self.windows(z, date)
-            if not windows or not len(service.places) or not len(service.stops):
-                continue
-            board = latest_board[service.stops][None, :]
-            start = latest_start(windows, board - service.place_stop_s - self.change_s)
-            for row, j in self._choose(z, date, start, depart[service.places], latest=True):
-                p = int(service.places[row])
-                t0 = float(start[row, j])
-                depart[p], stop_of[p] = t0, int(service.stops[j])
-                legs[p] = ZoneLeg(z, t0, t0 + float(service.place_stop_s[row, j]))
-        depart[stop_of < 0] = NO_TIME  # places that kept their way on foot: no zone ride
-        return depart, stop_of, legs
+        ``latest_board`` (value: leaving home, ``-inf`` where there is none, or none leaves
+        later than ``beat``, the place's way on foot: only a later ride matters)."""
+        return self._home_rides(date, latest_board, beat, from_home=True)
 
     def last_legs(
         self, date: dt.date, earliest_alight: np.ndarray, beat: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, list[ZoneLeg | None]]:
+    ) -> HomeRides:
         """Per place, the earliest zone ride home from a stop whose earliest alighting is
-        ``earliest_alight``: (arrive home, stop, leg); ``inf`` where there is none, or none
-        arrives earlier than ``beat`` (the place's way on foot)."""
-        home = np.full(self.n_places, math.inf) if beat is None else beat.astype(float)
-        stop_of = np.full(self.n_places, -1, dtype=np.int64)
-        legs: list[ZoneLeg | None] = [None] * self.n_places
-        for z, service in enumerate(self.services):
-            windows = self.windows(z, date)
-            if not windows or not len(service.places) or not len(service.stops):
-                continue
-            ready = np.broadcast_to(
-                earliest_alight[service.stops][None, :] + self.change_s,
-                service.place_stop_s.shape,
-            )
-            start = earliest_start(windows, ready)
-            arrive = start + service.place_stop_s
-            for row, j in self._choose(
-                z, date, arrive, home[service.places], latest=False, starts=start
-            ):
-                p = int(service.places[row])
-                home[p], stop_of[p] = float(arrive[row, j]), int(service.stops[j])
-                legs[p] = ZoneLeg(z, float(start[row, j]), float(arrive[row, j]))
-        home[stop_of < 0] = math.inf  # places that kept their way on foot: no zone ride
-        return home, stop_of, legs
+        ``earliest_alight`` (value: arriving home, ``inf`` where there is none, or none
+        arrives earlier than ``beat``, the place's way on foot)."""
+        return self._home_rides(date, earliest_alight, beat, from_home=False)
 
-    def _refused_rides(
-        self,
-        z: int,
-        date: dt.date,
-        rows: np.ndarray,
-        cols: np.ndarray,
-        starts: np.ndarray,
-        from_home: bool,
-    ) -> np.ndarray:
-        """Whether service ``z``'s rule refuses the rides between place row ``rows[k]`` and
-        stop column ``cols[k]`` (from home, or to it), starting at ``starts[rows, cols]``."""
-        service = self.services[z]
-        if service.not_within_s is None or not len(rows):
-            return np.zeros(len(rows), dtype=bool)
-        home = self._place_csr(service.places[rows])
-        one = (np.arange(len(rows) + 1, dtype=np.int64), service.stops[cols])
-        t = starts[rows, cols]
-        index = self._index(date)
-        if from_home:
-            return np.asarray(index.pairs_within(home, one, t, service.not_within_s))
-        return np.asarray(index.pairs_within(one, home, t, service.not_within_s))
+    def _home_rides(
+        self, date: dt.date, at_stop: np.ndarray, beat: np.ndarray | None, from_home: bool
+    ) -> HomeRides:
+        """One compiled pass over every service's place–stop rides (see
+        :func:`~course_planner.transit.scan.zone_home_rides`)."""
+        no_time = NO_TIME if from_home else math.inf
+        beat = np.full(self.n_places, no_time) if beat is None else beat.astype(float)
+        pair_ptr, pair_stop, pair_ride, pair_service, stop_ptr, stop_pairs, pair_place = self._pairs
+        win_ptr, win_start, win_end = self._windows_of(date)
+        slack = self._slack
+        rides = self._index(date) if (slack >= 0).any() else _NO_RIDES
+        home_ptr, home_stops = self._place_csr
+        pair, value, start = zone_home_rides(
+            pair_ptr,
+            pair_stop,
+            pair_ride,
+            pair_service,
+            stop_ptr,
+            stop_pairs,
+            pair_place,
+            win_ptr,
+            win_start,
+            win_end,
+            slack,
+            np.asarray(at_stop, dtype=float),
+            beat,
+            float(self.change_s),
+            from_home,
+            home_ptr,
+            home_stops,
+            rides.b_ptr,
+            rides.b_dep,
+            rides.b_run,
+            rides.b_seq,
+            rides.a_ptr,
+            rides.a_run,
+            rides.a_seq,
+        )
+        rides_home = HomeRides.none(self.n_places, no_time)
+        found = np.flatnonzero(pair >= 0)
+        k = pair[found]
+        rides_home.value[found], rides_home.stop[found] = value[found], pair_stop[k]
+        rides_home.service[found], rides_home.start[found] = pair_service[k], start[found]
+        rides_home.end[found] = start[found] + pair_ride[k]
+        return rides_home
 
-    def _choose(
-        self,
-        z: int,
-        date: dt.date,
-        values: np.ndarray,
-        current: np.ndarray,
-        latest: bool,
-        starts: np.ndarray | None = None,
-    ) -> list[tuple[int, int]]:
-        """Per place of service ``z`` (rows of ``values``: its places × its stops), the
-        stop of its best ride — the latest (``latest``) or earliest value, ties to the lower
-        stop — that beats ``current`` and that the service's rule does not refuse; refused
-        rides give way to the next best, in rounds. ``starts``: the rides' start times
-        (default ``values``). Returns (row, stop column) pairs."""
-        starts = values if starts is None else starts
-        better = values > current[:, None] if latest else values < current[:, None]
-        if not better.any():
-            return []
-        work = np.where(better, values if latest else -values, NO_TIME)
-        rows = np.flatnonzero(work.max(axis=1, initial=NO_TIME) > NO_TIME)
-        cols = work[rows].argmax(axis=1)  # the best of each row (ties: the lower stop)
-        refused = self._refused_rides(z, date, rows, cols, starts, latest)
-        chosen = list(zip(rows[~refused].tolist(), cols[~refused].tolist(), strict=True))
-        rows = rows[refused]
-        if not len(rows):
-            return chosen
-        # the refused rows: their other rides best first, checked a batch of ranks at once
-        order = np.argsort(-work[rows], axis=1, kind="stable")[:, 1:]
-        rank, batch = 0, 4
-        while len(rows) and rank < order.shape[1]:
-            cand = order[:, rank : rank + batch]
-            valid = np.take_along_axis(work[rows], cand, axis=1) > NO_TIME
-            flat_rows = np.repeat(rows, cand.shape[1])
-            no = self._refused_rides(z, date, flat_rows, cand.reshape(-1), starts, latest).reshape(
-                cand.shape
-            )
-            ok = valid & ~no
-            hit = ok.any(axis=1)
-            first = ok.argmax(axis=1)
-            chosen.extend(zip(rows[hit].tolist(), cand[hit, first[hit]].tolist(), strict=True))
-            # a row goes on while it found nothing and all its candidates were valid
-            more = ~hit & valid.all(axis=1)
-            rows, order = rows[more], order[more]
-            rank, batch = rank + batch, batch * 4
-        return chosen
+    @cached_property
+    def _pairs(self) -> tuple[np.ndarray, ...]:
+        """Every service's place–stop rides, grouped by place (CSR pointer, stop, ride
+        seconds, service; in service and stop order within a place), and by stop (CSR
+        pointer and pair indices, and each pair's place)."""
+        place, stop, ride, service = [], [], [], []
+        for z, sv in enumerate(self.services):
+            n_p, n_s = len(sv.places), len(sv.stops)
+            place.append(np.repeat(sv.places.astype(np.int64), n_s))
+            stop.append(np.tile(sv.stops.astype(np.int64), n_p))
+            ride.append(np.asarray(sv.place_stop_s, dtype=float).reshape(-1))
+            service.append(np.full(n_p * n_s, z, dtype=np.int64))
+        kinds = ((place, np.int64), (stop, np.int64), (ride, float), (service, np.int64))
+        flat = [np.concatenate([np.zeros(0, kind), *parts]) for parts, kind in kinds]
+        order = np.argsort(flat[0], kind="stable")
+        pair_place, pair_stop, pair_ride, pair_service = (x[order] for x in flat)
+        ptr = np.zeros(self.n_places + 1, dtype=np.int64)
+        np.cumsum(np.bincount(pair_place, minlength=self.n_places), out=ptr[1:])
+        n_stops = int(pair_stop.max(initial=-1)) + 1
+        stop_pairs = np.argsort(pair_stop, kind="stable")
+        stop_ptr = np.zeros(n_stops + 1, dtype=np.int64)
+        np.cumsum(np.bincount(pair_stop, minlength=n_stops), out=stop_ptr[1:])
+        return ptr, pair_stop, pair_ride, pair_service, stop_ptr, stop_pairs, pair_place
 
-    def door_there(
-        self, site: int, date: dt.date, arrive_by: float
-    ) -> tuple[np.ndarray, list[ZoneLeg | None]]:
-        """Per place, the latest zone ride straight to the room arriving by ``arrive_by``."""
-        depart = np.full(self.n_places, NO_TIME)
-        legs: list[ZoneLeg | None] = [None] * self.n_places
+    @cached_property
+    def _slack(self) -> np.ndarray:
+        """Per service, the rule's minutes around a bus in seconds (−1: no such rule)."""
+        return np.array(
+            [-1.0 if z.not_within_s is None else z.not_within_s for z in self.services],
+            dtype=float,
+        )
+
+    def _windows_of(self, date: dt.date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All services' windows on ``date`` (CSR: pointer per service, starts, ends)."""
+        key = ("csr", date)
+        if key not in self._windows:
+            per = [self.windows(z, date) for z in range(len(self.services))]
+            ptr = np.zeros(len(per) + 1, dtype=np.int64)
+            np.cumsum([len(w) for w in per], out=ptr[1:])
+            flat = [w for ws in per for w in ws]
+            self._windows[key] = (ptr, *_window_arrays(flat))
+        return self._windows[key]
+
+    def door_there(self, site: int, date: dt.date, arrive_by: float) -> HomeRides:
+        """Per place, the latest zone ride straight to the room arriving by ``arrive_by``
+        (value: leaving home)."""
+        rides = HomeRides.none(self.n_places, NO_TIME)
         for z, service in enumerate(self.services):
             (rows,) = np.nonzero(service.sites == site)
             windows = self.windows(z, date)
@@ -561,20 +586,17 @@ class Zones:
             start = latest_start(windows, arrive_by - ride)
             for row, p in enumerate(service.places.tolist()):
                 t0 = float(start[row])
-                if t0 == NO_TIME or t0 <= depart[p]:
+                if t0 == NO_TIME or t0 <= rides.value[p]:
                     continue
                 if self._refused(z, date, self.place_stops[p], self.site_stops[site], t0):
                     continue
-                depart[p], legs[p] = t0, ZoneLeg(z, t0, t0 + float(ride[row]))
-        return depart, legs
+                rides.set(p, t0, z, t0, t0 + float(ride[row]))
+        return rides
 
-    def door_back(
-        self, site: int, date: dt.date, leave_at: float
-    ) -> tuple[np.ndarray, list[ZoneLeg | None]]:
+    def door_back(self, site: int, date: dt.date, leave_at: float) -> HomeRides:
         """Per place, the earliest zone ride straight home leaving the room at ``leave_at``
-        or later."""
-        home = np.full(self.n_places, math.inf)
-        legs: list[ZoneLeg | None] = [None] * self.n_places
+        or later (value: arriving home)."""
+        rides = HomeRides.none(self.n_places, math.inf)
         for z, service in enumerate(self.services):
             (rows,) = np.nonzero(service.sites == site)
             windows = self.windows(z, date)
@@ -586,12 +608,12 @@ class Zones:
                 continue
             for row, p in enumerate(service.places.tolist()):
                 end = t0 + float(ride[row])
-                if end >= home[p]:
+                if end >= rides.value[p]:
                     continue
                 if self._refused(z, date, self.site_stops[site], self.place_stops[p], t0):
                     continue
-                home[p], legs[p] = end, ZoneLeg(z, t0, end)
-        return home, legs
+                rides.set(p, end, z, t0, end)
+        return rides
 
     # ---- legs for the journeys
 
