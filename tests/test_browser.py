@@ -185,6 +185,7 @@ def _one(page, label: str):
     from playwright.sync_api import expect
 
     widget = page.get_by_label(label, exact=True)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
     expect(widget).to_have_count(1)
     return widget
 

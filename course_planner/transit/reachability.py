@@ -17,10 +17,15 @@ from course_planner.clock import clock
 from course_planner.errors import FeedError, msg
 from course_planner.places import load_places, stops_as_places
 from course_planner.scenario import Scenario
-from course_planner.transit.booking import BookingRule, BookingType, booking_notice
+from course_planner.transit.booking import (
+    BookingNotice,
+    BookingRule,
+    BookingType,
+    booking_notice,
+)
 from course_planner.transit.feed import Feed, load_feed
 from course_planner.transit.flex import RideTime, read_flex
-from course_planner.transit.journey import Mode
+from course_planner.transit.journey import Leg, Mode
 from course_planner.transit.on_demand import (
     BookedRoute,
     booked_trips,
@@ -196,19 +201,41 @@ class Study:
         """The journey with a booking notice on every leg that must be booked."""
         if journey is None or not journey.must_book:
             return journey
-        legs = []
-        for leg in journey.legs:
-            if leg.mode is Mode.ZONE_RIDE and leg.booking is None and self.zones:
-                leg = replace(leg, booking=self.zones.notice(leg, date))
-            if leg.mode.must_book and leg.booking is None:
+        return Journey(
+            tuple(
+                replace(leg, booking=self.notice_for(leg, date))
+                if leg.mode.must_book and leg.booking is None
+                else leg
+                for leg in journey.legs
+            )
+        )
+
+    def notices(self, journey: Journey | None, date: dt.date) -> tuple[BookingNotice, ...]:
+        """What must be booked for ``journey`` on ``date``, in the order of its legs (the
+        notices :meth:`with_bookings` puts on them)."""
+        if journey is None:
+            return ()
+        return tuple(
+            leg.booking or self.notice_for(leg, date) for leg in journey.legs if leg.mode.must_book
+        )
+
+    def notice_for(self, leg: Leg, date: dt.date) -> BookingNotice:
+        """The booking notice of a leg that must be booked, on ``date``: a zone's, or the
+        rule of the leg's route (Flex) or the scenario's; without a known rule, no deadline.
+        Many journeys share a booked ride: one notice per ride."""
+        key = ("notice", leg.mode, leg.route, leg.depart, date)
+        if key not in self._scans:
+            notice = None
+            if leg.mode is Mode.ZONE_RIDE and self.zones:
+                notice = self.zones.notice(leg, date)
+            if notice is None:
                 known = self.route_rules.get(leg.route or "", self.booking_rule)
                 rule = known or BookingRule(BookingType.REAL_TIME)
                 notice = booking_notice(rule, leg.route or "", date, leg.depart)
                 if known is None:  # how to book is not known: no deadline
                     notice = replace(notice, deadline=None)
-                leg = replace(leg, booking=notice)
-            legs.append(leg)
-        return Journey(tuple(legs))
+            self._scans[key] = notice
+        return self._scans[key]
 
     def day_key(self, date: dt.date, booked: bool) -> tuple:
         """What a date's answers depend on: the services running (that day and the day
@@ -604,62 +631,66 @@ def _booking_notes(
     start, end, limit = hours  # the course's hours and the travel limit (seconds)
     travel = study.scenario.travel
     arrive_by, leave_at = start - travel.arrive_before_min * 60, end + travel.leave_after_min * 60
-    names = ["book_outbound_by", "book_return_by", "booking_phone", "booked_services"]
-    n_sites, n_dates = len(study.network.site_names), len(dates)
+    n_sites, n_dates, n_blocks = len(study.network.site_names), len(dates), len(first_date)
     place_of, site_of, date_of = (
         rows // (n_sites * n_dates),
         rows // n_dates % n_sites,
         rows % n_dates,
     )
+    block_of = date_block[date_of]
+    out, back = book_out[rows], book_back[rows]
     # per place, room, date block and direction(s) booked: the earliest deadline there and
-    # back (None: none), the phones and the services, found once
-    found: dict[tuple, tuple[dt.datetime | None, dt.datetime | None, str, str]] = {}
-    written: dict[tuple[dt.datetime | None, int], str] = {}  # (deadline, date) -> text
+    # back (NaT: none), the phones and the services, found once
+    code = ((place_of * n_sites + site_of) * n_blocks + block_of) * 4 + out * 2 + back
+    keys, first_row, key_of = np.unique(code, return_index=True, return_inverse=True)
+    n_keys = len(keys)
+    out_by = np.full(n_keys, np.datetime64("NaT"), dtype="datetime64[m]")
+    back_by = out_by.copy()
+    phones, services = np.empty(n_keys, dtype=object), np.empty(n_keys, dtype=object)
 
-    def earliest(journey: Journey | None) -> dt.datetime | None:
-        times = [n.deadline for n in (journey.bookings if journey else ()) if n.deadline]
-        return min(times) if times else None
+    def earliest(notices: tuple[BookingNotice, ...]) -> np.datetime64:
+        times = [n.deadline for n in notices if n.deadline]
+        return np.datetime64(min(times), "m") if times else np.datetime64("NaT")
 
-    def text(deadline: dt.datetime | None, j: int, block: int) -> str:
-        if deadline is None:
-            return ""
-        if (deadline, j) not in written:
-            written[deadline, j] = f"{deadline + (dates[j] - first_date[block]):%Y-%m-%d %H:%M}"
-        return written[deadline, j]
+    for u, i in enumerate(first_row.tolist()):
+        p, k, block = int(place_of[i]), int(site_of[i]), int(block_of[i])
+        day = first_date[block]
+        there: tuple[BookingNotice, ...] = ()
+        back_journey: tuple[BookingNotice, ...] = ()
+        if out[i]:
+            scan_in = study.arrive_by(k, day, arrive_by, start - limit, booked=True)
+            there = study.notices(scan_in.journey(p), day)
+        if back[i]:
+            scan_out = study.leave_at(k, day, leave_at, end + limit, booked=True)
+            back_journey = study.notices(scan_out.journey(p), day)
+        notices = [*there, *back_journey]
+        out_by[u], back_by[u] = earliest(there), earliest(back_journey)
+        phones[u] = "; ".join(dict.fromkeys(n.phone for n in notices if n.phone))
+        services[u] = "; ".join(dict.fromkeys(n.service for n in notices))
+    # a block's journeys are the same on each of its dates: deadlines move by whole days
+    shift = (
+        np.array(dates, dtype="datetime64[D]")
+        - np.array(first_date, dtype="datetime64[D]")[date_block]
+    )
+    row_shift = shift[date_of]
 
-    columns: dict[str, list[str]] = {c: [] for c in names}
-    for i, p, k, j in zip(
-        rows.tolist(), place_of.tolist(), site_of.tolist(), date_of.tolist(), strict=True
-    ):
-        block = int(date_block[j])
-        key = (p, k, block, bool(book_out[i]), bool(book_back[i]))
-        if key not in found:  # only the direction(s) that need a booking
-            day = first_date[block]
-            there = back = None
-            if book_out[i]:
-                scan_in = study.arrive_by(k, day, arrive_by, start - limit, booked=True)
-                there = study.with_bookings(scan_in.journey(p), day)
-            if book_back[i]:
-                scan_out = study.leave_at(k, day, leave_at, end + limit, booked=True)
-                back = study.with_bookings(scan_out.journey(p), day)
-            notices = [*(there.bookings if there else ()), *(back.bookings if back else ())]
-            found[key] = (
-                earliest(there),
-                earliest(back),
-                "; ".join(dict.fromkeys(n.phone for n in notices if n.phone)),
-                "; ".join(dict.fromkeys(n.service for n in notices)),
-            )
-        out_by, back_by, phones, services = found[key]
-        columns["book_outbound_by"].append(text(out_by, j, block))
-        columns["book_return_by"].append(text(back_by, j, block))
-        columns["booking_phone"].append(phones)
-        columns["booked_services"].append(services)
-    out = {}
-    for column, values in columns.items():
+    def text(deadlines: np.ndarray) -> np.ndarray:
+        moved = deadlines[key_of] + row_shift
+        words = np.char.replace(np.datetime_as_string(moved, unit="m"), "T", " ")
+        return np.where(np.isnat(moved), "", words).astype(object)
+
+    values = {
+        "book_outbound_by": text(out_by),
+        "book_return_by": text(back_by),
+        "booking_phone": phones[key_of],
+        "booked_services": services[key_of],
+    }
+    result = {}
+    for column, column_values in values.items():
         full = np.full(len(table), "", dtype=object)
-        full[rows] = values
-        out[column] = full
-    return out
+        full[rows] = column_values
+        result[column] = full
+    return result
 
 
 def _within(

@@ -213,6 +213,7 @@ class ArriveBy:
     _zones: Zones | None = field(default=None, repr=False)
     _egress_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per stop
     _home: HomeRides | None = field(default=None, repr=False)  # zone rides at the home end
+    _tails: dict[int, tuple[Leg, ...]] = field(default_factory=dict, repr=False)  # per stop
     _board_rides: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
     _board_arrive: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     _not_before: float = field(default=-INF, repr=False)
@@ -236,7 +237,7 @@ class ArriveBy:
         stop = int(self._choice_stop[place])
         if stop == NONE:
             return None
-        net, order = self.net, self.tt.arrays.backward
+        net = self.net
         names, ids = net._names[0], net._names[1]
         place_name, site_name = net.place_names[place], net.site_names[self.site]
         w = float(self._choice_walk[place])
@@ -255,7 +256,16 @@ class ArriveBy:
             first = zones.leg(home, place_name, names[stop], to_stop_id=ids[stop])
         else:
             first = Leg(Mode.WALK, place_name, names[stop], board - w, board, to_stop_id=ids[stop])
-        legs = [first]
+        return Journey((first, *self._legs_from(stop)))
+
+    def _legs_from(self, stop: int) -> tuple[Leg, ...]:
+        """The legs from boarding at ``stop`` to the room (kept: places share stops)."""
+        if stop in self._tails:
+            return self._tails[stop]
+        net, order, zones = self.net, self.tt.arrays.backward, self._zones
+        names, ids = net._names[0], net._names[1]
+        site_name = net.site_names[self.site]
+        legs = []
         i = int(self._board_pos[stop])
         while i != NONE:
             t = int(np.searchsorted(self._runs, order.run[i]))
@@ -282,7 +292,8 @@ class ArriveBy:
                 )
             elif s != self._exit_board_stop[t]:
                 legs.append(_walk_between(net, s, int(self._exit_board_stop[t]), alight_time, walk))
-        return Journey(tuple(legs))
+        self._tails[stop] = tuple(legs)
+        return self._tails[stop]
 
 
 def latest_departures(
@@ -413,6 +424,7 @@ def _arrive_by_places(scan: ArriveBy, zones: Zones | None, day: dt.date) -> Arri
         _choice_walk=choice_walk,
         _zones=zones,
         _home=home,
+        _tails={},
     )
 
 
@@ -491,6 +503,7 @@ class LeaveAt:
     _zones: Zones | None = field(default=None, repr=False)
     _access_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per stop
     _home: HomeRides | None = field(default=None, repr=False)  # zone rides at the home end
+    _tails: dict[int, tuple[Leg, ...]] = field(default_factory=dict, repr=False)  # per stop
     _alight_rides: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
     _not_after: float = field(default=INF, repr=False)
 
@@ -512,7 +525,7 @@ class LeaveAt:
         stop = int(self._choice_stop[place])
         if stop == NONE:
             return None
-        net, order = self.net, self.tt.arrays.forward
+        net = self.net
         names, ids = net._names[0], net._names[1]
         place_name, site_name = net.place_names[place], net.site_names[self.site]
         w = float(self._choice_walk[place])
@@ -533,7 +546,17 @@ class LeaveAt:
             last = Leg(
                 Mode.WALK, names[stop], place_name, alight, alight + w, from_stop_id=ids[stop]
             )
-        legs = [last]
+        return Journey((*reversed(self._legs_to(stop)), last))
+
+    def _legs_to(self, stop: int) -> tuple[Leg, ...]:
+        """The legs from the room to alighting at ``stop``, last first (kept: places share
+        stops)."""
+        if stop in self._tails:
+            return self._tails[stop]
+        net, order, zones = self.net, self.tt.arrays.forward, self._zones
+        names, ids = net._names[0], net._names[1]
+        site_name = net.site_names[self.site]
+        legs: list[Leg] = []
         e = int(self._alight_pos[stop])
         while e != NONE:
             t = int(np.searchsorted(self._runs, order.run[e]))
@@ -559,7 +582,8 @@ class LeaveAt:
                 legs.append(
                     _walk_between(net, int(self._entry_from_stop[t]), s, float(order.arr[e]), walk)
                 )
-        return Journey(tuple(reversed(legs)))
+        self._tails[stop] = tuple(legs)
+        return self._tails[stop]
 
 
 def earliest_arrivals(
@@ -670,6 +694,7 @@ def _leave_at_places(scan: LeaveAt, zones: Zones | None, day: dt.date) -> LeaveA
         _choice_walk=choice_walk,
         _zones=zones,
         _home=home,
+        _tails={},
     )
 
 

@@ -641,11 +641,16 @@ class Zones:
 
     def notice(self, leg: Leg, date: dt.date) -> BookingNotice | None:
         """The booking notice of a zone ride ``leg`` on ``date`` (None: not a zone's)."""
-        for service in self.services:
-            if service.name == leg.route:
-                notice = booking_notice(service.booking, service.name, date, leg.depart)
-                return replace(notice, illustrative=service.illustrative)
-        return None
+        service = self._by_name.get(leg.route or "")
+        if service is None:
+            return None
+        notice = booking_notice(service.booking, service.name, date, leg.depart)
+        return replace(notice, illustrative=service.illustrative)
+
+    @cached_property
+    def _by_name(self) -> dict[str, ZoneService]:
+        """The services by name (the first of equal names)."""
+        return {z.name: z for z in reversed(self.services)}
 
     def day_key(self, date: dt.date) -> tuple:
         """What the zones' answers depend on besides the timetable: their hours that day."""
