@@ -17,11 +17,15 @@ out, and a stop time with ``pickup_type``/``drop_off_type`` 2 ("phone agency") a
 boarding/alighting, except on ``phone_ok_routes`` (the scenario said they need no booking).
 Without it, every ride counts, booked or not.
 
-On-demand zones (:class:`ZoneSpec`): a ride inside a polygon during its hours, on whole
-minutes, between the room and a stop of the zone (the sink and source edges below), or
-between home and a stop or the room (:func:`place_depart`, :func:`place_arrive`), with a
-change time between a zone ride and a bus. Ride times and membership are computed here from
-the raw coordinates (math's haversine, shapely's point-in-polygon).
+On-demand zones (:class:`ZoneSpec`, one or several): a ride inside a polygon during its
+hours, on whole minutes, between the room and a stop of the zone (the sink and source edges
+below), or between home and a stop or the room (:func:`place_depart`, :func:`place_arrive`),
+with a change time between a zone ride and a bus. Ride times and membership are computed
+here from the raw coordinates (math's haversine, shapely's point-in-polygon). A zone's rule
+"not within N minutes of a bus" (``not_within_s``) takes away each ride (one per zone and
+stop, or zone and room: the best start) for which :meth:`TimeExpandedGraph.bus_within` finds a
+scheduled run leaving within N minutes of the ride's start between stops within walking
+distance of the ride's two ends, checked here run by run on the raw stop times.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class ZoneSpec:
     road_factor: float = 1.3
     factor: float = 1.0
     offset_s: float = 300.0
+    not_within_s: float | None = None  # no ride when a bus runs within this of its start
 
     def inside(self, lat: float, lon: float) -> bool:
         import shapely
@@ -261,11 +266,59 @@ class TimeExpandedGraph:
                 t = self._first_wait(s2, ready)
                 if t is not None:
                     edges.append((node, ("wait", s2, t), t - a))
+        # the scheduled runs for the zones' rule: booked rides do not count as a bus
+        self._rule_runs = []
+        for trip_id, rows in sorted(_stop_events(feed.source).items()):
+            if route[trip_id] in booked_routes:
+                continue
+            svc = service[trip_id]
+
+            def scheduled(code: int, trip_id: str = trip_id) -> bool:
+                return code == 0 or code == 3 or (code == 2 and route[trip_id] in phone_ok_routes)
+
+            for shift, active in ((0, svc in today), (-86400, svc in yesterday)):
+                if not active:
+                    continue
+                ev = [(stop_index[sid], d + shift) for sid, _a, d, _p, _q in rows]
+                board = [
+                    k
+                    for k, row in enumerate(rows)
+                    if k + 1 < len(rows) and scheduled(row[3]) and (shift == 0 or row[2] >= 86400)
+                ]
+                alight = [
+                    k
+                    for k in range(1, len(rows))
+                    if scheduled(rows[k][4]) and (shift == 0 or rows[k - 1][2] >= 86400)
+                ]
+                self._rule_runs.append((ev, board, alight))
         # one edge per node pair: the last one listed counts
         self.edges = {(u, v): w for u, v, w in edges}
         self.n_stops = len(feed.stops)
         self.source = feed.source
         self.stop_ids = list(feed.stops["stop_id"])
+
+    def bus_within(self, from_stops: set, to_stops: set, t: float, slack: float) -> bool:
+        """Whether a scheduled run boards at one of ``from_stops`` between ``t − slack`` and
+        ``t + slack`` and alights later at one of ``to_stops`` (another stop)."""
+        for ev, board, alight in self._rule_runs:
+            for k in board:
+                s, dep = ev[k]
+                if not (s in from_stops and t - slack <= dep <= t + slack):
+                    continue
+                if any(j > k and ev[j][0] in to_stops and ev[j][0] != s for j in alight):
+                    return True
+        return False
+
+    def refused(self, zone: ZoneSpec, from_stops: set, to_stops: set, t: float) -> bool:
+        return zone.not_within_s is not None and self.bus_within(
+            from_stops, to_stops, t, zone.not_within_s
+        )
+
+    def site_stops(self, site: int) -> set:
+        return {s for s, _ in self.walks.stops_near_site(site)}
+
+    def place_stops(self, place: int) -> set:
+        return {s for s, _ in _walks(self.walks.place_stops, "place", place, "stop")}
 
     def _first_wait(self, stop: int, ready: float):
         ts = self.waits.get(stop)
@@ -314,7 +367,7 @@ class TimeExpandedGraph:
         self,
         site: int,
         leave_at: float,
-        zone: ZoneSpec | None = None,
+        zone: ZoneSpec | list[ZoneSpec] | None = None,
         site_at: tuple[float, float] | None = None,
     ) -> np.ndarray:
         """Per stop, the earliest alighting when leaving the room at ``leave_at`` (``zone``:
@@ -325,12 +378,16 @@ class TimeExpandedGraph:
             t = self._first_wait(s, leave_at + w)
             if t is not None:
                 extra.append((src, ("wait", s, t), t - leave_at))
-        if zone is not None and site_at is not None and zone.inside(*site_at):
-            start = zone.earliest_start(leave_at)
+        for z in _zones(zone):
+            if site_at is None or not z.inside(*site_at):
+                continue
+            start = z.earliest_start(leave_at)
             for s, at in enumerate(self._coordinates()):
-                if start is None or not zone.inside(*at):
+                if start is None or not z.inside(*at):
                     continue
-                t = self._first_wait(s, start + zone.ride(site_at, at) + self.change)
+                if self.refused(z, self.site_stops(site), {s}, start):
+                    continue
+                t = self._first_wait(s, start + z.ride(site_at, at) + self.change)
                 if t is not None:
                     extra.append((src, ("wait", s, t), t - leave_at))
         dist = self._search(extra, src, reverse=False)
@@ -344,7 +401,7 @@ class TimeExpandedGraph:
         self,
         site: int,
         arrive_by: float,
-        zone: ZoneSpec | None = None,
+        zone: ZoneSpec | list[ZoneSpec] | None = None,
         site_at: tuple[float, float] | None = None,
     ) -> np.ndarray:
         """Per stop, the latest boarding to be in the room by ``arrive_by`` (``zone``: also
@@ -353,12 +410,14 @@ class TimeExpandedGraph:
         egress = {}
         for s, w in self.walks.stops_near_site(site):
             egress[s] = max(egress.get(s, -np.inf), arrive_by - w)
-        if zone is not None and site_at is not None and zone.inside(*site_at):
+        for z in _zones(zone):
+            if site_at is None or not z.inside(*site_at):
+                continue
             for s, at in enumerate(self._coordinates()):
-                if not zone.inside(*at):
+                if not z.inside(*at):
                     continue
-                start = zone.latest_start(arrive_by - zone.ride(at, site_at))
-                if start is not None:
+                start = z.latest_start(arrive_by - z.ride(at, site_at))
+                if start is not None and not self.refused(z, {s}, self.site_stops(site), start):
                     egress[s] = max(egress.get(s, -np.inf), start - self.change)
         extra = [
             (node, sink, arrive_by - a)
@@ -381,7 +440,7 @@ def place_depart(
     site: int,
     site_at: tuple[float, float],
     arrive_by: float,
-    zone: ZoneSpec | None = None,
+    zone: ZoneSpec | list[ZoneSpec] | None = None,
 ) -> float:
     """The latest time to leave home: walk to a stop, walk to the room, or (``zone``) a
     zone ride to a stop of the zone or straight to the room."""
@@ -390,17 +449,19 @@ def place_depart(
         best = max(best, latest_board[s] - w)
     for _, w in _walks(ref.walks.place_site, "place", place, "site", site):
         best = max(best, arrive_by - w)
-    if zone is None or not zone.inside(*place_at):
-        return best
-    for s, at in enumerate(ref._coordinates()):
-        if zone.inside(*at) and np.isfinite(latest_board[s]):
-            start = zone.latest_start(latest_board[s] - zone.ride(place_at, at) - ref.change)
-            if start is not None:
+    home = ref.place_stops(place)
+    for z in _zones(zone):
+        if not z.inside(*place_at):
+            continue
+        for s, at in enumerate(ref._coordinates()):
+            if z.inside(*at) and np.isfinite(latest_board[s]):
+                start = z.latest_start(latest_board[s] - z.ride(place_at, at) - ref.change)
+                if start is not None and not ref.refused(z, home, {s}, start):
+                    best = max(best, start)
+        if z.inside(*site_at):
+            start = z.latest_start(arrive_by - z.ride(place_at, site_at))
+            if start is not None and not ref.refused(z, home, ref.site_stops(site), start):
                 best = max(best, start)
-    if zone.inside(*site_at):
-        start = zone.latest_start(arrive_by - zone.ride(place_at, site_at))
-        if start is not None:
-            best = max(best, start)
     return best
 
 
@@ -412,7 +473,7 @@ def place_arrive(
     site: int,
     site_at: tuple[float, float],
     leave_at: float,
-    zone: ZoneSpec | None = None,
+    zone: ZoneSpec | list[ZoneSpec] | None = None,
 ) -> float:
     """The earliest arrival home: from a stop or the room on foot, or (``zone``) by a zone
     ride from a stop of the zone or straight from the room."""
@@ -421,18 +482,26 @@ def place_arrive(
         best = min(best, earliest_alight[s] + w)
     for _, w in _walks(ref.walks.place_site, "place", place, "site", site):
         best = min(best, leave_at + w)
-    if zone is None or not zone.inside(*place_at):
-        return best
-    for s, at in enumerate(ref._coordinates()):
-        if zone.inside(*at) and np.isfinite(earliest_alight[s]):
-            start = zone.earliest_start(earliest_alight[s] + ref.change)
-            if start is not None:
-                best = min(best, start + zone.ride(at, place_at))
-    if zone.inside(*site_at):
-        start = zone.earliest_start(leave_at)
-        if start is not None:
-            best = min(best, start + zone.ride(site_at, place_at))
+    home = ref.place_stops(place)
+    for z in _zones(zone):
+        if not z.inside(*place_at):
+            continue
+        for s, at in enumerate(ref._coordinates()):
+            if z.inside(*at) and np.isfinite(earliest_alight[s]):
+                start = z.earliest_start(earliest_alight[s] + ref.change)
+                if start is not None and not ref.refused(z, {s}, home, start):
+                    best = min(best, start + z.ride(at, place_at))
+        if z.inside(*site_at):
+            start = z.earliest_start(leave_at)
+            if start is not None and not ref.refused(z, ref.site_stops(site), home, start):
+                best = min(best, start + z.ride(site_at, place_at))
     return best
+
+
+def _zones(zone: ZoneSpec | list[ZoneSpec] | None) -> list[ZoneSpec]:
+    if zone is None:
+        return []
+    return [zone] if isinstance(zone, ZoneSpec) else list(zone)
 
 
 def _walks(frame, key: str, value: int, other: str, only: int | None = None):

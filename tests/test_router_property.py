@@ -126,34 +126,52 @@ def check_journey(journey, depart: float, arrive_limit: float, rides: int) -> No
 
 
 @st.composite
-def zones(draw):
-    """None, or a zone service: a band of stops (first, last) and a margin around it (wide
-    enough to take in the places Süd and Nord), its hours (start, length)."""
-    if draw(st.booleans()):
-        return None
+def zone(draw):
+    """A zone service: a band of stops (first, last) and a margin around it (wide enough to
+    take in the places Süd and Nord), its hours (start, length) and its rule (no ride
+    within so many minutes of a bus, or None)."""
     first = draw(st.integers(0, N_STOPS - 1))
     last = draw(st.integers(first, N_STOPS - 1))
     start = draw(st.sampled_from([0, 1800, 3600]))
     length = draw(st.sampled_from([3600, 4 * 3600, 20 * 3600]))
     margin = draw(st.sampled_from([0.0005, 0.0025]))
-    return first, last, margin, start, length
+    rule = draw(st.sampled_from([None, 10, 30]))
+    return first, last, margin, start, length, rule
 
 
-def write_zone(folder: Path, first: int, last: int, margin: float, start: int, length: int):
-    """The zone's polygon file, the scenario's service and the reference's spec of it."""
-    lo, hi = 52 + 0.00135 * first - margin, 52 + 0.00135 * last + margin
-    ring = [[8.79, lo], [8.81, lo], [8.81, hi], [8.79, hi], [8.79, lo]]
-    (folder / "zone.geojson").write_text(json.dumps({"type": "Polygon", "coordinates": [ring]}))
-    hours = f"{_hms(start)[:5]}-{_hms(start + length)[:5]}"
-    service = {
-        "name": "Zone",
-        "zone": {"geojson": "zone.geojson"},
-        "hours": {"tue": [hours]},
-        "booking": {"minutes_ahead": 30},
-        "ride": {"offset_min": 0},  # quick rides, so that they beat walking often
-    }
-    spec = ZoneSpec(shapely.Polygon(ring), ((start, start + length),), offset_s=0)
-    return [service], spec
+def zones():
+    """No zone, one, or two that may overlap."""
+    return st.lists(zone(), max_size=2)
+
+
+def write_zones(folder: Path, drawn: list[tuple]) -> tuple[list[dict], list[ZoneSpec]]:
+    """The zones' polygon files, the scenario's services and the reference's specs."""
+    services, specs = [], []
+    for i, (first, last, margin, start, length, rule) in enumerate(drawn):
+        lo, hi = 52 + 0.00135 * first - margin, 52 + 0.00135 * last + margin
+        ring = [[8.79, lo], [8.81, lo], [8.81, hi], [8.79, hi], [8.79, lo]]
+        path = folder / f"zone-{i}.geojson"
+        path.write_text(json.dumps({"type": "Polygon", "coordinates": [ring]}))
+        hours = f"{_hms(start)[:5]}-{_hms(start + length)[:5]}"
+        services.append(
+            {
+                "name": f"Zone {i}",
+                "zone": {"geojson": path.name},
+                "hours": {"tue": [hours]},
+                "booking": {"minutes_ahead": 30},
+                "ride": {"offset_min": 0},  # quick rides, so that they beat walking often
+                "not_within_min_of_bus": rule,
+            }
+        )
+        specs.append(
+            ZoneSpec(
+                shapely.Polygon(ring),
+                ((start, start + length),),
+                offset_s=0,
+                not_within_s=None if rule is None else rule * 60,
+            )
+        )
+    return services, specs
 
 
 @settings(
@@ -164,14 +182,12 @@ def write_zone(folder: Path, first: int, last: int, margin: float, start: int, l
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(feeds(), st.integers(0, 4 * 3600), st.integers(-3600, 3 * 3600), zones())
-def test_scans_agree_with_the_brute_force_on_random_feeds(feed, arrive_by, leave_at, zone):
+def test_scans_agree_with_the_brute_force_on_random_feeds(feed, arrive_by, leave_at, drawn):
     trips, runs, transfers, change_min = feed
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_feed(folder, trips, runs, transfers)
-        on_demand, spec = [], None
-        if zone is not None:
-            on_demand, spec = write_zone(folder, *zone)
+        on_demand, specs = write_zones(folder, drawn)
         scenario = scenario_from_dict(
             {
                 "name": "random",
@@ -202,7 +218,7 @@ def test_scans_agree_with_the_brute_force_on_random_feeds(feed, arrive_by, leave
         }
         route_of = {f"t{k}": route for k, (_, route, _) in enumerate(trips)}
         for booked in (False, True):
-            check_scans(study, arrive_by, leave_at, booked, codes, route_of, spec)
+            check_scans(study, arrive_by, leave_at, booked, codes, route_of, specs)
 
 
 def check_scans(study, arrive_by, leave_at, booked, codes, route_of, zone=None) -> None:

@@ -76,7 +76,7 @@ def south_service(folder, **change):
     }
 
 
-def compare(study, zone: ZoneSpec, times) -> int:
+def compare(study, zone: ZoneSpec | list[ZoneSpec], times) -> int:
     """The booked scans (latest boarding, earliest alighting per stop; leaving and arriving
     home per place) equal the reference's, for every room and time."""
     net = study.network
@@ -130,6 +130,59 @@ def test_scenario_zone_matches_the_reference(tmp_path):
     study = prepare(scenario(folder, on_demand=[south_service(folder)]))
     zone = ZoneSpec(shapely.Polygon(SOUTH), ((6 * 3600, 20 * 3600),))
     assert compare(study, zone, TIMES) > 0
+
+
+def test_two_zones_with_the_bus_rule_match_the_reference(tmp_path):
+    """A stop Hof with its own buses (X2: Hof 07:05 → Dorf Mitte; X1: Weiler 12:55 → Hof)
+    and two services over the south: Limo (5 min on top of the drive, no ride within 15
+    minutes of a bus) and a slower one (10 min on top, 2 minutes). From Hof to bus 725 at
+    Dorf Mitte at 07:30, Limo would start at 07:20, refused for X2; back from bus 726 at
+    Weiler (booked) at 12:50, Limo would start at 12:52, refused for X1: the slower service
+    takes both. The answers equal the reference's (which applies the rule run by run on the raw
+    stop times), and differ from those without the rule."""
+    folder = feed_copy(tmp_path, flex_zone=False)
+    with (folder / "stops.txt").open("a", encoding="utf-8") as fh:
+        fh.write("de:05766:5:0:1,Hof,52.005,8.815\n")
+    with (folder / "trips.txt").open("a", encoding="utf-8") as fh:
+        fh.write("R1,W,X1,Hof,,\nR1,W,X2,Dorf,,\n")
+    with (folder / "stop_times.txt").open("a", encoding="utf-8") as fh:
+        for trip, time, stop, seq in (
+            ("X1", "12:55:00", 4, 1),
+            ("X1", "13:05:00", 5, 2),
+            ("X2", "07:05:00", 5, 1),
+            ("X2", "07:15:00", 1, 2),
+        ):
+            fh.write(f"{trip},{time},{time},de:05766:{stop}:0:1,,,{seq},,,,,,\n")
+    with (folder / "places.csv").open("a", encoding="utf-8") as fh:
+        fh.write("Hofstelle,52.0052,8.8152,2\n")
+
+    def services(rule: bool) -> list[dict]:
+        return [
+            south_service(folder, name="Limo", not_within_min_of_bus=15 if rule else None),
+            south_service(
+                folder,
+                name="Langsam",
+                ride={"offset_min": 10},
+                not_within_min_of_bus=2 if rule else None,
+            ),
+        ]
+
+    day = ((6 * 3600, 20 * 3600),)
+    specs = [
+        ZoneSpec(shapely.Polygon(SOUTH), day, not_within_s=900),
+        ZoneSpec(shapely.Polygon(SOUTH), day, offset_s=600, not_within_s=120),
+    ]
+    study = prepare(scenario(folder, on_demand=services(rule=True)))
+    assert compare(study, specs, TIMES) > 0
+    course = {**COURSE, "start": "08:10", "end": "12:20"}
+    free = prepare(scenario(folder, course=course, on_demand=services(rule=False)))
+    ruled = prepare(scenario(folder, course=course, on_demand=services(rule=True)))
+    there, back = journeys(ruled, "Hofstelle", LINE_ROOM["name"], MONDAY, booked=True)
+    assert (there.legs[0].route, there.legs[0].depart) == ("Langsam", 7 * 3600 + 15 * 60)
+    assert (back.legs[-1].route, back.legs[-1].depart) == ("Langsam", 12 * 3600 + 52 * 60)
+    there, back = journeys(free, "Hofstelle", LINE_ROOM["name"], MONDAY, booked=True)
+    assert (there.legs[0].route, there.legs[0].depart) == ("Limo", 7 * 3600 + 20 * 60)
+    assert (back.legs[-1].route, back.legs[-1].depart) == ("Limo", 12 * 3600 + 52 * 60)
 
 
 # --------------------------------------------------------------------------- leg by leg

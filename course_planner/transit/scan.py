@@ -362,16 +362,11 @@ def earliest_starts(win_start, win_end, values):
 
 
 @njit(cache=True, nogil=True)
-def _home_ride(
-    k, pair_stop, pair_ride, pair_service, win_ptr, win_start, win_end, at_stop, change, from_home
-):
-    """Zone ride ``k`` (a place–stop pair) at the home end of a scan: (its value, start).
-    From home: the latest start that still makes the stop's latest boarding ``at_stop``
-    (value: the start); home: the earliest start after the stop's earliest alighting (value:
-    the arrival home)."""
-    z = pair_service[k]
-    at = at_stop[pair_stop[k]]
-    ride = pair_ride[k]
+def _home_ride(z, at, ride, win_ptr, win_start, win_end, change, from_home):
+    """A zone ride of service ``z`` at the home end of a scan, ``ride`` seconds long, to or
+    from a stop whose latest boarding (from home) or earliest alighting is ``at``: (its
+    value, start). From home: the latest start that still makes the boarding (value: the
+    start); home: the earliest start after the alighting (value: the arrival home)."""
     if from_home:
         t0 = latest_in(win_start, win_end, win_ptr[z], win_ptr[z + 1], at - ride - change)
         return t0, t0
@@ -381,13 +376,18 @@ def _home_ride(
 
 @njit(cache=True, nogil=True)
 def zone_home_rides(
-    pair_ptr,
-    pair_stop,
-    pair_ride,
-    pair_service,
+    ride,
+    ride_off,
+    svc_place_ptr,
+    svc_places,
+    svc_stop_ptr,
+    svc_stops,
     stop_ptr,
-    stop_pairs,
-    pair_place,
+    stop_svc,
+    stop_col,
+    place_ptr,
+    place_svc,
+    place_row,
     win_ptr,
     win_start,
     win_end,
@@ -406,64 +406,64 @@ def zone_home_rides(
     a_run,
     a_seq,
 ):
-    """Per place, its best zone ride between home and a stop, with the services' windows of
-    the day (service ``z``: ``win_ptr[z]:win_ptr[z + 1]``): from home (``from_home``) the
+    """Per place, its best zone ride between home and a stop: from home (``from_home``) the
     latest start, else the earliest arrival home, that beats ``beat`` strictly; ties go to
-    the earlier pair. The pairs (place–stop rides) are listed by place (place ``p``:
-    ``pair_ptr[p]:pair_ptr[p + 1]``, in service and stop order) and, as ``stop_pairs``, by
-    stop (``stop_ptr``): only stops the scan reached are looked at.
+    the earlier service, then the earlier stop.
+
+    Service ``z`` serves places ``svc_places[svc_place_ptr[z]:…]`` (rows) and stops
+    ``svc_stops[svc_stop_ptr[z]:…]`` (columns); its ride seconds are the row-major block of
+    ``ride`` from ``ride_off[z]``, its windows of the day ``win_ptr[z]:win_ptr[z + 1]``.
+    ``stop_ptr`` lists per stop its (service, column), ``place_ptr`` per place its
+    (service, row): only stops the scan reached are looked at.
 
     A service's rule (``slack[z]`` ≥ 0: Limo's "not within N minutes of a bus") refuses a
     ride when a scheduled ride leaves within ``slack`` of its start between the stop and one
     of the place's walkable stops (``home_ptr``/``home_stops``, CSR); then the place's next
-    best ride counts. Returns (pair chosen or −1, value, start) per place."""
+    best ride counts. Returns per place (service or −1, stop, value, start, end)."""
     n = len(beat)
-    best = np.full(n, -1, np.int64)
+    best = np.full(n, -1, np.int64)  # the pair: its index in ``ride``
+    best_z = np.full(n, -1, np.int64)
+    best_s = np.full(n, -1, np.int64)
     best_v = beat.copy()
     best_t = np.full(n, np.nan)
     for s in range(len(stop_ptr) - 1):
-        if not np.isfinite(at_stop[s]):
+        at = at_stop[s]
+        if not np.isfinite(at):
             continue
-        for q in range(stop_ptr[s], stop_ptr[s + 1]):
-            k = stop_pairs[q]
-            p = pair_place[k]
-            v, t0 = _home_ride(
-                k,
-                pair_stop,
-                pair_ride,
-                pair_service,
-                win_ptr,
-                win_start,
-                win_end,
-                at_stop,
-                change,
-                from_home,
-            )
-            better = (v > best_v[p]) if from_home else (v < best_v[p])
-            if better or (v == best_v[p] and best[p] >= 0 and k < best[p]):
-                best[p], best_v[p], best_t[p] = k, v, t0
-    chosen = np.full(n, -1, np.int64)
+        for e in range(stop_ptr[s], stop_ptr[s + 1]):
+            z, col = stop_svc[e], stop_col[e]
+            n_s = svc_stop_ptr[z + 1] - svc_stop_ptr[z]
+            for r in range(svc_place_ptr[z + 1] - svc_place_ptr[z]):
+                p = svc_places[svc_place_ptr[z] + r]
+                k = ride_off[z] + r * n_s + col
+                v, t0 = _home_ride(z, at, ride[k], win_ptr, win_start, win_end, change, from_home)
+                better = (v > best_v[p]) if from_home else (v < best_v[p])
+                if better or (v == best_v[p] and best[p] >= 0 and k < best[p]):
+                    best[p], best_z[p], best_s[p], best_v[p], best_t[p] = k, z, s, v, t0
+    service = np.full(n, -1, np.int64)
+    stop = np.full(n, -1, np.int64)
     value = np.full(n, -np.inf if from_home else np.inf)
     start = np.full(n, np.nan)
+    end = np.full(n, np.nan)
     one = np.empty(1, np.int64)
     for p in range(n):
         if best[p] < 0:
             continue
         home = home_stops[home_ptr[p] : home_ptr[p + 1]]
-        lo, hi = pair_ptr[p], pair_ptr[p + 1]
         # the rule: the best ride first; when refused, the others best first
         order = np.empty(0, np.int64)
-        cand = np.empty(0, np.int64)
-        vals = np.empty(0)
-        starts = np.empty(0)
+        c_k = np.empty(0, np.int64)
+        c_z = np.empty(0, np.int64)
+        c_s = np.empty(0, np.int64)
+        c_v = np.empty(0)
+        c_t = np.empty(0)
         m = 0
         tried = 0
-        k, v, t0 = best[p], best_v[p], best_t[p]
+        k, z, s, v, t0 = best[p], best_z[p], best_s[p], best_v[p], best_t[p]
         while True:
-            z = pair_service[k]
             refused = False
             if slack[z] >= 0.0:
-                one[0] = pair_stop[k]
+                one[0] = s
                 if from_home:
                     refused = direct_ride_within(
                         b_ptr,
@@ -493,35 +493,44 @@ def zone_home_rides(
                         slack[z],
                     )
             if not refused:
-                chosen[p], value[p], start[p] = k, v, t0
+                service[p], stop[p], value[p], start[p] = z, s, v, t0
+                end[p] = (t0 + ride[k]) if from_home else v
                 break
             if tried == 0:  # rank the place's other rides that beat ``beat``, once
-                cand = np.empty(hi - lo, np.int64)
-                vals = np.empty(hi - lo)
-                starts = np.empty(hi - lo)
-                for j in range(lo, hi):
-                    if j == best[p] or not np.isfinite(at_stop[pair_stop[j]]):
-                        continue
-                    vj, tj = _home_ride(
-                        j,
-                        pair_stop,
-                        pair_ride,
-                        pair_service,
-                        win_ptr,
-                        win_start,
-                        win_end,
-                        at_stop,
-                        change,
-                        from_home,
-                    )
-                    if (vj > beat[p]) if from_home else (vj < beat[p]):
-                        cand[m], vals[m], starts[m] = j, vj, tj
-                        m += 1
-                key = -vals[:m] if from_home else vals[:m]
-                order = np.argsort(key, kind="mergesort")  # stable: ties keep pair order
+                size = 0
+                for e in range(place_ptr[p], place_ptr[p + 1]):
+                    size += svc_stop_ptr[place_svc[e] + 1] - svc_stop_ptr[place_svc[e]]
+                c_k = np.empty(size, np.int64)
+                c_z = np.empty(size, np.int64)
+                c_s = np.empty(size, np.int64)
+                c_v = np.empty(size)
+                c_t = np.empty(size)
+                for e in range(place_ptr[p], place_ptr[p + 1]):
+                    zj, r = place_svc[e], place_row[e]
+                    n_s = svc_stop_ptr[zj + 1] - svc_stop_ptr[zj]
+                    for col in range(n_s):
+                        kj = ride_off[zj] + r * n_s + col
+                        sj = svc_stops[svc_stop_ptr[zj] + col]
+                        if kj == best[p] or not np.isfinite(at_stop[sj]):
+                            continue
+                        vj, tj = _home_ride(
+                            zj,
+                            at_stop[sj],
+                            ride[kj],
+                            win_ptr,
+                            win_start,
+                            win_end,
+                            change,
+                            from_home,
+                        )
+                        if (vj > beat[p]) if from_home else (vj < beat[p]):
+                            c_k[m], c_z[m], c_s[m], c_v[m], c_t[m] = kj, zj, sj, vj, tj
+                            m += 1
+                keys = -c_v[:m] if from_home else c_v[:m]
+                order = np.argsort(keys, kind="mergesort")  # stable: ties keep pair order
             if tried >= m:
                 break
             o = order[tried]
             tried += 1
-            k, v, t0 = cand[o], vals[o], starts[o]
-    return chosen, value, start
+            k, z, s, v, t0 = c_k[o], c_z[o], c_s[o], c_v[o], c_t[o]
+    return service, stop, value, start, end

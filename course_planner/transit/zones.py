@@ -491,22 +491,12 @@ class Zones:
         :func:`~course_planner.transit.scan.zone_home_rides`)."""
         no_time = NO_TIME if from_home else math.inf
         beat = np.full(self.n_places, no_time) if beat is None else beat.astype(float)
-        pair_ptr, pair_stop, pair_ride, pair_service, stop_ptr, stop_pairs, pair_place = self._pairs
-        win_ptr, win_start, win_end = self._windows_of(date)
         slack = self._slack
         rides = self._index(date) if (slack >= 0).any() else _NO_RIDES
         home_ptr, home_stops = self._place_csr
-        pair, value, start = zone_home_rides(
-            pair_ptr,
-            pair_stop,
-            pair_ride,
-            pair_service,
-            stop_ptr,
-            stop_pairs,
-            pair_place,
-            win_ptr,
-            win_start,
-            win_end,
+        service, stop, value, start, end = zone_home_rides(  # type: ignore[call-arg]
+            *self._layout,
+            *self._windows_of(date),
             slack,
             np.asarray(at_stop, dtype=float),
             beat,
@@ -522,37 +512,51 @@ class Zones:
             rides.a_run,
             rides.a_seq,
         )
-        rides_home = HomeRides.none(self.n_places, no_time)
-        found = np.flatnonzero(pair >= 0)
-        k = pair[found]
-        rides_home.value[found], rides_home.stop[found] = value[found], pair_stop[k]
-        rides_home.service[found], rides_home.start[found] = pair_service[k], start[found]
-        rides_home.end[found] = start[found] + pair_ride[k]
-        return rides_home
+        return HomeRides(value, stop, service, start, end)
 
     @cached_property
-    def _pairs(self) -> tuple[np.ndarray, ...]:
-        """Every service's place–stop rides, grouped by place (CSR pointer, stop, ride
-        seconds, service; in service and stop order within a place), and by stop (CSR
-        pointer and pair indices, and each pair's place)."""
-        place, stop, ride, service = [], [], [], []
-        for z, sv in enumerate(self.services):
-            n_p, n_s = len(sv.places), len(sv.stops)
-            place.append(np.repeat(sv.places.astype(np.int64), n_s))
-            stop.append(np.tile(sv.stops.astype(np.int64), n_p))
-            ride.append(np.asarray(sv.place_stop_s, dtype=float).reshape(-1))
-            service.append(np.full(n_p * n_s, z, dtype=np.int64))
-        kinds = ((place, np.int64), (stop, np.int64), (ride, float), (service, np.int64))
-        flat = [np.concatenate([np.zeros(0, kind), *parts]) for parts, kind in kinds]
-        order = np.argsort(flat[0], kind="stable")
-        pair_place, pair_stop, pair_ride, pair_service = (x[order] for x in flat)
-        ptr = np.zeros(self.n_places + 1, dtype=np.int64)
-        np.cumsum(np.bincount(pair_place, minlength=self.n_places), out=ptr[1:])
-        n_stops = int(pair_stop.max(initial=-1)) + 1
-        stop_pairs = np.argsort(pair_stop, kind="stable")
-        stop_ptr = np.zeros(n_stops + 1, dtype=np.int64)
-        np.cumsum(np.bincount(pair_stop, minlength=n_stops), out=stop_ptr[1:])
-        return ptr, pair_stop, pair_ride, pair_service, stop_ptr, stop_pairs, pair_place
+    def _layout(self) -> tuple[np.ndarray, ...]:
+        """The services' place–stop rides for the compiled pass: the ride seconds (each
+        service's places × stops, row-major, one after the other) and where each block
+        begins; per service its places and stops (CSR); per stop its (service, column) and
+        per place its (service, row) (CSR, in service order)."""
+        svcs = self.services
+
+        def csr(sizes: list[int]) -> np.ndarray:
+            ptr = np.zeros(len(sizes) + 1, dtype=np.int64)
+            np.cumsum(sizes, out=ptr[1:])
+            return ptr
+
+        def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate([np.zeros(0, dtype), *parts]).astype(dtype)
+
+        ride = cat([np.asarray(z.place_stop_s, dtype=float).reshape(-1) for z in svcs], float)
+        ride_off = csr([len(z.places) * len(z.stops) for z in svcs])
+        svc_place_ptr, svc_stop_ptr = (
+            csr([len(z.places) for z in svcs]),
+            csr([len(z.stops) for z in svcs]),
+        )
+        svc_places = cat([z.places for z in svcs], np.int64)
+        svc_stops = cat([z.stops for z in svcs], np.int64)
+
+        def by_member(members: np.ndarray, ptr: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+            """Per member (stop or place): its (service, index in the service), CSR."""
+            z_of = np.repeat(np.arange(len(svcs), dtype=np.int64), np.diff(ptr))
+            index = np.arange(len(members), dtype=np.int64) - ptr[z_of]
+            order = np.argsort(members, kind="stable")  # stable: service order kept
+            return csr(np.bincount(members, minlength=n).tolist()), z_of[order], index[order]
+
+        n_stops = int(svc_stops.max(initial=-1)) + 1
+        return (
+            ride,
+            ride_off,
+            svc_place_ptr,
+            svc_places,
+            svc_stop_ptr,
+            svc_stops,
+            *by_member(svc_stops, svc_stop_ptr, n_stops),
+            *by_member(svc_places, svc_place_ptr, self.n_places),
+        )
 
     @cached_property
     def _slack(self) -> np.ndarray:
