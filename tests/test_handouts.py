@@ -285,8 +285,10 @@ def test_every_text_is_translated():
     for lang in LANGUAGES:
         assert set(handout.catalogue(lang)) == keys, lang
     for key in (
-        "Fahrplandaten: Rekonstruktion aus NWL-Daten 2019 (CC BY), kein amtlicher "
-        "Fahrplan. Angaben ohne Gewähr.",
+        "Fahrplandaten: Rekonstruktion, kein amtlicher Fahrplan (Quelle: {source}). "
+        "Angaben ohne Gewähr.",
+        "Fahrplandaten: Beispieldaten, kein amtlicher Fahrplan (Quelle: {source}). "
+        "Angaben ohne Gewähr.",
         "Übersetzung: noch nicht von Muttersprachlern geprüft.",
         "Lehrkraft vor Ort",
         "Lehrkraft per Video",

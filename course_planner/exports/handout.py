@@ -51,6 +51,7 @@ from course_planner.exports.schedule import (
 )
 from course_planner.scenario import Contact, Scenario
 from course_planner.transit.journey import Journey, Leg
+from course_planner.transit.provenance import FeedSource, FeedStatus, feed_source
 
 if TYPE_CHECKING:  # type names only: a handout worker does not load the engine
     from course_planner.rotation.plan import Plan
@@ -594,18 +595,30 @@ def render_handout(content: HandoutContent, lang: str, name: str | None = None) 
     _dates_table(pdf, sessions, site)
     _contact(pdf)
     pdf.ln(2)
-    if "reconstructed" in str(scenario.feed) or "rekonstru" in str(scenario.feed).lower():
-        pdf.translated(
-            "Fahrplandaten: Rekonstruktion aus NWL-Daten 2019 (CC BY), kein "
-            "amtlicher Fahrplan. Angaben ohne Gewähr.",
-            size=7,
-        )
-    else:
-        pdf.translated(
-            "Fahrplandaten: {feed}. Angaben ohne Gewähr.", size=7, feed=Path(scenario.feed).name
-        )
+    _source_note(pdf, feed_source(scenario.feed))
     pdf.translated("Übersetzung: noch nicht von Muttersprachlern geprüft.", size=6)
     return bytes(pdf.output())
+
+
+def _source_note(pdf: _Page, source: FeedSource) -> None:
+    """Where the timetable comes from; plainly "not an official timetable" where the feed
+    says it is a reconstruction or an example."""
+    if source.status is FeedStatus.RECONSTRUCTION:
+        pdf.translated(
+            "Fahrplandaten: Rekonstruktion, kein amtlicher Fahrplan (Quelle: {source}). "
+            "Angaben ohne Gewähr.",
+            size=7,
+            source=source.name,
+        )
+    elif source.status is FeedStatus.EXAMPLE:
+        pdf.translated(
+            "Fahrplandaten: Beispieldaten, kein amtlicher Fahrplan (Quelle: {source}). "
+            "Angaben ohne Gewähr.",
+            size=7,
+            source=source.name,
+        )
+    else:
+        pdf.translated("Fahrplandaten: {feed}. Angaben ohne Gewähr.", size=7, feed=source.name)
 
 
 def _texts(

@@ -23,6 +23,7 @@ from course_planner.ui.state import (
     build,
     current_data,
     current_scenario,
+    feed_caption,
     guarded,
     header,
     lkey,
@@ -161,6 +162,7 @@ def main() -> None:
         format_func=partial(day_label, weekday=words("wd_")),
     )
     st.caption(t("only_course_dates").format(n=len(dates)))
+    feed_caption(scenario)
     course = scenario.course
     duration = course.end_s - course.start_s
     options = list(range(6 * 3600, 13 * 3600 + 1, 15 * 60))

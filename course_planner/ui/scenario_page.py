@@ -31,6 +31,7 @@ from course_planner.ui.state import (
     build,
     current_data,
     feed,
+    feed_caption,
     guarded,
     header,
     prefetch,
@@ -485,8 +486,7 @@ def main() -> None:
         st.success(f"{t('scenario_ok')}: {scenario.name}")
         if scenario.participants_are_examples:
             st.caption(t("examples_note"))
-        if "reconstructed" in str(scenario.feed):
-            st.caption(t("reconstructed_note"))
+        feed_caption(scenario)
     except CoursePlannerError as exc:
         show_error(exc)
     guarded(save)

@@ -9,13 +9,22 @@ import streamlit as st
 
 from course_planner.clock import clock
 from course_planner.ui.maps import place_map
-from course_planner.ui.state import current_scenario, guarded, header, report_table, siting, t
+from course_planner.ui.state import (
+    current_scenario,
+    feed_caption,
+    guarded,
+    header,
+    report_table,
+    siting,
+    t,
+)
 
 
 def main() -> None:
     header("page_siting")
     scenario = current_scenario()
     st.caption(t("siting_intro"))
+    feed_caption(scenario)
     p = st.number_input(
         t("how_many_rooms"), min_value=1, max_value=10, value=scenario.siting.p, key="siting_p"
     )

@@ -49,10 +49,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Teilnehmendenzahlen sind Beispielzahlen.",
         "Participant numbers are examples.",
     ),
-    "reconstructed_note": (
-        "Fahrplan: Rekonstruktion (siehe gtfs_data/README.md), kein amtlicher Fahrplan.",
-        "Timetable: a reconstruction (see gtfs_data/README.md), not an official timetable.",
+    "feed_reconstruction": (
+        "Fahrplan: eine Rekonstruktion, kein amtlicher Fahrplan (Quelle: {source}).",
+        "Timetable: a reconstruction, not an official timetable (source: {source}).",
     ),
+    "feed_example": (
+        "Fahrplan: Beispieldaten, kein amtlicher Fahrplan (Quelle: {source}).",
+        "Timetable: example data, not an official timetable (source: {source}).",
+    ),
+    "feed_source": ("Fahrplan: {source}.", "Timetable: {source}."),
     "room": ("Kursraum", "Course room"),
     "date": ("Kurstag", "Course date"),
     "start_slider": ("Kursbeginn", "Course start"),
