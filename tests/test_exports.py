@@ -278,3 +278,38 @@ def test_cli_export_without_teacher_and_failure_leaves_nothing(tmp_path, capsys,
     first = (out / "ics" / "ort-dorf.ics").read_bytes()
     assert main(["export", str(sc), "--what", "ics", "--out", str(out)]) == 0
     assert (out / "ics" / "ort-dorf.ics").read_bytes() == first  # same plan, same bytes
+
+
+@pytest.mark.parametrize("lang", ["ar", "uk"])
+def test_village_calendar_in_the_participants_language(lang):
+    """Every text of a village's calendar in German and once more in the handouts'
+    language: title, presence, the connection word by word, contact and a cancellation;
+    both parsers read it."""
+    from course_planner import catalogues
+
+    words = catalogues.catalogue("handout", lang)
+    plan, study = plan_and_study()
+    first = plan.sessions.iloc[0]
+    data = village_calendar(plan, study, "Dorf", "Kursraum", langs=[lang])
+    _, evs = events(data)
+    event = next(e for e in evs if e.decoded("dtstart").date() == first["date"])
+    summary, description = str(event["summary"]), str(event["description"])
+    german, translated = summary.split(" / ")
+    assert german.startswith("Kurs im Raum Kursraum – Lehrkraft")
+    assert translated.startswith(f"{words['Kurs im Raum']} Kursraum – ")
+    block = description.split("\n\n")[1]  # the language's own part, after the German one
+    there, _ = journeys(study, "Dorf", "Kursraum", first["date"])
+    ride = next(leg for leg in there.legs if not is_walk(leg))
+    assert f"{words['Hinweg']}: " in block and f"{words['Linie']} {ride.route}" in block
+    assert words["{n} UE"].format(n=str(first["ue"])) in block
+    assert words["Übersetzung: noch nicht von Muttersprachlern geprüft."] in block
+    assert "Hinweg" not in block and "Linie" not in block  # no German left in it
+    assert len(vevents(data)) == len(evs)
+    # a session that is gone is cancelled in both languages
+    ledger = CalendarLedger.from_json(None, now=dt.datetime(2026, 1, 10, tzinfo=dt.UTC))
+    village_calendar(plan, study, "Dorf", "Kursraum", ledger=ledger, langs=[lang])
+    fewer = type(plan)(**{**plan.__dict__, "sessions": plan.sessions.iloc[1:]})
+    later = CalendarLedger.from_json(ledger.to_json(), now=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+    _, evs = events(village_calendar(fewer, study, "Dorf", "Kursraum", ledger=later, langs=[lang]))
+    (gone,) = [e for e in evs if str(e["status"]) == "CANCELLED"]
+    assert str(gone["summary"]).startswith(f"ABGESAGT / {words['ABGESAGT']}: Kurs im Raum")

@@ -2,8 +2,11 @@
 
 Each event has the room as location, the title "Kurs im Raum X – Lehrkraft vor Ort" (or
 "– Lehrkraft per Video": people still travel to their room), and for villages the connection
-there (before the day's first session) and back (after its last). UIDs are stable (scenario,
-calendar, date, slot), so a re-export updates the events instead of doubling them.
+there (before the day's first session) and back (after its last), what to book by when, and
+a reminder an hour before each booking deadline. A village's calendar is written in German
+and once more in each of the handouts' languages (texts from the handout catalogue). UIDs
+are stable (scenario, calendar, date, slot), so a re-export updates the events instead of
+doubling them.
 
 Updates follow RFC 5546: a :class:`CalendarLedger` (kept as ``calendars.json`` beside the
 files) remembers each event's content hash, SEQUENCE and DTSTAMP. An unchanged event keeps
@@ -24,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from babel import Locale
 from icalendar import Alarm, Calendar, Event
 
 from course_planner.clock import clock
@@ -33,6 +37,7 @@ from course_planner.exports.schedule import (
     course_sessions,
     day_connections,
     is_walk,
+    say,
 )
 from course_planner.rotation.plan import Plan
 from course_planner.scenario import Scenario
@@ -111,45 +116,56 @@ def _local(day: dt.date, seconds: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=TZ) + dt.timedelta(seconds=int(seconds))
 
 
-def presence(site: str, teacher_site: str) -> str:
+def presence(site: str, teacher_site: str, lang: str = "de") -> str:
     if teacher_site == site:
-        return "Lehrkraft vor Ort (Präsenz)"
+        return say("Lehrkraft vor Ort (Präsenz)", lang)
     if not teacher_site:
-        return "Lehrkraft per Video – bitte trotzdem in den Kursraum kommen"
-    return f"Lehrkraft per Video (heute in {teacher_site}) – bitte in den Kursraum kommen"
-
-
-def title(site: str, teacher_site: str | None) -> str:
-    """'Kurs im Raum X – Lehrkraft vor Ort' / '– Lehrkraft per Video' (no mark without a
-    teacher's plan)."""
-    if teacher_site is None:
-        return f"Kurs im Raum {site}"
-    return f"Kurs im Raum {site} – " + (
-        "Lehrkraft vor Ort" if teacher_site == site else "Lehrkraft per Video"
+        return say("Lehrkraft per Video – bitte trotzdem in den Kursraum kommen", lang)
+    return say(
+        "Lehrkraft per Video (heute in {site}) – bitte in den Kursraum kommen",
+        lang,
+        site=teacher_site,
     )
 
 
-def _journey_text(label: str, journey: Journey | None) -> str:
+def title(site: str, teacher_site: str | None, lang: str = "de") -> str:
+    """'Kurs im Raum X – Lehrkraft vor Ort' / '– Lehrkraft per Video' (no mark without a
+    teacher's plan), in ``lang``."""
+    room = f"{say('Kurs im Raum', lang)} {site}"
+    if teacher_site is None:
+        return room
+    return f"{room} – " + say(
+        "Lehrkraft vor Ort" if teacher_site == site else "Lehrkraft per Video", lang
+    )
+
+
+def _journey_text(label: str, journey: Journey | None, lang: str = "de") -> str:
+    """One way of the day in words ("Hinweg: zu Fuß …; Linie 725 Richtung …: ab …")."""
+    head = say(label, lang)
     if journey is None:
-        return f"{label}: keine Verbindung an diesem Tag – bitte online teilnehmen."
+        return f"{head}: " + say("keine Verbindung an diesem Tag – bitte online teilnehmen.", lang)
     parts = []
     for leg in journey.legs:
         if is_walk(leg):
             parts.append(
-                f"zu Fuß {leg.from_name} → {leg.to_name} "
+                f"{say('zu Fuß', lang)} {leg.from_name} → {leg.to_name} "
                 f"({clock(leg.depart)}–{clock(leg.arrive, up=True)})"
             )
         else:
-            line = f"Linie {leg.route} Richtung {leg.headsign}" if leg.headsign else leg.route
-            parts.append(
-                f"{line}: ab {leg.from_name} "
-                f"{clock(leg.depart)}, an {leg.to_name} {clock(leg.arrive, up=True)}"
-                + (" (nur mit Buchung)" if leg.mode.must_book else "")
+            line = (
+                f"{say('Linie', lang)} {leg.route} {say('Richtung', lang)} {leg.headsign}"
+                if leg.headsign
+                else str(leg.route)
             )
-    return f"{label}: " + "; ".join(parts)
+            parts.append(
+                f"{line}: {say('ab', lang)} {leg.from_name} {clock(leg.depart)}, "
+                f"{say('an', lang)} {leg.to_name} {clock(leg.arrive, up=True)}"
+                + (f" ({say('nur mit Buchung', lang)})" if leg.mode.must_book else "")
+            )
+    return f"{head}: " + "; ".join(parts)
 
 
-def _contact_lines(scenario: Scenario) -> list[str]:
+def _contact_lines(scenario: Scenario, lang: str = "de") -> list[str]:
     c = scenario.contact
     pairs = (
         ("Online teilnehmen", c.online_link),
@@ -158,7 +174,12 @@ def _contact_lines(scenario: Scenario) -> list[str]:
         ("E-Mail", c.organiser_email),
         ("Rufbus (AST)", c.booking_phone),
     )
-    return [f"{label}: {value}" for label, value in pairs if value]
+    return [f"{say(label, lang)}: {value}" for label, value in pairs if value]
+
+
+def _language_name(lang: str) -> str:
+    """The language's own name ("українська"), for the heading of its part."""
+    return Locale.parse(lang).get_display_name(lang) or lang
 
 
 def _events(
@@ -169,24 +190,37 @@ def _events(
     site: str,
     key: str,
     ledger: CalendarLedger | None,
-    extra: Callable[[Any], list[str]] | None = None,
+    extra: Callable[[Any, str], list[str]] | None = None,
     alarms: Callable[[Any], list[tuple[dt.datetime, str]]] | None = None,
+    langs: Sequence[str] = (),
 ) -> None:
-    """The events of ``sessions`` (``extra``: more description lines per session;
-    ``alarms``: reminders (when, text) per session, e.g. to book a ride)."""
+    """The events of ``sessions`` (``extra``: more description lines per session and
+    language; ``alarms``: reminders (when, text) per session, e.g. to book a ride). The
+    texts are German, then once more in each of ``langs`` (the title joined with " / ",
+    the description in a part of its own per language)."""
+    others = [lang for lang in dict.fromkeys(langs) if lang != "de"]
     address = next((s.address for s in scenario.sites if s.name == site), None)
     first_stamp = dt.datetime.combine(sessions["date"].iloc[0], dt.time(), tzinfo=dt.UTC)
     previous = ledger.previous.get(key, {}) if ledger else {}
     current: dict[str, EventRecord] = {}
     for rec in sessions.itertuples(index=False):
         uid = _uid(scenario.name, key, rec.date, rec.slot)
-        summary = title(site, rec.teacher_site if has_plan else None)
+        teacher = rec.teacher_site if has_plan else None
+        summary = " / ".join(title(site, teacher, lang) for lang in ["de", *others])
         location = f"{site}, {address}" if address else site
-        text = ([presence(site, rec.teacher_site)] if has_plan else []) + [f"{rec.ue} UE"]
-        if extra is not None:
-            text.extend(extra(rec))
-        text.extend(_contact_lines(scenario))
-        description = "\n".join(text)
+        parts = []
+        for lang in ["de", *others]:
+            text = [] if lang == "de" else [f"— {_language_name(lang)} —"]
+            if has_plan:
+                text.append(presence(site, rec.teacher_site, lang))
+            text.append(say("{n} UE", lang, n=str(rec.ue)))
+            if extra is not None:
+                text.extend(extra(rec, lang))
+            text.extend(_contact_lines(scenario, lang))
+            if lang != "de":
+                text.append(say("Übersetzung: noch nicht von Muttersprachlern geprüft.", lang))
+            parts.append("\n".join(text))
+        description = "\n\n".join(parts)
         start, end = _local(rec.date, rec.start_s), _local(rec.date, rec.end_s)
         digest = hashlib.sha1(
             "\x1f".join(
@@ -249,7 +283,8 @@ def _events(
         event.add("sequence", gone.sequence)
         event.add("dtstart", dt.datetime.fromisoformat(gone.dtstart))
         event.add("dtend", dt.datetime.fromisoformat(gone.dtend))
-        event.add("summary", f"ABGESAGT: {gone.summary}")
+        cancelled = " / ".join(say("ABGESAGT", lang) for lang in ["de", *others])
+        event.add("summary", f"{cancelled}: {gone.summary}")
         event.add("location", gone.location)
         event.add("status", "CANCELLED")
         cal.add_component(event)
@@ -287,21 +322,18 @@ def village_calendar(
     langs: Sequence[str] = (),
 ) -> bytes:
     """The sessions for people from ``place`` attending ``site``, with their connection:
-    there before the day's first session, back after its last. A ride that must be booked
-    is named with its deadline in German and in each of ``langs`` (the handouts'
-    languages)."""
+    there before the day's first session, back after its last, and what to book by when.
+    Every text is in German and once more in each of ``langs`` (the handouts' languages),
+    reminders included."""
     scenario = study.scenario
     sessions = course_sessions(plan, scenario)
     days = {d.date: d for d in day_connections(study, sessions, place, site)}
 
-    def journey_lines(rec: Any) -> list[str]:  # a row of DataFrame.itertuples
+    def journey_lines(rec: Any, lang: str) -> list[str]:  # a row of DataFrame.itertuples
         day = days[rec.date]
-        lines = [_journey_text("Hinweg", day.there), _journey_text("Rückweg", day.back)]
-        for line in booking_lines((day.there, day.back), [rec.date], "de", phone):
-            lines.append(f"Buchung nötig – {line}")
-        for lang in langs:
-            if lang != "de":
-                lines.extend(booking_lines((day.there, day.back), [rec.date], lang, phone))
+        lines = [_journey_text("Hinweg", day.there, lang), _journey_text("Rückweg", day.back, lang)]
+        for line in booking_lines((day.there, day.back), [rec.date], lang, phone):
+            lines.append(f"{say('Buchung nötig', lang)} – {line}")
         return lines
 
     def reminders(rec: Any) -> list[tuple[dt.datetime, str]]:
@@ -314,7 +346,11 @@ def village_calendar(
             for notice in journey.bookings if journey is not None else ():
                 if notice.deadline is not None:
                     when = notice.deadline.replace(tzinfo=TZ) - dt.timedelta(hours=1)
-                    out.append((when, booking_line(notice, [rec.date], "de", phone)))
+                    words = [
+                        booking_line(notice, [rec.date], lang, phone)
+                        for lang in dict.fromkeys(["de", *langs])
+                    ]
+                    out.append((when, "\n".join(words)))
         return list(dict.fromkeys(out))  # there and back booked by one deadline: one reminder
 
     phone = scenario.contact.booking_phone
@@ -329,6 +365,7 @@ def village_calendar(
         ledger,
         journey_lines,
         reminders,
+        langs,
     )
     cal.add_missing_timezones()
     return cal.to_ical()

@@ -155,7 +155,7 @@ def home_rooms(study: Study, table: pd.DataFrame) -> dict[str, str | None]:
 # ------------------------------------------------------------------ booked rides in words
 
 
-def _say(text: str, lang: str, **fmt: str) -> str:
+def say(text: str, lang: str, **fmt: str) -> str:
     """A handout text (German msgid) in ``lang``, filled in."""
     texts = catalogues.catalogue("handout", lang) if lang != "de" else None
     return (texts or {}).get(text, text).format(**fmt)
@@ -176,10 +176,10 @@ def booking_when(notice: BookingNotice, dates: Sequence[dt.date], lang: str) -> 
         return f"{format_date(deadline.date(), 'EEE', locale=locale)} {time}"
     days = (first - deadline.date()).days
     if days == 0:
-        return _say("{time} am selben Tag", lang, time=time)
+        return say("{time} am selben Tag", lang, time=time)
     if days == 1:
-        return _say("{time} am Vortag", lang, time=time)
-    return _say("{time}, {n} Tage vorher", lang, n=str(days), time=time)
+        return say("{time} am Vortag", lang, time=time)
+    return say("{time}, {n} Tage vorher", lang, n=str(days), time=time)
 
 
 def booking_line(
@@ -191,9 +191,9 @@ def booking_line(
     number = notice.phone or phone
     service = notice.service
     if notice.illustrative and "illustrativ" not in service.lower():
-        service += f" ({_say('illustrativ, kein echtes Angebot', lang)})"
+        service += f" ({say('illustrativ, kein echtes Angebot', lang)})"
     if when is not None and number:
-        return _say(
+        return say(
             "{service}: bis {when} unter {phone} buchen",
             lang,
             service=service,
@@ -201,15 +201,15 @@ def booking_line(
             phone=number,
         )
     if when is not None:
-        return _say(
+        return say(
             "{service}: bis {when} buchen (Telefon beim Kursbüro erfragen)",
             lang,
             service=service,
             when=when,
         )
     if number:
-        return _say("{service}: vorher unter {phone} buchen", lang, service=service, phone=number)
-    return _say(
+        return say("{service}: vorher unter {phone} buchen", lang, service=service, phone=number)
+    return say(
         "{service}: muss vorher gebucht werden (wie und bis wann: beim Kursbüro erfragen)",
         lang,
         service=service,

@@ -60,7 +60,7 @@ class FeedSource:
 def feed_source(path: str | Path) -> FeedSource:
     """The source of the feed at ``path`` (a zip file or folder)."""
     path = Path(path)
-    stamps = []
+    stamps: list[int | None] = []
     for file in (path, path / "feed_info.txt"):  # a folder's file may change on its own
         try:
             stamps.append(file.stat().st_mtime_ns)
