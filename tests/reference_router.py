@@ -53,7 +53,8 @@ def _seconds(text) -> int:
 
 @dataclass(frozen=True)
 class ZoneSpec:
-    """An on-demand zone for one date: polygon (lon/lat), ride-start windows (seconds), ride
+    """An on-demand zone for one date: polygon (lon/lat) where rides start, and
+    ``drop_polygon`` where they end (None: the same), ride-start windows (seconds), ride
     time = straight metres × road_factor at speed_kmh, × factor, + offset_s."""
 
     polygon: object
@@ -63,11 +64,20 @@ class ZoneSpec:
     factor: float = 1.0
     offset_s: float = 300.0
     not_within_s: float | None = None  # no ride when a bus runs within this of its start
+    drop_polygon: object = None
 
     def inside(self, lat: float, lon: float) -> bool:
+        """Whether a ride may start here."""
         import shapely
 
         return bool(self.polygon.covers(shapely.Point(lon, lat)))
+
+    def drops(self, lat: float, lon: float) -> bool:
+        """Whether a ride may end here."""
+        import shapely
+
+        area = self.polygon if self.drop_polygon is None else self.drop_polygon
+        return bool(area.covers(shapely.Point(lon, lat)))
 
     def ride(self, a: tuple[float, float], b: tuple[float, float]) -> float:
         (lat1, lon1), (lat2, lon2) = a, b
@@ -383,7 +393,7 @@ class TimeExpandedGraph:
                 continue
             start = z.earliest_start(leave_at)
             for s, at in enumerate(self._coordinates()):
-                if start is None or not z.inside(*at):
+                if start is None or not z.drops(*at):
                     continue
                 if self.refused(z, self.site_stops(site), {s}, start):
                     continue
@@ -411,7 +421,7 @@ class TimeExpandedGraph:
         for s, w in self.walks.stops_near_site(site):
             egress[s] = max(egress.get(s, -np.inf), arrive_by - w)
         for z in _zones(zone):
-            if site_at is None or not z.inside(*site_at):
+            if site_at is None or not z.drops(*site_at):
                 continue
             for s, at in enumerate(self._coordinates()):
                 if not z.inside(*at):
@@ -454,11 +464,11 @@ def place_depart(
         if not z.inside(*place_at):
             continue
         for s, at in enumerate(ref._coordinates()):
-            if z.inside(*at) and np.isfinite(latest_board[s]):
+            if z.drops(*at) and np.isfinite(latest_board[s]):
                 start = z.latest_start(latest_board[s] - z.ride(place_at, at) - ref.change)
                 if start is not None and not ref.refused(z, home, {s}, start):
                     best = max(best, start)
-        if z.inside(*site_at):
+        if z.drops(*site_at):
             start = z.latest_start(arrive_by - z.ride(place_at, site_at))
             if start is not None and not ref.refused(z, home, ref.site_stops(site), start):
                 best = max(best, start)
@@ -484,7 +494,7 @@ def place_arrive(
         best = min(best, leave_at + w)
     home = ref.place_stops(place)
     for z in _zones(zone):
-        if not z.inside(*place_at):
+        if not z.drops(*place_at):
             continue
         for s, at in enumerate(ref._coordinates()):
             if z.inside(*at) and np.isfinite(earliest_alight[s]):

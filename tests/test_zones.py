@@ -188,6 +188,40 @@ def test_two_zones_with_the_bus_rule_match_the_reference(tmp_path):
 # --------------------------------------------------------------------------- leg by leg
 
 
+def test_a_flex_trip_from_one_zone_to_another_runs_only_that_way(tmp_path):
+    """A Flex trip that picks up in the south (zone `sued`) and sets down in the town zone
+    (the room's): Weiler gets a door ride to the room, but not back; the answers equal the
+    reference's, which reads the two areas itself."""
+    folder = feed_copy(tmp_path, flex_zone=True)
+    geo = json.loads((folder / "locations.geojson").read_text(encoding="utf-8"))
+    sued = {"type": "Polygon", "coordinates": [SOUTH]}
+    geo["features"].append(
+        {"type": "Feature", "id": "zone-sued", "properties": {}, "geometry": sued}
+    )
+    (folder / "locations.geojson").write_text(json.dumps(geo), encoding="utf-8")
+    with (folder / "routes.txt").open("a", encoding="utf-8") as fh:
+        fh.write("ZZ,V,Limo Süd,Zonenverkehr Süd - Stadt,715\n")
+    with (folder / "trips.txt").open("a", encoding="utf-8") as fh:
+        fh.write("ZZ,W,ZZ1,Stadt,,\n")
+    with (folder / "stop_times.txt").open("a", encoding="utf-8") as fh:
+        fh.write("ZZ1,,,,,zone-sued,1,2,1,06:00:00,20:00:00,soon,\n")
+        fh.write("ZZ1,,,,,zone-stadt,2,1,2,06:00:00,20:00:00,,soon\n")
+    study = prepare(scenario(folder))
+    names = sorted(z.name for z in study.zones.services)
+    assert names == ["Limo", "Limo Süd"]
+    stadt = shape(geo["features"][0]["geometry"])
+    specs = [
+        ZoneSpec(stadt, ((8 * 3600, 20 * 3600),), factor=1.5, offset_s=600),
+        ZoneSpec(shapely.Polygon(SOUTH), ((6 * 3600, 20 * 3600),), drop_polygon=stadt),
+    ]
+    assert compare(study, specs, TIMES) > 0
+    there, back = journeys(study, "Weiler", LINE_ROOM["name"], MONDAY, booked=True)
+    (ride,) = there.legs
+    assert ride.mode is Mode.ZONE_RIDE and ride.route == "Limo Süd"
+    assert ride.booking.deadline == ride.booking.ride_start - dt.timedelta(minutes=60)
+    assert "Limo Süd" not in {leg.route for leg in back.legs}  # it does not run that way
+
+
 def test_door_to_room_inside_a_flex_zone(tmp_path):
     study = prepare(scenario(feed_copy(tmp_path, flex_zone=True)))
     table = reachability_table(study).set_index("place")
@@ -318,7 +352,7 @@ def test_a_zone_of_named_places_holds_when_the_study_has_other_places(tmp_path):
     )
     study = prepare(sc, places=others)
     (zone,) = study.zones.services
-    assert zone.places.tolist() == [0]  # A lies by Weiler, B far away
+    assert zone.home_there.rows.tolist() == [0]  # A lies by Weiler, B far away
 
 
 def test_what_each_zone_reconnects(tmp_path, capsys):

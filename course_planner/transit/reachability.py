@@ -165,7 +165,7 @@ class Study:
         key = ("zones only", site)
         if key not in self._scans:
             self._scans[key] = (self.booking is None or not self.booking.any) and not any(
-                site in z.sites.tolist() for z in (self.zones.services if self.zones else ())
+                z.serves_room(site) for z in (self.zones.services if self.zones else ())
             )
         return bool(self._scans[key])
 

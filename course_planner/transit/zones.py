@@ -106,12 +106,25 @@ class HomeRides:
 
 
 @dataclass(frozen=True, eq=False)
-class ZoneService:
-    """One on-demand zone service in a study's indices.
+class Rides:
+    """The rides of one kind of a zone service: ``seconds[i, j]`` between ``rows[i]`` (places
+    or rooms) and ``cols[j]`` (stops or rooms), in the direction the kind says."""
 
-    ``stops``/``places``/``sites``: indices of the feed's stops, the scenario's places and
-    rooms inside the zone; ``*_s``: ride seconds between them (rows: places or rooms,
-    columns: stops; ``place_site_s``: places × rooms)."""
+    rows: np.ndarray
+    cols: np.ndarray
+    seconds: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class ZoneService:
+    """One on-demand zone service in a study's indices: it picks up in one area and sets
+    down in another, or in the same (then each kind of ride serves both ways).
+
+    Towards the room: ``home_there`` (home → stop; rows places, cols stops), ``room_there``
+    (stop → room; rows rooms, cols stops), ``door_there`` (home → room; rows places, cols
+    rooms). Back: ``home_back`` (stop → home), ``room_back`` (room → stop), ``door_back``
+    (room → home), laid out the same way. Indices are the feed's stops and the study's
+    places and rooms."""
 
     name: str
     windows: Windows
@@ -120,12 +133,24 @@ class ZoneService:
     not_within_s: float | None
     cost_weight: float
     illustrative: bool
-    stops: np.ndarray
-    places: np.ndarray
-    sites: np.ndarray
-    place_stop_s: np.ndarray = field(repr=False)
-    site_stop_s: np.ndarray = field(repr=False)
-    place_site_s: np.ndarray = field(repr=False)
+    home_there: Rides
+    home_back: Rides
+    room_there: Rides
+    room_back: Rides
+    door_there: Rides
+    door_back: Rides
+
+    def serves_room(self, site: int) -> bool:
+        """Whether a ride of the service starts or ends at room ``site``."""
+        return any(
+            site in r.tolist()
+            for r in (
+                self.room_there.rows,
+                self.room_back.rows,
+                self.door_there.cols,
+                self.door_back.cols,
+            )
+        )
 
 
 def zone_service(
@@ -141,25 +166,48 @@ def zone_service(
     not_within_min: float | None = None,
     cost_weight: float = 0.0,
     illustrative: bool = False,
+    drop_off_inside: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> ZoneService:
-    """A zone service: ``inside(lat, lon)`` says which points lie in its area; ``stops``
-    (``lat, lon``, in the feed's order), ``places`` and ``sites`` (``lat, lon``)."""
+    """A zone service: ``inside(lat, lon)`` says which points lie in the area where it picks
+    up, ``drop_off_inside`` where it sets down (None: the same area); ``stops`` (``lat,
+    lon``, in the feed's order), ``places`` and ``sites`` (``lat, lon``)."""
 
-    def members(frame: pd.DataFrame) -> np.ndarray:
+    def members(
+        frame: pd.DataFrame, test: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    ) -> np.ndarray:
         if frame.empty:
             return np.zeros(0, dtype=np.int64)
         lat, lon = frame["lat"].to_numpy(float), frame["lon"].to_numpy(float)
-        return np.flatnonzero(inside(lat, lon)).astype(np.int64)
+        return np.flatnonzero(test(lat, lon)).astype(np.int64)
 
-    z_stops, z_places, z_sites = members(stops), members(places), members(sites)
-
-    def seconds(a: pd.DataFrame, ia: np.ndarray, b: pd.DataFrame, ib: np.ndarray) -> np.ndarray:
+    def rides(a: pd.DataFrame, ia: np.ndarray, b: pd.DataFrame, ib: np.ndarray) -> Rides:
+        """Rows ``a[ia]``, columns ``b[ib]``: ride seconds between them (either way: the
+        distance is the same)."""
         lat1 = a["lat"].to_numpy(float)[ia][:, None]
         lon1 = a["lon"].to_numpy(float)[ia][:, None]
         lat2 = b["lat"].to_numpy(float)[ib][None, :]
         lon2 = b["lon"].to_numpy(float)[ib][None, :]
-        return np.asarray(ride.seconds(haversine_m(lat1, lon1, lat2, lon2)), dtype=float)
+        seconds = np.asarray(ride.seconds(haversine_m(lat1, lon1, lat2, lon2)), dtype=float)
+        return Rides(ia, ib, seconds)
 
+    pick = {
+        k: members(f, inside) for k, f in (("stops", stops), ("places", places), ("sites", sites))
+    }
+    drop = pick
+    if drop_off_inside is not None:
+        drop = {
+            k: members(f, drop_off_inside)
+            for k, f in (("stops", stops), ("places", places), ("sites", sites))
+        }
+    home_there = rides(places, pick["places"], stops, drop["stops"])
+    room_there = rides(sites, drop["sites"], stops, pick["stops"])
+    door_there = rides(places, pick["places"], sites, drop["sites"])
+    if drop is pick:  # one area: every kind of ride serves both ways
+        home_back, room_back, door_back = home_there, room_there, door_there
+    else:
+        home_back = rides(places, drop["places"], stops, pick["stops"])
+        room_back = rides(sites, pick["sites"], stops, drop["stops"])
+        door_back = rides(places, drop["places"], sites, pick["sites"])
     return ZoneService(
         name=name,
         windows=windows,
@@ -168,12 +216,12 @@ def zone_service(
         not_within_s=None if not_within_min is None else float(not_within_min) * 60,
         cost_weight=cost_weight,
         illustrative=illustrative,
-        stops=z_stops,
-        places=z_places,
-        sites=z_sites,
-        place_stop_s=seconds(places, z_places, stops, z_stops),
-        site_stop_s=seconds(sites, z_sites, stops, z_stops),
-        place_site_s=seconds(places, z_places, sites, z_sites),
+        home_there=home_there,
+        home_back=home_back,
+        room_there=room_there,
+        room_back=room_back,
+        door_there=door_there,
+        door_back=door_back,
     )
 
 
@@ -354,6 +402,7 @@ class Zones:
     change_s: float
     _rides: dict = field(default_factory=dict, repr=False)
     _windows: dict = field(default_factory=dict, repr=False)
+    _layouts: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def _place_csr(self) -> tuple[np.ndarray, np.ndarray]:
@@ -422,14 +471,15 @@ class Zones:
         at the stop; the best ride per stop."""
         best: dict[int, tuple[float, float, ZoneLeg]] = {}
         for z, service in enumerate(self.services):
-            (rows,) = np.nonzero(service.sites == site)
+            kind = service.room_there
+            (rows,) = np.nonzero(kind.rows == site)
             windows = self.windows(z, date)
             if not len(rows) or not windows:
                 continue
-            ride = service.site_stop_s[rows[0]]
+            ride = kind.seconds[rows[0]]
             start = latest_start(windows, arrive_by - ride)
             (ok,) = np.nonzero(start > NO_TIME)
-            stops = service.stops[ok]
+            stops = kind.cols[ok]
             refused = self._refused_each(z, date, stops, self.site_stops[site], start[ok], True)
             for j, stop, no in zip(ok.tolist(), stops.tolist(), refused.tolist(), strict=True):
                 if no:
@@ -448,14 +498,15 @@ class Zones:
         − ``leave_at``; the best ride per stop."""
         best: dict[int, tuple[float, float, ZoneLeg]] = {}
         for z, service in enumerate(self.services):
-            (rows,) = np.nonzero(service.sites == site)
+            kind = service.room_back
+            (rows,) = np.nonzero(kind.rows == site)
             windows = self.windows(z, date)
             if not len(rows) or not windows:
                 continue
-            ride = service.site_stop_s[rows[0]]
+            ride = kind.seconds[rows[0]]
             t0 = earliest_start(windows, np.full(len(ride), float(leave_at)))
             (ok,) = np.nonzero(np.isfinite(t0))
-            stops = service.stops[ok]
+            stops = kind.cols[ok]
             refused = self._refused_each(z, date, stops, self.site_stops[site], t0[ok], False)
             for j, stop, no in zip(ok.tolist(), stops.tolist(), refused.tolist(), strict=True):
                 if no:
@@ -495,7 +546,7 @@ class Zones:
         rides = self._index(date) if (slack >= 0).any() else _NO_RIDES
         home_ptr, home_stops = self._place_csr
         service, stop, value, start, end = zone_home_rides(  # type: ignore[call-arg]
-            *self._layout,
+            *self._layout(from_home),
             *self._windows_of(date),
             slack,
             np.asarray(at_stop, dtype=float),
@@ -514,13 +565,23 @@ class Zones:
         )
         return HomeRides(value, stop, service, start, end)
 
-    @cached_property
-    def _layout(self) -> tuple[np.ndarray, ...]:
-        """The services' place–stop rides for the compiled pass: the ride seconds (each
-        service's places × stops, row-major, one after the other) and where each block
-        begins; per service its places and stops (CSR); per stop its (service, column) and
-        per place its (service, row) (CSR, in service order)."""
-        svcs = self.services
+    def _layout(self, from_home: bool) -> tuple[np.ndarray, ...]:
+        """The home-end rides of every service (home → stop, or stop → home) laid out for
+        the compiled pass; one layout for both where every service serves both ways."""
+        there = self._layout_of("home_there")
+        if all(z.home_back is z.home_there for z in self.services):
+            return there
+        return there if from_home else self._layout_of("home_back")
+
+    def _layout_of(self, kind: str) -> tuple[np.ndarray, ...]:
+        """The services' place–stop rides of one kind (``home_there``/``home_back``) for
+        the compiled pass: the ride seconds (each service's places × stops, row-major, one
+        after the other) and where each block begins; per service its places and stops
+        (CSR); per stop its (service, column) and per place its (service, row) (CSR, in
+        service order)."""
+        if kind in self._layouts:
+            return self._layouts[kind]
+        blocks: list[Rides] = [getattr(z, kind) for z in self.services]
 
         def csr(sizes: list[int]) -> np.ndarray:
             ptr = np.zeros(len(sizes) + 1, dtype=np.int64)
@@ -530,24 +591,24 @@ class Zones:
         def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
             return np.concatenate([np.zeros(0, dtype), *parts]).astype(dtype)
 
-        ride = cat([np.asarray(z.place_stop_s, dtype=float).reshape(-1) for z in svcs], float)
-        ride_off = csr([len(z.places) * len(z.stops) for z in svcs])
+        ride = cat([np.asarray(r.seconds, dtype=float).reshape(-1) for r in blocks], float)
+        ride_off = csr([len(r.rows) * len(r.cols) for r in blocks])
         svc_place_ptr, svc_stop_ptr = (
-            csr([len(z.places) for z in svcs]),
-            csr([len(z.stops) for z in svcs]),
+            csr([len(r.rows) for r in blocks]),
+            csr([len(r.cols) for r in blocks]),
         )
-        svc_places = cat([z.places for z in svcs], np.int64)
-        svc_stops = cat([z.stops for z in svcs], np.int64)
+        svc_places = cat([r.rows for r in blocks], np.int64)
+        svc_stops = cat([r.cols for r in blocks], np.int64)
 
         def by_member(members: np.ndarray, ptr: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
             """Per member (stop or place): its (service, index in the service), CSR."""
-            z_of = np.repeat(np.arange(len(svcs), dtype=np.int64), np.diff(ptr))
+            z_of = np.repeat(np.arange(len(blocks), dtype=np.int64), np.diff(ptr))
             index = np.arange(len(members), dtype=np.int64) - ptr[z_of]
             order = np.argsort(members, kind="stable")  # stable: service order kept
             return csr(np.bincount(members, minlength=n).tolist()), z_of[order], index[order]
 
         n_stops = int(svc_stops.max(initial=-1)) + 1
-        return (
+        self._layouts[kind] = (
             ride,
             ride_off,
             svc_place_ptr,
@@ -557,6 +618,7 @@ class Zones:
             *by_member(svc_stops, svc_stop_ptr, n_stops),
             *by_member(svc_places, svc_place_ptr, self.n_places),
         )
+        return self._layouts[kind]
 
     @cached_property
     def _slack(self) -> np.ndarray:
@@ -582,13 +644,14 @@ class Zones:
         (value: leaving home)."""
         rides = HomeRides.none(self.n_places, NO_TIME)
         for z, service in enumerate(self.services):
-            (rows,) = np.nonzero(service.sites == site)
+            kind = service.door_there
+            (cols,) = np.nonzero(kind.cols == site)
             windows = self.windows(z, date)
-            if not len(rows) or not windows:
+            if not len(cols) or not windows:
                 continue
-            ride = service.place_site_s[:, rows[0]]
+            ride = kind.seconds[:, cols[0]]
             start = latest_start(windows, arrive_by - ride)
-            for row, p in enumerate(service.places.tolist()):
+            for row, p in enumerate(kind.rows.tolist()):
                 t0 = float(start[row])
                 if t0 == NO_TIME or t0 <= rides.value[p]:
                     continue
@@ -602,15 +665,16 @@ class Zones:
         or later (value: arriving home)."""
         rides = HomeRides.none(self.n_places, math.inf)
         for z, service in enumerate(self.services):
-            (rows,) = np.nonzero(service.sites == site)
+            kind = service.door_back
+            (cols,) = np.nonzero(kind.cols == site)
             windows = self.windows(z, date)
-            if not len(rows) or not windows:
+            if not len(cols) or not windows:
                 continue
-            ride = service.place_site_s[:, rows[0]]
+            ride = kind.seconds[:, cols[0]]
             t0 = float(earliest_start(windows, np.array([float(leave_at)]))[0])
             if not math.isfinite(t0):
                 continue
-            for row, p in enumerate(service.places.tolist()):
+            for row, p in enumerate(kind.rows.tolist()):
                 end = t0 + float(ride[row])
                 if end >= rides.value[p]:
                     continue
@@ -801,29 +865,35 @@ def flex_services(
     sites: pd.DataFrame,
     default_ride: RideTime,
 ) -> list[ZoneService]:
-    """The feed's GTFS-Flex zone services: per zone, the trips that pick up and set down
-    inside it (door to door in one zone), their windows on the dates their service runs,
-    their booking rule and ride time (``safe_duration_*``, else ``default_ride``)."""
+    """The feed's GTFS-Flex zone services: per pair of zones where trips pick up and later
+    set down (door to door in one zone, or from one zone to another), their pick-up windows
+    on the dates their service runs, their booking rule and ride time (``safe_duration_*``,
+    else ``default_ride``)."""
     service_index = {s: i for i, s in enumerate(feed.service_ids)}
     by_trip: dict[str, list[FlexWindow]] = {}
     for w in flex.windows:
         if w.area_kind is AreaKind.ZONE:
             by_trip.setdefault(w.trip_id, []).append(w)
-    by_zone: dict[str, list[tuple[int, FlexWindow]]] = {}
+    by_pair: dict[tuple[str, str], list[tuple[int, FlexWindow]]] = {}
     for trip_windows in by_trip.values():
-        picks = [w for w in trip_windows if w.pickup]
-        drops = {w.area_id for w in trip_windows if w.drop_off}
-        for w in picks:
-            if w.area_id in drops and w.service_id in service_index:
-                by_zone.setdefault(w.area_id, []).append((service_index[w.service_id], w))
+        for w in trip_windows:
+            if not w.pickup or w.service_id not in service_index:
+                continue
+            # where the vehicle sets down after (or at) this pick-up, in the trip's order
+            ends = dict.fromkeys(
+                d.area_id for d in trip_windows if d.drop_off and d.sequence >= w.sequence
+            )
+            for end in ends:
+                by_pair.setdefault((w.area_id, end), []).append((service_index[w.service_id], w))
     names = {
         **feed.trips.drop_duplicates("route_id").set_index("route_id")["route_name"].to_dict(),
         **flex.route_names,  # Flex-only trips (no timed stop) are not among the feed's trips
     }
     out = []
-    for zone_id, windows in sorted(by_zone.items()):
-        zone = flex.zones[zone_id]
+    for (pick, drop), windows in sorted(by_pair.items()):
+        zone, other = flex.zones[pick], flex.zones[drop]
         first = windows[0][1]
+        fallback = zone.name if pick == drop else f"{zone.name} → {other.name}"
 
         def on(
             day: dt.date, windows: list[tuple[int, FlexWindow]] = windows
@@ -833,11 +903,12 @@ def flex_services(
 
         out.append(
             zone_service(
-                name=str(names.get(first.route_id, zone.name)),
+                name=str(names.get(first.route_id, fallback)),
                 windows=on,
                 booking=first.pickup_rule or BookingRule(BookingType.REAL_TIME),
                 ride=first.ride or default_ride,
                 inside=polygon_area(zone.geometry),
+                drop_off_inside=None if pick == drop else polygon_area(other.geometry),
                 stops=stops,
                 places=places,
                 sites=sites,
