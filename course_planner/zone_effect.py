@@ -41,12 +41,7 @@ def without_service(study: Study, index: int) -> Study:
     zones = study.zones
     assert zones is not None
     rest = tuple(s for i, s in enumerate(zones.services) if i != index)
-    return replace(
-        study,
-        zones=replace(zones, services=rest, _rides={}, _windows={}) if rest else None,
-        _timetables={},
-        _scans={},
-    )
+    return replace(study, zones=replace(zones, services=rest) if rest else None)
 
 
 def zone_effect(study: Study, dates: list[dt.date] | None = None) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import math
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from conftest import FIXTURES, LINE_ROOM, make_scenario
@@ -389,6 +390,26 @@ def test_what_each_zone_reconnects(tmp_path, capsys):
     assert "Limo Süd (illustrativ) (ILLUSTRATIVE, not a real service)" in printed
     assert "Feld → Kursraum: 1 of 1 course dates" in printed
     assert "Limo: reconnects 0 place-room pairs" in printed
+
+
+def test_a_study_without_a_zone_answers_as_one_prepared_without_it(tmp_path):
+    """The what-if copies a study without one zone: its answers (and caches) are its own,
+    not those of the study it was copied from."""
+    from course_planner.zone_effect import without_service
+
+    folder = feed_copy(tmp_path, flex_zone=False)
+    late = south_service(  # another area (Dorf Mitte to Stadt Markt), the afternoon only
+        folder,
+        name="Spät",
+        zone={"stops": ["de:05766:1:0:1", "de:05766:3:0:1"]},
+        hours={"mon": ["12:00-20:00"]},
+    )
+    course = {**COURSE, "start": "08:10"}  # Feld comes only with the morning zone
+    both = prepare(scenario(folder, course=course, on_demand=[south_service(folder), late]))
+    assert (reachability_table(both)["reason"] == "on_demand_only").any()  # the caches full
+    for index, kept in ((1, south_service(folder)), (0, late)):
+        alone = reachability_table(prepare(scenario(folder, course=course, on_demand=[kept])))
+        pd.testing.assert_frame_equal(reachability_table(without_service(both, index)), alone)
 
 
 def test_zones_command_without_zones_says_so(capsys):

@@ -110,8 +110,9 @@ class Study:
     booked_routes: tuple[BookedRoute, ...] = ()  # routes with evidence of booking, and why
     zones: Zones | None = None  # on-demand zone services (scenario and GTFS-Flex)
     route_rules: dict[str, BookingRule] = field(default_factory=dict)  # Flex, by line name
-    _timetables: dict = field(default_factory=dict, repr=False)
-    _scans: dict = field(default_factory=dict, repr=False)
+    # caches, fresh in every copy (``dataclasses.replace``)
+    _timetables: dict = field(default_factory=dict, init=False, repr=False)
+    _scans: dict = field(default_factory=dict, init=False, repr=False)
 
     @property
     def has_booked_rides(self) -> bool:

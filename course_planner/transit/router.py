@@ -213,7 +213,9 @@ class ArriveBy:
     _zones: Zones | None = field(default=None, repr=False)
     _egress_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per stop
     _home: HomeRides | None = field(default=None, repr=False)  # zone rides at the home end
-    _tails: dict[int, tuple[Leg, ...]] = field(default_factory=dict, repr=False)  # per stop
+    _tails: dict[int, tuple[Leg, ...]] = field(  # per stop; fresh in every copy
+        default_factory=dict, init=False, repr=False
+    )
     _board_rides: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
     _board_arrive: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     _not_before: float = field(default=-INF, repr=False)
@@ -424,7 +426,6 @@ def _arrive_by_places(scan: ArriveBy, zones: Zones | None, day: dt.date) -> Arri
         _choice_walk=choice_walk,
         _zones=zones,
         _home=home,
-        _tails={},
     )
 
 
@@ -503,7 +504,9 @@ class LeaveAt:
     _zones: Zones | None = field(default=None, repr=False)
     _access_zone: dict[int, ZoneLeg] = field(default_factory=dict, repr=False)  # per stop
     _home: HomeRides | None = field(default=None, repr=False)  # zone rides at the home end
-    _tails: dict[int, tuple[Leg, ...]] = field(default_factory=dict, repr=False)  # per stop
+    _tails: dict[int, tuple[Leg, ...]] = field(  # per stop; fresh in every copy
+        default_factory=dict, init=False, repr=False
+    )
     _alight_rides: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
     _not_after: float = field(default=INF, repr=False)
 
@@ -694,7 +697,6 @@ def _leave_at_places(scan: LeaveAt, zones: Zones | None, day: dt.date) -> LeaveA
         _choice_walk=choice_walk,
         _zones=zones,
         _home=home,
-        _tails={},
     )
 
 

@@ -400,9 +400,10 @@ class Zones:
     scheduled: Callable[[dt.date], Timetable]
     stop_seq: np.ndarray
     change_s: float
-    _rides: dict = field(default_factory=dict, repr=False)
-    _windows: dict = field(default_factory=dict, repr=False)
-    _layouts: dict = field(default_factory=dict, repr=False)
+    # caches, fresh in every copy (``dataclasses.replace`` with other services)
+    _rides: dict = field(default_factory=dict, init=False, repr=False)
+    _windows: dict = field(default_factory=dict, init=False, repr=False)
+    _layouts: dict = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def _place_csr(self) -> tuple[np.ndarray, np.ndarray]:
@@ -545,9 +546,17 @@ class Zones:
         slack = self._slack
         rides = self._index(date) if (slack >= 0).any() else _NO_RIDES
         home_ptr, home_stops = self._place_csr
+        layout, windows = self._layout(from_home), self._windows_of(date)
+        # the compiled pass does not check its indices: its inputs must agree
+        if not (
+            len(beat) == self.n_places == len(home_ptr) - 1 == len(layout[-3]) - 1
+            and len(layout[6]) - 1 <= len(at_stop)
+            and len(windows[0]) == len(self.services) + 1 == len(layout[1])
+        ):
+            raise ValueError("zone rides: places, stops or services do not match the scan")
         service, stop, value, start, end = zone_home_rides(  # type: ignore[call-arg]
-            *self._layout(from_home),
-            *self._windows_of(date),
+            *layout,
+            *windows,
             slack,
             np.asarray(at_stop, dtype=float),
             beat,
