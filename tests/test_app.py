@@ -8,6 +8,7 @@ from conftest import REPO
 from streamlit.testing.v1 import AppTest
 
 from course_planner.scenario import scenario_data, scenario_yaml
+from course_planner.transit.provenance import feed_source
 
 APP = str(REPO / "app.py")
 PAGES = "course_planner/ui/"
@@ -249,10 +250,16 @@ def test_every_shipped_scenario_opens_every_page(name):
     no raw code, and every page names the active scenario."""
     at = load(app(), name)
     title = at.session_state.scenario_data["name"]
+    feed = feed_source(REPO / "scenarios" / at.session_state.scenario_data["feed"])
     for p in ALL_PAGES:
         page(at, p)
         assert not errors(at), (name, p, errors(at))
         assert any(title in c.value for c in at.caption), (name, p)
+        if p in ("scenario_page.py", "reach_page.py", "siting_page.py"):  # results on it:
+            # where the timetable comes from, and "not official" where the feed says so
+            notes = [c.value for c in at.caption if c.value.startswith("Fahrplan: ")]
+            assert len(notes) == 1 and feed.name in notes[0], (name, p, notes)
+            assert ("kein amtlicher Fahrplan" in notes[0]) == (feed.official is False)
         shown = " ".join(m.value for m in [*at.markdown, *at.caption, *at.success, *at.info])
         for raw in ("outbound_too_long", "no_outbound", "depart_home", "None", "nan"):
             assert raw not in shown.split(), (name, p, raw)
