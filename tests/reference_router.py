@@ -89,22 +89,27 @@ class ZoneSpec:
         metres = 2 * 6_371_008.8 * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))
         return metres * self.road_factor / (self.speed_kmh / 3.6) * self.factor + self.offset_s
 
-    def latest_start(self, latest: float) -> float | None:
-        """The latest whole-minute start at or before ``latest`` inside a window."""
-        starts = [
-            math.floor(min(latest, end) / 60) * 60
-            for start, end in self.windows
-            if math.floor(min(latest, end) / 60) * 60 >= start
-        ]
+    def _windows(self) -> list[tuple[float, float, float, float]]:
+        """(pick-up from, to, set-down from, to); two values: no bound on the set-down."""
+        return [w if len(w) == 4 else (*w, -math.inf, math.inf) for w in self.windows]
+
+    def latest_start(self, latest: float, ride: float) -> float | None:
+        """The latest whole-minute start at or before ``latest`` of a ride of ``ride``
+        seconds that starts in a window's pick-up part and ends in its set-down part."""
+        starts = []
+        for pick_from, pick_to, drop_from, drop_to in self._windows():
+            t = math.floor(min(latest, pick_to, drop_to - ride) / 60) * 60
+            if t >= pick_from and drop_from <= t + ride:
+                starts.append(t)
         return max(starts) if starts else None
 
-    def earliest_start(self, earliest: float) -> float | None:
-        """The earliest whole-minute start at or after ``earliest`` inside a window."""
-        starts = [
-            math.ceil(max(earliest, start) / 60) * 60
-            for start, end in self.windows
-            if math.ceil(max(earliest, start) / 60) * 60 <= end
-        ]
+    def earliest_start(self, earliest: float, ride: float) -> float | None:
+        """The earliest whole-minute start at or after ``earliest`` (see latest_start)."""
+        starts = []
+        for pick_from, pick_to, drop_from, drop_to in self._windows():
+            t = math.ceil(max(earliest, pick_from, drop_from - ride) / 60) * 60
+            if t <= pick_to and t + ride <= drop_to:
+                starts.append(t)
         return min(starts) if starts else None
 
 
@@ -193,7 +198,8 @@ def _stop_group_events(source: str, events: dict) -> dict[str, list]:
             lat1, lon1 = float(stops.at[stop, "stop_lat"]), float(stops.at[stop, "stop_lon"])
             lat2, lon2 = float(stops.at[to_stop, "stop_lat"]), float(stops.at[to_stop, "stop_lon"])
             spec = ZoneSpec(None, ((start, end),), factor=factor, offset_s=offset * 60)
-            pick = spec.latest_start(arrive - spec.ride((lat1, lon1), (lat2, lon2)))
+            ride = spec.ride((lat1, lon1), (lat2, lon2))
+            pick = spec.latest_start(arrive - ride, ride)
             if pick is None:
                 continue
             out[f"{trip}~{stop}"] = [(stop, int(pick), int(pick), 2, 1), *nxt]
@@ -391,8 +397,8 @@ class TimeExpandedGraph:
         for z in _zones(zone):
             if site_at is None or not z.inside(*site_at):
                 continue
-            start = z.earliest_start(leave_at)
             for s, at in enumerate(self._coordinates()):
+                start = z.earliest_start(leave_at, z.ride(site_at, at))
                 if start is None or not z.drops(*at):
                     continue
                 if self.refused(z, self.site_stops(site), {s}, start):
@@ -426,7 +432,8 @@ class TimeExpandedGraph:
             for s, at in enumerate(self._coordinates()):
                 if not z.inside(*at):
                     continue
-                start = z.latest_start(arrive_by - z.ride(at, site_at))
+                ride = z.ride(at, site_at)
+                start = z.latest_start(arrive_by - ride, ride)
                 if start is not None and not self.refused(z, {s}, self.site_stops(site), start):
                     egress[s] = max(egress.get(s, -np.inf), start - self.change)
         extra = [
@@ -465,11 +472,13 @@ def place_depart(
             continue
         for s, at in enumerate(ref._coordinates()):
             if z.drops(*at) and np.isfinite(latest_board[s]):
-                start = z.latest_start(latest_board[s] - z.ride(place_at, at) - ref.change)
+                ride = z.ride(place_at, at)
+                start = z.latest_start(latest_board[s] - ride - ref.change, ride)
                 if start is not None and not ref.refused(z, home, {s}, start):
                     best = max(best, start)
         if z.drops(*site_at):
-            start = z.latest_start(arrive_by - z.ride(place_at, site_at))
+            ride = z.ride(place_at, site_at)
+            start = z.latest_start(arrive_by - ride, ride)
             if start is not None and not ref.refused(z, home, ref.site_stops(site), start):
                 best = max(best, start)
     return best
@@ -498,11 +507,11 @@ def place_arrive(
             continue
         for s, at in enumerate(ref._coordinates()):
             if z.inside(*at) and np.isfinite(earliest_alight[s]):
-                start = z.earliest_start(earliest_alight[s] + ref.change)
+                start = z.earliest_start(earliest_alight[s] + ref.change, z.ride(at, place_at))
                 if start is not None and not ref.refused(z, {s}, home, start):
                     best = min(best, start + z.ride(at, place_at))
         if z.inside(*site_at):
-            start = z.earliest_start(leave_at)
+            start = z.earliest_start(leave_at, z.ride(site_at, place_at))
             if start is not None and not ref.refused(z, ref.site_stops(site), home, start):
                 best = min(best, start + z.ride(site_at, place_at))
     return best

@@ -122,7 +122,9 @@ def test_flex_zone_matches_the_reference(tmp_path):
     folder = feed_copy(tmp_path, flex_zone=True)
     study = prepare(scenario(folder))
     geometry = json.loads((folder / "locations.geojson").read_text())["features"][0]["geometry"]
-    zone = ZoneSpec(shape(geometry), ((8 * 3600, 20 * 3600),), factor=1.5, offset_s=600)
+    # a Flex trip's window bounds its pick-up and its set-down
+    day = (8 * 3600, 20 * 3600, 8 * 3600, 20 * 3600)
+    zone = ZoneSpec(shape(geometry), (day,), factor=1.5, offset_s=600)
     assert compare(study, zone, TIMES) > 0
 
 
@@ -212,8 +214,8 @@ def test_a_flex_trip_from_one_zone_to_another_runs_only_that_way(tmp_path):
     assert names == ["Limo", "Limo Süd"]
     stadt = shape(geo["features"][0]["geometry"])
     specs = [
-        ZoneSpec(stadt, ((8 * 3600, 20 * 3600),), factor=1.5, offset_s=600),
-        ZoneSpec(shapely.Polygon(SOUTH), ((6 * 3600, 20 * 3600),), drop_polygon=stadt),
+        ZoneSpec(stadt, ((8 * 3600, 20 * 3600) * 2,), factor=1.5, offset_s=600),
+        ZoneSpec(shapely.Polygon(SOUTH), ((6 * 3600, 20 * 3600) * 2,), drop_polygon=stadt),
     ]
     assert compare(study, specs, TIMES) > 0
     there, back = journeys(study, "Weiler", LINE_ROOM["name"], MONDAY, booked=True)

@@ -314,63 +314,70 @@ def direct_rides_within_csr(
 
 
 @njit(cache=True, nogil=True)
-def latest_in(win_start, win_end, lo, hi, latest):
-    """The latest ride start at or before ``latest`` inside one of the windows ``lo:hi``, on
-    a whole minute (a pick-up is booked for a minute); ``-inf``: none."""
+def latest_in(win, lo, hi, latest, ride):
+    """The latest start of a ride of ``ride`` seconds at or before ``latest``, on a whole
+    minute (a pick-up is booked for a minute), inside one of the windows ``win[lo:hi]``:
+    rows (pick-up from, to, set-down from, to) — it starts inside the first two and ends
+    inside the last two; ``-inf``: none."""
     out = -np.inf
     if np.isnan(latest):
         return out
     for w in range(lo, hi):
-        x = latest if latest < win_end[w] else win_end[w]
+        x = latest if latest < win[w, 1] else win[w, 1]
+        last = win[w, 3] - ride
+        x = x if x < last else last
         t = np.floor(x / 60.0) * 60.0
-        if t >= win_start[w] and t > out:
+        if t >= win[w, 0] and t + ride >= win[w, 2] and t > out:
             out = t
     return out
 
 
 @njit(cache=True, nogil=True)
-def earliest_in(win_start, win_end, lo, hi, earliest):
-    """The earliest ride start at or after ``earliest`` inside one of the windows ``lo:hi``,
-    on a whole minute; ``inf``: none."""
+def earliest_in(win, lo, hi, earliest, ride):
+    """The earliest start of a ride of ``ride`` seconds at or after ``earliest``, on a whole
+    minute, inside one of the windows ``win[lo:hi]`` (see :func:`latest_in`); ``inf``:
+    none."""
     out = np.inf
     if np.isnan(earliest):
         return out
     for w in range(lo, hi):
-        x = earliest if earliest > win_start[w] else win_start[w]
+        x = earliest if earliest > win[w, 0] else win[w, 0]
+        first = win[w, 2] - ride
+        x = x if x > first else first
         t = np.ceil(x / 60.0) * 60.0
-        if t <= win_end[w] and t < out:
+        if t <= win[w, 1] and t + ride <= win[w, 3] and t < out:
             out = t
     return out
 
 
 @njit(cache=True, nogil=True)
-def latest_starts(win_start, win_end, values):
-    """:func:`latest_in` over all windows, per value (a flat array)."""
+def latest_starts(win, values, rides):
+    """:func:`latest_in` over all windows, per value and ride (flat arrays)."""
     out = np.empty(len(values))
     for i in range(len(values)):
-        out[i] = latest_in(win_start, win_end, 0, len(win_start), values[i])
+        out[i] = latest_in(win, 0, len(win), values[i], rides[i])
     return out
 
 
 @njit(cache=True, nogil=True)
-def earliest_starts(win_start, win_end, values):
-    """:func:`earliest_in` over all windows, per value (a flat array)."""
+def earliest_starts(win, values, rides):
+    """:func:`earliest_in` over all windows, per value and ride (flat arrays)."""
     out = np.empty(len(values))
     for i in range(len(values)):
-        out[i] = earliest_in(win_start, win_end, 0, len(win_start), values[i])
+        out[i] = earliest_in(win, 0, len(win), values[i], rides[i])
     return out
 
 
 @njit(cache=True, nogil=True)
-def _home_ride(z, at, ride, win_ptr, win_start, win_end, change, from_home):
+def _home_ride(z, at, ride, win_ptr, win, change, from_home):
     """A zone ride of service ``z`` at the home end of a scan, ``ride`` seconds long, to or
     from a stop whose latest boarding (from home) or earliest alighting is ``at``: (its
     value, start). From home: the latest start that still makes the boarding (value: the
     start); home: the earliest start after the alighting (value: the arrival home)."""
     if from_home:
-        t0 = latest_in(win_start, win_end, win_ptr[z], win_ptr[z + 1], at - ride - change)
+        t0 = latest_in(win, win_ptr[z], win_ptr[z + 1], at - ride - change, ride)
         return t0, t0
-    t0 = earliest_in(win_start, win_end, win_ptr[z], win_ptr[z + 1], at + change)
+    t0 = earliest_in(win, win_ptr[z], win_ptr[z + 1], at + change, ride)
     return t0 + ride, t0
 
 
@@ -389,8 +396,7 @@ def zone_home_rides(
     place_svc,
     place_row,
     win_ptr,
-    win_start,
-    win_end,
+    win,
     slack,
     at_stop,
     beat,
@@ -436,7 +442,7 @@ def zone_home_rides(
             for r in range(svc_place_ptr[z + 1] - svc_place_ptr[z]):
                 p = svc_places[svc_place_ptr[z] + r]
                 k = ride_off[z] + r * n_s + col
-                v, t0 = _home_ride(z, at, ride[k], win_ptr, win_start, win_end, change, from_home)
+                v, t0 = _home_ride(z, at, ride[k], win_ptr, win, change, from_home)
                 better = (v > best_v[p]) if from_home else (v < best_v[p])
                 if better or (v == best_v[p] and best[p] >= 0 and k < best[p]):
                     best[p], best_z[p], best_s[p], best_v[p], best_t[p] = k, z, s, v, t0
@@ -518,8 +524,7 @@ def zone_home_rides(
                             at_stop[sj],
                             ride[kj],
                             win_ptr,
-                            win_start,
-                            win_end,
+                            win,
                             change,
                             from_home,
                         )

@@ -57,7 +57,10 @@ from course_planner.transit.scan import (
 if TYPE_CHECKING:
     from course_planner.transit.timetable import FeedTimetable, Timetable
 
-Windows = Callable[[dt.date], Sequence[tuple[int, int]]]
+# a service's window on a date, seconds of the day: (pick-up from, to), where rides start
+# (a scenario zone's hours), or (pick-up from, to, set-down from, to) (a GTFS-Flex trip's)
+Window = tuple[float, ...]
+Windows = Callable[[dt.date], Sequence[Window]]
 NO_TIME = -math.inf
 
 
@@ -228,25 +231,32 @@ def zone_service(
 # --------------------------------------------------------------------------- ride starts
 
 
-def _window_arrays(windows: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-    return (
-        np.array([w[0] for w in windows], dtype=float),
-        np.array([w[1] for w in windows], dtype=float),
-    )
+def _window_matrix(windows: Sequence[tuple[float, ...]]) -> np.ndarray:
+    """Windows as rows (pick-up from, to, set-down from, to); a window of two values (a
+    scenario zone's hours: when rides start) sets no bound on the set-down."""
+    rows = [(*w, -math.inf, math.inf) if len(w) == 2 else tuple(w) for w in windows]
+    return np.array(rows, dtype=float).reshape(len(rows), 4)
 
 
-def latest_start(windows: Sequence[tuple[int, int]], latest: np.ndarray) -> np.ndarray:
-    """Per value of ``latest``: the latest ride start at or before it inside a window, on a
+def latest_start(
+    windows: Sequence[tuple[float, ...]], latest: np.ndarray, ride: np.ndarray | float
+) -> np.ndarray:
+    """Per value of ``latest``: the latest start of a ride of ``ride`` seconds at or before
+    it, inside a window (starting in its pick-up part, ending in its set-down part), on a
     whole minute (a pick-up is booked for a minute; ``-inf``: none)."""
     values = np.asarray(latest, dtype=float)
-    return latest_starts(*_window_arrays(windows), values.ravel()).reshape(values.shape)
+    rides = np.broadcast_to(np.asarray(ride, dtype=float), values.shape).ravel()
+    return latest_starts(_window_matrix(windows), values.ravel(), rides).reshape(values.shape)
 
 
-def earliest_start(windows: Sequence[tuple[int, int]], earliest: np.ndarray) -> np.ndarray:
-    """Per value of ``earliest``: the earliest ride start at or after it inside a window, on
-    a whole minute (``inf``: none)."""
+def earliest_start(
+    windows: Sequence[tuple[float, ...]], earliest: np.ndarray, ride: np.ndarray | float
+) -> np.ndarray:
+    """Per value of ``earliest``: the earliest start of a ride of ``ride`` seconds at or
+    after it, inside a window, on a whole minute (``inf``: none)."""
     values = np.asarray(earliest, dtype=float)
-    return earliest_starts(*_window_arrays(windows), values.ravel()).reshape(values.shape)
+    rides = np.broadcast_to(np.asarray(ride, dtype=float), values.shape).ravel()
+    return earliest_starts(_window_matrix(windows), values.ravel(), rides).reshape(values.shape)
 
 
 # --------------------------------------------------------------------------- parallel buses
@@ -414,8 +424,8 @@ class Zones:
         flat = np.concatenate([np.zeros(0, np.int64), *self.place_stops]).astype(np.int64)
         return ptr, flat
 
-    def windows(self, z: int, date: dt.date) -> Sequence[tuple[int, int]]:
-        """Service ``z``'s ride-start windows on ``date`` (read once per date)."""
+    def windows(self, z: int, date: dt.date) -> Sequence[Window]:
+        """Service ``z``'s windows on ``date`` (read once per date)."""
         key = (z, date)
         if key not in self._windows:
             self._windows[key] = tuple(self.services[z].windows(date))
@@ -478,7 +488,7 @@ class Zones:
             if not len(rows) or not windows:
                 continue
             ride = kind.seconds[rows[0]]
-            start = latest_start(windows, arrive_by - ride)
+            start = latest_start(windows, arrive_by - ride, ride)
             (ok,) = np.nonzero(start > NO_TIME)
             stops = kind.cols[ok]
             refused = self._refused_each(z, date, stops, self.site_stops[site], start[ok], True)
@@ -505,7 +515,7 @@ class Zones:
             if not len(rows) or not windows:
                 continue
             ride = kind.seconds[rows[0]]
-            t0 = earliest_start(windows, np.full(len(ride), float(leave_at)))
+            t0 = earliest_start(windows, np.full(len(ride), float(leave_at)), ride)
             (ok,) = np.nonzero(np.isfinite(t0))
             stops = kind.cols[ok]
             refused = self._refused_each(z, date, stops, self.site_stops[site], t0[ok], False)
@@ -637,15 +647,16 @@ class Zones:
             dtype=float,
         )
 
-    def _windows_of(self, date: dt.date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All services' windows on ``date`` (CSR: pointer per service, starts, ends)."""
+    def _windows_of(self, date: dt.date) -> tuple[np.ndarray, np.ndarray]:
+        """All services' windows on ``date`` (CSR: pointer per service, the windows as
+        rows of :func:`_window_matrix`)."""
         key = ("csr", date)
         if key not in self._windows:
             per = [self.windows(z, date) for z in range(len(self.services))]
             ptr = np.zeros(len(per) + 1, dtype=np.int64)
             np.cumsum([len(w) for w in per], out=ptr[1:])
             flat = [w for ws in per for w in ws]
-            self._windows[key] = (ptr, *_window_arrays(flat))
+            self._windows[key] = (ptr, _window_matrix(flat))
         return self._windows[key]
 
     def door_there(self, site: int, date: dt.date, arrive_by: float) -> HomeRides:
@@ -659,7 +670,7 @@ class Zones:
             if not len(cols) or not windows:
                 continue
             ride = kind.seconds[:, cols[0]]
-            start = latest_start(windows, arrive_by - ride)
+            start = latest_start(windows, arrive_by - ride, ride)
             for row, p in enumerate(kind.rows.tolist()):
                 t0 = float(start[row])
                 if t0 == NO_TIME or t0 <= rides.value[p]:
@@ -680,12 +691,11 @@ class Zones:
             if not len(cols) or not windows:
                 continue
             ride = kind.seconds[:, cols[0]]
-            t0 = float(earliest_start(windows, np.array([float(leave_at)]))[0])
-            if not math.isfinite(t0):
-                continue
+            start = earliest_start(windows, np.full(len(ride), float(leave_at)), ride)
             for row, p in enumerate(kind.rows.tolist()):
+                t0 = float(start[row])
                 end = t0 + float(ride[row])
-                if end >= rides.value[p]:
+                if not math.isfinite(t0) or end >= rides.value[p]:
                     continue
                 if self._refused(z, date, self.site_stops[site], self.place_stops[p], t0):
                     continue
@@ -860,7 +870,7 @@ def _weekly(windows_on: Windows) -> Windows:
     monday = dt.date(2024, 1, 1)
     week = [tuple(windows_on(monday + dt.timedelta(days=i))) for i in range(7)]
 
-    def windows(day: dt.date) -> Sequence[tuple[int, int]]:
+    def windows(day: dt.date) -> Sequence[Window]:
         return week[day.weekday()]
 
     return windows
@@ -883,17 +893,17 @@ def flex_services(
     for w in flex.windows:
         if w.area_kind is AreaKind.ZONE:
             by_trip.setdefault(w.trip_id, []).append(w)
-    by_pair: dict[tuple[str, str], list[tuple[int, FlexWindow]]] = {}
+    by_pair: dict[tuple[str, str], list[tuple[int, FlexWindow, FlexWindow]]] = {}
     for trip_windows in by_trip.values():
         for w in trip_windows:
             if not w.pickup or w.service_id not in service_index:
                 continue
             # where the vehicle sets down after (or at) this pick-up, in the trip's order
-            ends = dict.fromkeys(
-                d.area_id for d in trip_windows if d.drop_off and d.sequence >= w.sequence
-            )
-            for end in ends:
-                by_pair.setdefault((w.area_id, end), []).append((service_index[w.service_id], w))
+            for d in trip_windows:
+                if d.drop_off and d.sequence >= w.sequence:
+                    by_pair.setdefault((w.area_id, d.area_id), []).append(
+                        (service_index[w.service_id], w, d)
+                    )
     names = {
         **feed.trips.drop_duplicates("route_id").set_index("route_id")["route_name"].to_dict(),
         **flex.route_names,  # Flex-only trips (no timed stop) are not among the feed's trips
@@ -905,10 +915,14 @@ def flex_services(
         fallback = zone.name if pick == drop else f"{zone.name} → {other.name}"
 
         def on(
-            day: dt.date, windows: list[tuple[int, FlexWindow]] = windows
-        ) -> list[tuple[int, int]]:
+            day: dt.date, windows: list[tuple[int, FlexWindow, FlexWindow]] = windows
+        ) -> list[Window]:
+            """The trips' windows that day: picked up inside the pick-up window, set down
+            inside the set-down window."""
             running = feed.service_mask(day)
-            return sorted({(w.start_s, w.end_s) for s, w in windows if running[s]})
+            return sorted(
+                {(w.start_s, w.end_s, d.start_s, d.end_s) for s, w, d in windows if running[s]}
+            )
 
         out.append(
             zone_service(
