@@ -4,8 +4,9 @@ A zone service carries people door to door between any two points inside its are
 its hours, when booked. For the router it is one more kind of access and egress edge, next
 to walking: a zone ride from home to a stop in the zone (then the bus), from a stop to the
 room, or from home straight to the room when both lie in the zone — and the same on the way
-back. Unlike a walk, a ride is possible only when it starts inside the service's hours; an
-earlier arrival at the stop simply waits for the bus, so for one scan the best ride start is
+back. Unlike a walk, a ride is possible only when it starts inside the service's hours (and,
+for a GTFS-Flex trip, ends inside its set-down window); an earlier arrival at the stop simply
+waits for the bus, so for one scan the best ride start is
 
 * to arrive by T (a stop's latest boarding ``b``): the latest start ``≤ b − ride − change``
   inside a window (a window ending earlier still serves, with a wait at the stop);
