@@ -151,11 +151,14 @@ def _stop_events(source: str) -> dict[str, list[tuple[str, int, int, int, int]]]
 
 
 def _stop_group_events(source: str, events: dict) -> dict[str, list]:
-    """GTFS-Flex stop groups, read here from the raw files: a trip that picks up at any stop
-    of a group within a window and then runs on its timetable is, per stop of the group, a
-    trip picked up there (booked: code 2) at the window's end or, if earlier, at the next
-    timed stop's arrival minus the ride (straight metres × 1.3 at 40 km/h × the trip's
-    safe_duration_factor + its offset, or + 5 min), on a whole minute."""
+    """GTFS-Flex stop groups, read here from the raw files: a trip that serves any stop of a
+    group within a window, before, after or between its timed stops, is, per stop of the
+    group, a trip that runs there (booked: code 2): picked up for the timed stops after it,
+    set down from those before it. The vehicle is at the stop inside the window, not before
+    the stop before can bring it there (its departure + the ride), not after it must leave
+    for the stop after (its arrival − the ride); set-downs at the earliest such whole
+    minute, pick-ups at the latest. The ride: straight metres × 1.3 at 40 km/h × the trip's
+    safe_duration_factor + its offset, or + 5 min."""
     import os
 
     folder = source if os.path.isdir(source) else None
@@ -170,39 +173,50 @@ def _stop_group_events(source: str, events: dict) -> dict[str, list]:
     stops = read("stops.txt").set_index("stop_id")
     trips = read("trips.txt").set_index("trip_id")
     raw = read("stop_times.txt")
-    flexible = raw[raw.get("location_group_id", pd.Series("", index=raw.index)) != ""]
+    group_of = raw.get("location_group_id", pd.Series("", index=raw.index))
+    flexible = raw[group_of != ""]
     out: dict[str, list] = {}
     for rec in flexible.to_dict("records"):
-        if rec.get("pickup_type") == "1":
-            continue
-        trip = rec["trip_id"]
-        end = _seconds(rec["end_pickup_drop_off_window"])
-        start = _seconds(rec["start_pickup_drop_off_window"])
-        nxt = events.get(trip, [])
-        if not nxt:
-            continue
-        to_stop, arrive = nxt[0][0], nxt[0][1]
+        trip, here = rec["trip_id"], int(rec["stop_sequence"])
+        timed = raw[(raw["trip_id"] == trip) & (raw["stop_id"] != "")]
+        order = sorted(int(x) for x in timed["stop_sequence"])
+        ev = events.get(trip, [])  # the trip's timed stops, in the same order
+        before = [e for q, e in zip(order, ev, strict=True) if q < here]
+        after = [e for q, e in zip(order, ev, strict=True) if q > here]
         factor = (
             float(trips.at[trip, "safe_duration_factor"] or 1.0)
-            if "safe_duration_factor" in trips
+            if ("safe_duration_factor" in trips)
             else 1.0
         )
         offset = (
             float(trips.at[trip, "safe_duration_offset"] or 5.0)
-            if "safe_duration_offset" in trips
+            if ("safe_duration_offset" in trips)
             else 5.0
         )
+        spec = ZoneSpec(None, (), factor=factor, offset_s=offset * 60)
+
+        def ride(a: str, b: str, spec: ZoneSpec = spec) -> float:
+            at_a = (float(stops.at[a, "stop_lat"]), float(stops.at[a, "stop_lon"]))
+            at_b = (float(stops.at[b, "stop_lat"]), float(stops.at[b, "stop_lon"]))
+            return spec.ride(at_a, at_b)
+
         for stop in groups.get(rec["location_group_id"], []):
-            if stop == to_stop:
+            pick = rec.get("pickup_type") != "1" and bool(after) and after[0][0] != stop
+            drop = rec.get("drop_off_type") != "1" and bool(before) and before[-1][0] != stop
+            if not (pick or drop):
                 continue
-            lat1, lon1 = float(stops.at[stop, "stop_lat"]), float(stops.at[stop, "stop_lon"])
-            lat2, lon2 = float(stops.at[to_stop, "stop_lat"]), float(stops.at[to_stop, "stop_lon"])
-            spec = ZoneSpec(None, ((start, end),), factor=factor, offset_s=offset * 60)
-            ride = spec.ride((lat1, lon1), (lat2, lon2))
-            pick = spec.latest_start(arrive - ride, ride)
-            if pick is None:
+            lo = _seconds(rec["start_pickup_drop_off_window"])
+            hi = _seconds(rec["end_pickup_drop_off_window"])
+            if before:
+                lo = max(lo, before[-1][2] + ride(before[-1][0], stop))
+            if after:
+                hi = min(hi, after[0][1] - ride(stop, after[0][0]))
+            lo, hi = math.ceil(lo / 60) * 60, math.floor(hi / 60) * 60
+            if lo > hi:
                 continue
-            out[f"{trip}~{stop}"] = [(stop, int(pick), int(pick), 2, 1), *nxt]
+            codes = (2 if pick else 1, 2 if drop else 1)
+            event = (stop, lo if drop else hi, hi if pick else lo, *codes)
+            out[f"{trip}~{stop}"] = [*(before if drop else []), event, *(after if pick else [])]
     return out
 
 

@@ -441,6 +441,46 @@ def test_a_flex_stop_group_is_ridden_as_a_booked_trip(tmp_path):
     assert back is None  # nothing sets down at Mühle
 
 
+def test_a_flex_stop_group_between_two_timed_stops(tmp_path):
+    """ALF 4 runs Dorf Mitte 07:00 → any stop of its group (Mühle, Weiler) 07:00–07:40 →
+    Stadt Markt 07:50. At Mühle it can set down from 07:09 (07:00 + the ride from Dorf
+    Mitte, 8.9 min) and pick up until 07:37 (07:50 − the ride to Stadt Markt, 12.8 min);
+    both booked. Checked leg by leg and against the reference for every room and time."""
+    folder = feed_copy(tmp_path, flex_zone=True)
+    appends = {
+        "location_groups.txt": "grp4,ALF 4 Mitte\n",
+        "location_group_stops.txt": "grp4,de:05766:2:0:1\ngrp4,de:05766:4:0:1\n",
+        "routes.txt": "ALF4,V,ALF 4,Anruf-Linien-Fahrt Mitte,3\n",
+        "trips.txt": "ALF4,W,M1,Stadt,,\n",
+        "stop_times.txt": (
+            "M1,07:00:00,07:00:00,de:05766:1:0:1,,,1,0,0,,,,\n"
+            "M1,,,,grp4,,2,2,2,07:00:00,07:40:00,daybefore,daybefore\n"
+            "M1,07:50:00,07:50:00,de:05766:3:0:1,,,3,0,0,,,,\n"
+        ),
+        "places.csv": "Mühlenhof,52.0185,8.8005,1\n",
+    }
+    for name, text in appends.items():
+        with (folder / name).open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    mill_room = {"name": "Mühlenraum", "lat": 52.0182, "lon": 8.8003}
+    course = {**COURSE, "start": "08:10"}
+    study = prepare(scenario(folder, course=course, sites=[LINE_ROOM, mill_room]))
+    there, _ = journeys(study, "Mühlenhof", LINE_ROOM["name"], MONDAY, booked=True)
+    alf = there.legs[1]
+    assert (alf.route, alf.from_name, alf.to_name) == ("ALF 4", "Mühle", "Stadt Markt")
+    assert (alf.depart, alf.arrive) == (7 * 3600 + 37 * 60, 7 * 3600 + 50 * 60)
+    assert alf.booking.deadline == dt.datetime(2026, 3, 1, 22, 0)
+    there, _ = journeys(study, "Dorf", "Mühlenraum", MONDAY, booked=True)
+    alf = next(leg for leg in there.legs if leg.mode is Mode.BOOKED_RIDE)
+    assert (alf.route, alf.from_name, alf.to_name) == ("ALF 4", "Dorf Mitte", "Mühle")
+    assert (alf.depart, alf.arrive) == (7 * 3600, 7 * 3600 + 9 * 60)
+    assert journeys(study, "Dorf", "Mühlenraum", MONDAY)[0] is None  # not without booking
+    geometry = json.loads((folder / "locations.geojson").read_text())["features"][0]["geometry"]
+    day = (8 * 3600, 20 * 3600, 8 * 3600, 20 * 3600)
+    zone = ZoneSpec(shape(geometry), (day,), factor=1.5, offset_s=600)
+    assert compare(study, zone, TIMES) > 0
+
+
 def test_an_illustrative_zone_says_so_where_its_ride_is_booked(tmp_path):
     from course_planner.exports.schedule import booking_line
 

@@ -475,7 +475,8 @@ def _calendar(gtfs: gk.Feed, services: pd.Index) -> Calendar:
 
 # --------------------------------------------------------------------------- parsed-feed cache
 
-_CACHE_FORMAT = "feed-cache-3"  # 2: booking flags, route types; 3: Flex stop-group trips
+_CACHE_FORMAT = "feed-cache-4"  # 2: booking flags, route types; 3: Flex stop-group trips;
+# 4: stop groups between timed stops
 _FRAMES = ("stops", "stations", "trips", "transfers")
 
 

@@ -350,14 +350,15 @@ def stop_group_trips(
     stops: pd.DataFrame,
     default_ride: RideTime | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A flexible trip that picks up at any stop of a group within a window and then runs
-    on a timetable (an ALF: "any stop of Weiler or Mühle, 06:00–09:00, to Stadt Markt at
-    07:50"), as ordinary trips the router can ride: one trip per stop of the group, picking up
-    there (booked: ``pickup_type`` 2) at the latest moment that still makes the next timed
-    stop — its time minus the ride (``safe_duration_*``, else ``default_ride``), inside the
-    window — then the trip's timed stops. The same backwards for a group where it sets down
-    after its last timed stop. Returns the new stop_times and trips rows (trip ids
-    ``<trip>~<stop>``)."""
+    """A flexible trip that serves any stop of a group within a window, before, after or
+    between its timed stops (an ALF: "any stop of Weiler or Mühle, 06:00–09:00, to Stadt
+    Markt at 07:50"), as ordinary trips the router can ride: one trip per stop of the group,
+    booked there (``pickup_type``/``drop_off_type`` 2): picked up for the timed stops after
+    it, set down from those before it. The vehicle is at the stop inside the window, not
+    before the stop before can bring it there (its departure + the ride), not after it must
+    leave for the stop after (its arrival − the ride; ``safe_duration_*``, else
+    ``default_ride``): it sets down at the earliest such whole minute and picks up at the
+    latest. Returns the new stop_times and trips rows (trip ids ``<trip>~<stop>``)."""
     from course_planner.coordinates import haversine_m
 
     ride_default = default_ride or RideTime()
@@ -392,51 +393,52 @@ def stop_group_trips(
         seq = rows["stop_sequence"].astype(int)
         after, before = rows[seq > w.sequence], rows[seq < w.sequence]
         ride = w.ride or ride_default
+        # the timed stops around the group: where the vehicle leaves before it (and when),
+        # where it must be after it (and when); None where there is none
+        prev_stop = str(before.iloc[-1]["stop_id"]) if len(before) else None
+        next_stop = str(after.iloc[0]["stop_id"]) if len(after) else None
+        leave = (
+            seconds(before.iloc[-1]["departure_time"]) or seconds(before.iloc[-1]["arrival_time"])
+            if len(before)
+            else None
+        )
+        arrive = (
+            seconds(after.iloc[0]["arrival_time"]) or seconds(after.iloc[0]["departure_time"])
+            if len(after)
+            else None
+        )
         for stop in flex.stop_groups.get(w.area_id, ()):
             if stop not in at.index:
                 continue
-            if w.pickup and len(after):  # picked up here, then the timed stops
-                nxt = after.iloc[0]
-                if str(nxt["stop_id"]) == stop:
-                    continue
-                arrive = seconds(nxt["arrival_time"]) or seconds(nxt["departure_time"])
-                if arrive is None:
-                    continue
-                t = min(w.end_s, arrive - ride_s(stop, str(nxt["stop_id"]), ride))
-                if t < w.start_s:
-                    continue
-                t = t // 60 * 60  # a pick-up is booked for a whole minute
-                first = {
-                    "stop_id": stop,
-                    "arrival_time": clock(t),
-                    "departure_time": clock(t),
-                    "stop_sequence": w.sequence,
-                    "pickup_type": 2,
-                    "drop_off_type": 1,
-                }
-                part = [first, *after.to_dict("records")]
-            elif w.drop_off and len(before):  # the timed stops, then set down here
-                prev = before.iloc[-1]
-                if str(prev["stop_id"]) == stop:
-                    continue
-                leave = seconds(prev["departure_time"]) or seconds(prev["arrival_time"])
-                if leave is None:
-                    continue
-                t = max(w.start_s, leave + ride_s(str(prev["stop_id"]), stop, ride))
-                if t > w.end_s:
-                    continue
-                t = -(-t // 60) * 60
-                last = {
-                    "stop_id": stop,
-                    "arrival_time": clock(t),
-                    "departure_time": clock(t),
-                    "stop_sequence": w.sequence,
-                    "pickup_type": 1,
-                    "drop_off_type": 2,
-                }
-                part = [*before.to_dict("records"), last]
-            else:
+            # picked up here for the timed stops after; set down here from those before
+            pick = w.pickup and arrive is not None and next_stop != stop
+            drop = w.drop_off and leave is not None and prev_stop != stop
+            if not (pick or drop):
                 continue
+            # the vehicle is here inside the window, not before it can come from the stop
+            # before, not after it must leave for the stop after; on whole minutes
+            earliest, latest = float(w.start_s), float(w.end_s)
+            if leave is not None and prev_stop is not None:
+                earliest = max(earliest, leave + ride_s(prev_stop, stop, ride))
+            if arrive is not None and next_stop is not None:
+                latest = min(latest, arrive - ride_s(stop, next_stop, ride))
+            earliest, latest = -(-earliest // 60) * 60, latest // 60 * 60
+            if earliest > latest:
+                continue
+            row = {
+                "stop_id": stop,
+                # set down as early, picked up as late as the timetable allows
+                "arrival_time": clock(earliest if drop else latest),
+                "departure_time": clock(latest if pick else earliest),
+                "stop_sequence": w.sequence,
+                "pickup_type": 2 if pick else 1,
+                "drop_off_type": 2 if drop else 1,
+            }
+            part = [
+                *(before.to_dict("records") if drop else []),
+                row,
+                *(after.to_dict("records") if pick else []),
+            ]
             trip_id = f"{w.trip_id}~{stop}"
             for rec in part:
                 new_times.append({**rec, "trip_id": trip_id})
