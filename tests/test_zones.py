@@ -494,3 +494,26 @@ def test_an_illustrative_zone_says_so_where_its_ride_is_booked(tmp_path):
         "Limo Süd (illustrativ, kein echtes Angebot): bis"
     )
     assert "(illustrative, not a real service)" in booking_line(notice, [MONDAY], "en")
+
+
+def test_a_study_with_zones_is_freed_when_no_one_uses_it(tmp_path):
+    """No reference cycle through the zones: a study (with all its scans) goes as soon as
+    it is not used, not at the next full garbage collection; its copy without a zone keeps
+    working on its own."""
+    import gc
+    import weakref
+
+    from course_planner.zone_effect import without_service
+
+    folder = feed_copy(tmp_path, flex_zone=True)
+    study = prepare(scenario(folder, on_demand=[south_service(folder)]))
+    reachability_table(study)
+    copy = without_service(study, 1)
+    gone = weakref.ref(study)
+    gc.disable()
+    try:
+        del study
+        assert gone() is None
+    finally:
+        gc.enable()
+    assert reachability_table(copy)["reachable_booked"].any()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
@@ -340,7 +341,7 @@ def prepare(
             n_places=len(places),
             place_stops=_stops_of(walks.place_stops, "place", len(places)),
             site_stops=_stops_of(walks.site_stops, "site", len(sites)),
-            scheduled=study.timetable,
+            scheduled=scheduled_timetables(study),
             stop_seq=feed.connections.seq,
             change_s=network.min_change_s,
         )
@@ -414,6 +415,21 @@ def planned_journeys(
     if not fits_back(back) and fits_back(booked_back):
         back = booked_back
     return there, back
+
+
+def scheduled_timetables(study: Study) -> Callable[[dt.date], Timetable]:
+    """``study.timetable`` (scheduled rides) for the study's zones, without keeping the
+    study alive: a study and its zones refer to each other only one way, so a study no one
+    uses is freed at once, not at the next full garbage collection (with all its scans)."""
+    ref = weakref.ref(study)
+
+    def scheduled(date: dt.date) -> Timetable:
+        alive = ref()
+        if alive is None:
+            raise RuntimeError("the study of these zones is gone")
+        return alive.timetable(date)
+
+    return scheduled
 
 
 def reachability_table(
