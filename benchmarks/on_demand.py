@@ -12,8 +12,10 @@ Scenario: scenarios/lippe-2026.yaml (17 places × 3 rooms × 24 course dates). V
   rooms lie in zones, so every booked scan is a whole second scan;
 * the same without Limo's "not within 15 minutes of a bus" rule (what the rule costs).
 
-Each run prepares a fresh study (walks, zones) from the loaded feed and times
-``reachability_table`` from empty scan caches; the median of ``--repeat`` runs is printed.
+Each run prepares a fresh study (walks, zones) from the loaded feed, collects the garbage of
+the runs before (a full collection inside a timed table would charge it with their cost, and
+the variants would depend on their order), and times ``reachability_table`` from empty scan
+caches; the median of ``--repeat`` runs is printed.
 With ``--all-stations``, every station of the feed is a place (3065 places), as in the
 reachability benchmark's largest table.
 """
@@ -21,6 +23,7 @@ reachability benchmark's largest table.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import tempfile
@@ -72,6 +75,7 @@ def timed(scenario: Scenario, feed: Feed, repeat: int, places: pd.DataFrame | No
     times, table = [], None
     for _ in range(repeat):
         study = prepare(scenario, feed, places)
+        gc.collect()  # earlier runs' garbage is not this run's cost (timeit does the same)
         t0 = time.perf_counter()
         table = reachability_table(study)
         times.append(time.perf_counter() - t0)

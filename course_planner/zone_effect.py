@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from course_planner.reach_summary import meeting_days
-from course_planner.transit.reachability import Study, reachability_table, scheduled_timetables
+from course_planner.transit.reachability import Study, reachability_table
 
 EFFECT_COLUMNS = ["service", "illustrative", "place", "site", "date", "participants"]
 
@@ -41,10 +41,7 @@ def without_service(study: Study, index: int) -> Study:
     zones = study.zones
     assert zones is not None
     rest = tuple(s for i, s in enumerate(zones.services) if i != index)
-    copy = replace(study, zones=None)
-    if rest:
-        copy.zones = replace(zones, services=rest, scheduled=scheduled_timetables(copy))
-    return copy
+    return replace(study, zones=replace(zones, services=rest) if rest else None)
 
 
 def zone_effect(study: Study, dates: list[dt.date] | None = None) -> pd.DataFrame:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
@@ -123,14 +122,7 @@ class Study:
     def timetable(self, date: dt.date, booked: bool = False) -> Timetable:
         """The timetable of ``date``: scheduled rides only, or (``booked``) with the rides
         that must be booked."""
-        # without booked rides in the feed (zones only), one timetable serves both
-        booked = booked and self.booking is not None and self.booking.any
-        key = (self.day_key(date, booked=False), booked)
-        if key not in self._timetables:
-            self._timetables[key] = timetable_for(
-                self.feed, date, self.booking, scheduled_only=not booked
-            )
-        return self._timetables[key]
+        return _timetable(self.feed, self.booking, self._timetables, date, booked)
 
     def arrive_by(
         self,
@@ -341,7 +333,7 @@ def prepare(
             n_places=len(places),
             place_stops=_stops_of(walks.place_stops, "place", len(places)),
             site_stops=_stops_of(walks.site_stops, "site", len(sites)),
-            scheduled=scheduled_timetables(study),
+            scheduled=partial(_timetable, feed, study.booking, study._timetables),
             stop_seq=feed.connections.seq,
             change_s=network.min_change_s,
         )
@@ -417,19 +409,21 @@ def planned_journeys(
     return there, back
 
 
-def scheduled_timetables(study: Study) -> Callable[[dt.date], Timetable]:
-    """``study.timetable`` (scheduled rides) for the study's zones, without keeping the
-    study alive: a study and its zones refer to each other only one way, so a study no one
-    uses is freed at once, not at the next full garbage collection (with all its scans)."""
-    ref = weakref.ref(study)
-
-    def scheduled(date: dt.date) -> Timetable:
-        alive = ref()
-        if alive is None:
-            raise RuntimeError("the study of these zones is gone")
-        return alive.timetable(date)
-
-    return scheduled
+def _timetable(
+    feed: Feed, booking: Booking | None, cache: dict, date: dt.date, booked: bool = False
+) -> Timetable:
+    """:meth:`Study.timetable`, kept in ``cache`` by the services running (one timetable
+    per distinct day). A plain function, so that a study's zones can hold it (with the
+    study's cache) without holding the study: no reference cycle, and a study no one uses is
+    freed at once, not at the next full garbage collection (with all its scans)."""
+    # without booked rides in the feed (zones only), one timetable serves both
+    booked = booked and booking is not None and booking.any
+    if ("signature", date) not in cache:
+        cache["signature", date] = service_signature(feed, date)
+    key = (cache["signature", date], booked)
+    if key not in cache:
+        cache[key] = timetable_for(feed, date, booking, scheduled_only=not booked)
+    return cache[key]
 
 
 def reachability_table(
