@@ -412,7 +412,7 @@ def _arrive_by_places(scan: ArriveBy, zones: Zones | None, day: dt.date) -> Arri
     arrive_site[by_stop] = scan._board_arrive[choice[by_stop]]
     rides[choice == _DIRECT] = 0
     arrive_site[choice == _DIRECT] = arrive_by
-    home = _home_end(first, door, choice) if zones else None
+    home = first.chosen(door, choice == _ZONE_DIRECT, choice >= 0) if zones else None
     if home is not None:
         rides[home.service >= 0] += 1
         door_ride = choice == _ZONE_DIRECT
@@ -426,24 +426,6 @@ def _arrive_by_places(scan: ArriveBy, zones: Zones | None, day: dt.date) -> Arri
         _choice_walk=choice_walk,
         _zones=zones,
         _home=home,
-    )
-
-
-def _home_end(first: HomeRides, door: HomeRides, choice: np.ndarray) -> HomeRides:
-    """The zone rides at the home end of the places' chosen journeys: ``door``'s where the
-    choice is a ride straight to or from the room, ``first``'s where it is a stop (a place
-    that walks to its stop has none there), none elsewhere."""
-    use_door, by_stop = choice == _ZONE_DIRECT, choice >= 0
-
-    def pick(a: np.ndarray, b: np.ndarray, none: float) -> np.ndarray:
-        return np.where(use_door, b, np.where(by_stop, a, none))
-
-    return type(first)(
-        value=pick(first.value, door.value, np.nan),
-        stop=pick(first.stop, door.stop, -1),
-        service=pick(first.service, door.service, -1),
-        start=pick(first.start, door.start, np.nan),
-        end=pick(first.end, door.end, np.nan),
     )
 
 
@@ -685,7 +667,7 @@ def _leave_at_places(scan: LeaveAt, zones: Zones | None, day: dt.date) -> LeaveA
     by_stop = choice >= 0
     rides[by_stop] = scan._alight_rides[choice[by_stop]]
     rides[choice == _DIRECT] = 0
-    home = _home_end(last, door, choice) if zones else None
+    home = last.chosen(door, choice == _ZONE_DIRECT, choice >= 0) if zones else None
     if home is not None:
         rides[home.service >= 0] += 1
         rides[choice == _ZONE_DIRECT] = 1

@@ -101,6 +101,22 @@ class HomeRides:
         self.value[place], self.service[place] = value, service
         self.start[place], self.end[place] = start, end
 
+    def chosen(self, door: HomeRides, by_door: np.ndarray, by_stop: np.ndarray) -> HomeRides:
+        """The rides of the places' chosen journeys: ``door``'s (rides straight to or from
+        the room) where ``by_door``, these (rides to or from a stop) where ``by_stop`` — a
+        place that walks to its stop has none here —, none elsewhere."""
+
+        def pick(mine: np.ndarray, theirs: np.ndarray, none: float) -> np.ndarray:
+            return np.where(by_door, theirs, np.where(by_stop, mine, none))
+
+        return HomeRides(
+            value=pick(self.value, door.value, np.nan),
+            stop=pick(self.stop, door.stop, -1),
+            service=pick(self.service, door.service, -1),
+            start=pick(self.start, door.start, np.nan),
+            end=pick(self.end, door.end, np.nan),
+        )
+
     def leg(self, place: int) -> ZoneLeg | None:
         """The ride of ``place`` (None: none)."""
         z = int(self.service[place])
