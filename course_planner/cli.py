@@ -24,7 +24,7 @@ from course_planner.exports.handout import LANGUAGES
 from course_planner.logs import setup_cli_logging
 from course_planner.reach_summary import meeting_days
 from course_planner.rotation.plan import solve_rotation
-from course_planner.scenario import load_scenario
+from course_planner.scenario import Scenario, load_scenario
 from course_planner.siting import (
     best_sites,
     best_start_times,
@@ -34,7 +34,13 @@ from course_planner.siting import (
 )
 from course_planner.sources import read_text
 from course_planner.transit.on_demand import booked_routes_table
+from course_planner.transit.provenance import feed_source
 from course_planner.transit.reachability import prepare, reachability_table
+
+
+def _source(scenario: Scenario) -> None:
+    """Where the timetable comes from, under the results that stand on it."""
+    print(f"  {render(feed_source(scenario.feed).statement)}")
 
 
 def _reach(args: argparse.Namespace) -> int:
@@ -48,6 +54,7 @@ def _reach(args: argparse.Namespace) -> int:
         f"{scenario.name}: {len(study.places)} places × {len(study.sites)} rooms × "
         f"{len(dates)} course dates -> {args.out} ({len(table)} rows)"
     )
+    _source(scenario)
     for site in study.network.site_names:
         ok = int(reach.xs(site, level="site").sum())
         print(f"  {site}: reachable on every course date from {ok} of {len(study.places)} places")
@@ -94,6 +101,7 @@ def _zones(args: argparse.Namespace) -> int:
     effect = zone_effect(study, dates)
     write_csv_atomic(effect, args.out)
     print(f"{scenario.name}: {len(dates)} course dates -> {args.out} ({len(effect)} rows)")
+    _source(scenario)
     found = summarise_effect(effect, len(dates))
     for service in study.zones.services:
         note = " (ILLUSTRATIVE, not a real service)" if service.illustrative else ""
@@ -178,6 +186,7 @@ def _site(args: argparse.Namespace) -> int:
         f"{', '.join(choice.sites)} — reach {choice.covered} of {choice.total} {unit}{booked} "
         f"({quality}) -> {args.out}"
     )
+    _source(scenario)
     if args.report:
         chosen = with_sites(scenario, cand_study.sites[cand_study.sites["name"].isin(choice.sites)])
         _write_report(
@@ -208,6 +217,7 @@ def _times(args: argparse.Namespace) -> int:
         )
         + f" (course start now {scenario.course.start}) -> {args.out}"
     )
+    _source(scenario)
     if args.report:
         _write_report(unreachable_report(study, start_s=starts[0]), args.report)
     return 0

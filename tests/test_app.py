@@ -255,8 +255,9 @@ def test_every_shipped_scenario_opens_every_page(name):
         page(at, p)
         assert not errors(at), (name, p, errors(at))
         assert any(title in c.value for c in at.caption), (name, p)
-        if p in ("scenario_page.py", "reach_page.py", "siting_page.py"):  # results on it:
-            # where the timetable comes from, and "not official" where the feed says so
+        if p in ("scenario_page.py", "reach_page.py", "siting_page.py", "export_page.py"):
+            # results on it: where the timetable comes from, and "not official" where the
+            # feed says so
             notes = [c.value for c in at.caption if c.value.startswith("Fahrplan: ")]
             assert len(notes) == 1 and feed.name in notes[0], (name, p, notes)
             assert ("kein amtlicher Fahrplan" in notes[0]) == (feed.official is False)

@@ -132,8 +132,11 @@ def test_cli_export(tmp_path, capsys):
     sc.write_text(text)
     assert main(["export", str(sc), "--out", str(out)]) == 0
     assert (out / "tabellen.xlsx").exists() and (out / "plan.csv").exists()
-    sheets = openpyxl.load_workbook(out / "tabellen.xlsx").sheetnames
-    assert sheets == ["Plan", "Reachability", "Not reachable"]  # the CLI speaks English
+    book = openpyxl.load_workbook(out / "tabellen.xlsx")
+    # the CLI speaks English; where the timetable comes from travels with the tables
+    assert book.sheetnames == ["Plan", "Reachability", "Not reachable", "Source"]
+    assert book["Source"]["A2"].value == "Timetable: line."  # no feed_info.txt: its folder
+    assert (out / "quelle.csv").exists()
     assert (out / "erreichbarkeit.csv").exists() and (out / "nicht-erreichbar.csv").exists()
     set_language("de")  # as the app does on a German page
     try:
@@ -141,7 +144,7 @@ def test_cli_export(tmp_path, capsys):
     finally:
         set_language("en")
     sheets = openpyxl.load_workbook(tmp_path / "de" / "tabellen.xlsx").sheetnames
-    assert sheets == ["Plan", "Erreichbarkeit", "Nicht erreichbar"]
+    assert sheets == ["Plan", "Erreichbarkeit", "Nicht erreichbar", "Quelle"]
     assert (out / "handouts" / "fernhof-kein-raum-en.pdf").exists()  # unreachable too
     assert (out / "ics" / "raum-kursraum.ics").exists()
     assert (out / "ics" / "ort-dorf.ics").exists()  # Dorf's 4 participants go there

@@ -280,7 +280,11 @@ def test_name_is_printed_and_errors_are_clear(monkeypatch, tmp_path):
 
 def test_every_text_is_translated():
     """Every German text the handout prints has a translation in every catalogue."""
-    source = Path(handout.__file__).read_text(encoding="utf-8")
+    from course_planner.transit import provenance  # the timetable's source note
+
+    source = "".join(
+        Path(module.__file__).read_text(encoding="utf-8") for module in (handout, provenance)
+    )
     keys = set(handout.catalogue("en"))
     for lang in LANGUAGES:
         assert set(handout.catalogue(lang)) == keys, lang

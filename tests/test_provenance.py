@@ -70,3 +70,40 @@ def test_the_handout_names_the_source_and_says_a_reconstruction_is_not_official(
     text = words_of(handout_pdf(plan, rebuilt, "Dorf", "Kursraum", "uk"))
     assert "Fahrplandaten: Verkehrsverbund Beispielland. Angaben ohne Gewähr." in text
     assert "amtlich" not in text
+
+
+def test_the_command_line_the_tables_and_the_calendars_say_it_too(tmp_path, capsys):
+    """Everything that stands on the timetable carries the statement: the command line's
+    summary, the office tables (a sheet of their own), the export's warnings and the
+    village calendars, in German and the handout language."""
+    import openpyxl
+    from icalendar import Calendar
+
+    from course_planner.cli import main
+    from course_planner.exports.ics import village_calendar
+
+    plan, study = setup()
+    feed = tmp_path / "fahrplan"
+    shutil.copytree(Path(study.scenario.feed), feed)
+    info(feed, "Reconstruction from NWL 2019 (CC BY)")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        f"name: Quelle\nfeed: {feed}\nplaces: {feed / 'places.csv'}\n"
+        "sites: [{name: Kursraum, lat: 52.0549, lon: 8.8}]\n"
+        "course: {start_date: 2026-02-02, end_date: 2026-02-13, weekdays: [mon],"
+        " start: '08:30', end: '12:00'}\n",
+        encoding="utf-8",
+    )
+    said = "Timetable: a reconstruction, not an official timetable (source: Reconstruction"
+    assert main(["reach", str(scenario), "--out", str(tmp_path / "reach.csv")]) == 0
+    assert said in capsys.readouterr().out
+    out = tmp_path / "export"
+    assert main(["export", str(scenario), "--what", "tables", "--out", str(out)]) == 0
+    assert said in capsys.readouterr().err  # a warning where the export is made
+    sheet = openpyxl.load_workbook(out / "tabellen.xlsx")["Source"]
+    assert sheet["A2"].value.startswith(said)
+    rebuilt = dataclasses.replace(study, scenario=study.scenario.model_copy(update={"feed": feed}))
+    cal = village_calendar(plan, rebuilt, "Dorf", "Kursraum", langs=["uk"])
+    description = str(next(iter(Calendar.from_ical(cal).walk("VEVENT")))["description"])
+    assert "Fahrplandaten: Rekonstruktion, kein amtlicher Fahrplan" in description
+    assert "не офіційний розклад" in description

@@ -26,6 +26,7 @@ from course_planner.exports.schedule import home_rooms
 from course_planner.exports.tables import german_csv, office_sheets, xlsx
 from course_planner.rotation.plan import solve_rotation
 from course_planner.scenario import Scenario
+from course_planner.transit.provenance import feed_source
 from course_planner.transit.reachability import Study, prepare, reachability_table
 
 WHAT = ("handouts", "ics", "tables")
@@ -150,9 +151,14 @@ def _export(
         )
     files = unique_slugs(places)
     site_files = unique_slugs(s.name for s in scenario.sites)
+    source = feed_source(scenario.feed)
+    if source.official is False:  # said in every file too (tables, calendars, handouts)
+        result.warnings.append(source.statement)
     with Staging(out) as stage:
         if "tables" in what:
-            tables = office_sheets(table, plan.table() if plan is not None else None)
+            tables = office_sheets(
+                table, plan.table() if plan is not None else None, source.statement
+            )
             sheets = {render(title): frame for title, frame in tables.values()}
             result.files.append(stage.write("tabellen.xlsx", xlsx(sheets)))
             for file, (_, frame) in tables.items():

@@ -51,7 +51,7 @@ from course_planner.exports.schedule import (
 )
 from course_planner.scenario import Contact, Scenario
 from course_planner.transit.journey import Journey, Leg
-from course_planner.transit.provenance import FeedSource, FeedStatus, feed_source
+from course_planner.transit.provenance import FeedSource, feed_source
 
 if TYPE_CHECKING:  # type names only: a handout worker does not load the engine
     from course_planner.rotation.plan import Plan
@@ -603,22 +603,8 @@ def render_handout(content: HandoutContent, lang: str, name: str | None = None) 
 def _source_note(pdf: _Page, source: FeedSource) -> None:
     """Where the timetable comes from; plainly "not an official timetable" where the feed
     says it is a reconstruction or an example."""
-    if source.status is FeedStatus.RECONSTRUCTION:
-        pdf.translated(
-            "Fahrplandaten: Rekonstruktion, kein amtlicher Fahrplan (Quelle: {source}). "
-            "Angaben ohne Gewähr.",
-            size=7,
-            source=source.name,
-        )
-    elif source.status is FeedStatus.EXAMPLE:
-        pdf.translated(
-            "Fahrplandaten: Beispieldaten, kein amtlicher Fahrplan (Quelle: {source}). "
-            "Angaben ohne Gewähr.",
-            size=7,
-            source=source.name,
-        )
-    else:
-        pdf.translated("Fahrplandaten: {feed}. Angaben ohne Gewähr.", size=7, feed=source.name)
+    key, values = source.handout_text
+    pdf.translated(key, 7, False, **values)
 
 
 def _texts(

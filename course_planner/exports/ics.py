@@ -42,6 +42,7 @@ from course_planner.exports.schedule import (
 from course_planner.rotation.plan import Plan
 from course_planner.scenario import Scenario
 from course_planner.transit.journey import Journey
+from course_planner.transit.provenance import feed_source
 from course_planner.transit.reachability import Study
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -334,6 +335,7 @@ def village_calendar(
         lines = [_journey_text("Hinweg", day.there, lang), _journey_text("Rückweg", day.back, lang)]
         for line in booking_lines((day.there, day.back), [rec.date], lang, phone):
             lines.append(f"{say('Buchung nötig', lang)} – {line}")
+        lines.append(say(source_text, lang, **source_values))  # where the times come from
         return lines
 
     def reminders(rec: Any) -> list[tuple[dt.datetime, str]]:
@@ -354,6 +356,7 @@ def village_calendar(
         return list(dict.fromkeys(out))  # there and back booked by one deadline: one reminder
 
     phone = scenario.contact.booking_phone
+    source_text, source_values = feed_source(scenario.feed).handout_text
     cal = _calendar(f"{scenario.name} – {place} → {site}")
     _events(
         cal,

@@ -12,7 +12,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from course_planner.errors import Text, msg
+from course_planner.errors import Text, msg, render
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -97,13 +97,16 @@ def xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
 
 
 def office_sheets(
-    reach: pd.DataFrame, plan: pd.DataFrame | None = None
+    reach: pd.DataFrame, plan: pd.DataFrame | None = None, source: Text | None = None
 ) -> dict[str, tuple[Text, pd.DataFrame]]:
     """The tables for the course office: file name (without .csv; fixed, scripts and mail
-    rely on it) → (sheet title in the reader's language, table)."""
+    rely on it) → (sheet title in the reader's language, table); ``source``: where the
+    timetable comes from (a sheet of its own, so that it travels with the tables)."""
     sheets: dict[str, tuple[Text, pd.DataFrame]] = {}
     if plan is not None:
         sheets["plan"] = (msg("Plan"), plan)
     sheets["erreichbarkeit"] = (msg("Reachability"), reach)
     sheets["nicht-erreichbar"] = (msg("Not reachable"), reach[~reach["reachable"]])
+    if source is not None:
+        sheets["quelle"] = (msg("Source"), pd.DataFrame({render(msg("source")): [render(source)]}))
     return sheets

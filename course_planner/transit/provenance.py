@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from course_planner.errors import CoursePlannerError
+from course_planner.errors import CoursePlannerError, Text, msg
 from course_planner.sources import open_source
 
 
@@ -55,6 +55,40 @@ class FeedSource:
     def name(self) -> str:
         """The publisher where the feed gives one, else the file name."""
         return self.publisher or self.file
+
+    @property
+    def statement(self) -> Text:
+        """What to say wherever results on the timetable show (app, command line, tables,
+        calendars): its source, and plainly when it is not an official timetable."""
+        if self.status is FeedStatus.RECONSTRUCTION:
+            return msg(
+                "Timetable: a reconstruction, not an official timetable (source: {source}).",
+                source=self.name,
+            )
+        if self.status is FeedStatus.EXAMPLE:
+            return msg(
+                "Timetable: example data, not an official timetable (source: {source}).",
+                source=self.name,
+            )
+        return msg("Timetable: {source}.", source=self.name)
+
+    @property
+    def handout_text(self) -> tuple[str, dict[str, str]]:
+        """The same for the participants' papers (handouts, calendars): a text of the
+        handout catalogue (German msgid) and its values."""
+        if self.status is FeedStatus.RECONSTRUCTION:
+            return (
+                "Fahrplandaten: Rekonstruktion, kein amtlicher Fahrplan (Quelle: {source}). "
+                "Angaben ohne Gewähr.",
+                {"source": self.name},
+            )
+        if self.status is FeedStatus.EXAMPLE:
+            return (
+                "Fahrplandaten: Beispieldaten, kein amtlicher Fahrplan (Quelle: {source}). "
+                "Angaben ohne Gewähr.",
+                {"source": self.name},
+            )
+        return "Fahrplandaten: {feed}. Angaben ohne Gewähr.", {"feed": self.name}
 
 
 def feed_source(path: str | Path) -> FeedSource:

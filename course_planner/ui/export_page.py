@@ -12,9 +12,11 @@ from course_planner.exports.handout import LANGUAGES, handout_pdf
 from course_planner.exports.ics import room_calendar, village_calendar
 from course_planner.exports.tables import german_csv, office_sheets, xlsx
 from course_planner.reach_summary import meeting_dates, summarise
+from course_planner.transit.provenance import feed_source
 from course_planner.ui.printing import print_page
 from course_planner.ui.state import (
     current_scenario,
+    feed_caption,
     guarded,
     header,
     plan,
@@ -71,9 +73,12 @@ def main() -> None:
             p = plan(scenario)
         except NoPlanError as exc:
             st.warning(f"{t('no_plan')}: {public(render(exc.problem))}")
-    tables = office_sheets(table, p.table() if p is not None else None)
+    tables = office_sheets(
+        table, p.table() if p is not None else None, feed_source(scenario.feed).statement
+    )
     st.subheader(t("office_tables"))
     st.caption(t("office_note"))
+    feed_caption(scenario)
     st.download_button(
         t("download_xlsx"),
         xlsx({render(title): frame for title, frame in tables.values()}),
@@ -87,6 +92,8 @@ def main() -> None:
         "nicht-erreichbar": "download_unreachable",
     }
     for file, (_, frame) in tables.items():
+        if file not in labels:  # the source sheet: said on the page (caption)
+            continue
         st.download_button(
             t(labels[file]),
             german_csv(frame),

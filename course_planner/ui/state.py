@@ -65,14 +65,9 @@ def feed_caption(scenario: Scenario) -> None:
     """Where the scenario's timetable comes from, under every page that shows results on it;
     plainly "not an official timetable" where the feed says it is a reconstruction or an
     example (read from the feed's ``feed_info.txt``, not from its file name)."""
-    from course_planner.transit.provenance import FeedStatus, feed_source
+    from course_planner.transit.provenance import feed_source
 
-    source = feed_source(scenario.feed)
-    key = {
-        FeedStatus.RECONSTRUCTION: "feed_reconstruction",
-        FeedStatus.EXAMPLE: "feed_example",
-    }.get(source.status, "feed_source")
-    st.caption(t(key).format(source=source.name))
+    st.caption(render(feed_source(scenario.feed).statement, st.session_state.get("lang", "de")))
 
 
 def words(prefix: str) -> Callable[[object], str]:

@@ -49,15 +49,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Teilnehmendenzahlen sind Beispielzahlen.",
         "Participant numbers are examples.",
     ),
-    "feed_reconstruction": (
-        "Fahrplan: eine Rekonstruktion, kein amtlicher Fahrplan (Quelle: {source}).",
-        "Timetable: a reconstruction, not an official timetable (source: {source}).",
-    ),
-    "feed_example": (
-        "Fahrplan: Beispieldaten, kein amtlicher Fahrplan (Quelle: {source}).",
-        "Timetable: example data, not an official timetable (source: {source}).",
-    ),
-    "feed_source": ("Fahrplan: {source}.", "Timetable: {source}."),
     "room": ("Kursraum", "Course room"),
     "date": ("Kurstag", "Course date"),
     "start_slider": ("Kursbeginn", "Course start"),
