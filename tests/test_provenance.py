@@ -107,3 +107,19 @@ def test_the_command_line_the_tables_and_the_calendars_say_it_too(tmp_path, caps
     description = str(next(iter(Calendar.from_ical(cal).walk("VEVENT")))["description"])
     assert "Fahrplandaten: Rekonstruktion, kein amtlicher Fahrplan" in description
     assert "не офіційний розклад" in description
+
+
+def test_a_clipped_copy_still_says_it(tmp_path, monkeypatch):
+    """A scenario that clips its feed plans on a copy in the cache folder (a name of
+    digits): the copy keeps the feed's statement, because it is read from the data."""
+    from test_clip import FEED, scenario_file, write_feed
+
+    from course_planner.scenario import load_scenario
+
+    monkeypatch.setenv("COURSE_PLANNER_CACHE", str(tmp_path / "cache"))
+    header, _ = FEED["feed_info.txt"].split("\n", 1)
+    write_feed(tmp_path, {**FEED, "feed_info.txt": f"{header}\nRekonstruktion (Test),x,de\n"})
+    sc = load_scenario(scenario_file(tmp_path, '{county: "05766", buffer_km: 10}'))
+    assert sc.feed.parent == tmp_path / "cache" / "clips"
+    source = feed_source(sc.feed)
+    assert source.status is FeedStatus.RECONSTRUCTION and source.name == "Rekonstruktion (Test)"
