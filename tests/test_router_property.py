@@ -77,10 +77,23 @@ def feeds(draw):
         )
     )
     change_min = draw(st.sampled_from([0, 2]))
-    return trips, runs, transfers, change_min
+    # sometimes one stop time serves a GTFS-Flex stop group instead of its stop: any of some
+    # stops the trip does not pass, within a window around its time (before, between or
+    # after the trip's timed stops)
+    group = None
+    k = draw(st.integers(0, n_trips - 1))
+    others = [s for s in range(N_STOPS) if s not in {r[0] for r in trips[k][2]}]
+    if others and draw(st.booleans()):
+        q = draw(st.integers(0, len(trips[k][2]) - 1))
+        members = draw(st.lists(st.sampled_from(others), min_size=1, max_size=3, unique=True))
+        start = max(0, trips[k][2][q][1] + draw(st.integers(-30, 0)) * 60)
+        length = draw(st.sampled_from([10, 30, 60])) * 60
+        codes = (draw(st.sampled_from([0, 1, 2])), draw(st.sampled_from([0, 1, 2])))
+        group = (k, q, sorted(members), start, start + length, *codes)
+    return trips, runs, transfers, change_min, group
 
 
-def write_feed(folder: Path, trips, runs, transfers) -> None:
+def write_feed(folder: Path, trips, runs, transfers, group=None) -> None:
     (folder / "agency.txt").write_text(
         "agency_id,agency_name,agency_url,agency_timezone\n"
         "ag,Test,https://example.invalid,Europe/Berlin\n"
@@ -96,11 +109,23 @@ def write_feed(folder: Path, trips, runs, transfers) -> None:
         "route_id,service_id,trip_id\n"
         + "".join(f"{route},{svc},t{k}\n" for k, (svc, route, _) in enumerate(trips))
     )
-    lines = ["trip_id,arrival_time,departure_time,stop_id,stop_sequence,pickup_type,drop_off_type"]
+    lines = [
+        "trip_id,arrival_time,departure_time,stop_id,stop_sequence,pickup_type,drop_off_type,"
+        "location_group_id,start_pickup_drop_off_window,end_pickup_drop_off_window"
+    ]
     for k, (_, _, rows) in enumerate(trips):
         for q, (s, a, d, pick, drop) in enumerate(rows):
-            lines.append(f"t{k},{_hms(a)},{_hms(d)},s{s},{q + 1},{pick},{drop}")
+            if group is not None and group[:2] == (k, q):
+                start, end, g_pick, g_drop = group[3:]
+                lines.append(f"t{k},,,,{q + 1},{g_pick},{g_drop},g,{_hms(start)},{_hms(end)}")
+                continue
+            lines.append(f"t{k},{_hms(a)},{_hms(d)},s{s},{q + 1},{pick},{drop},,,")
     (folder / "stop_times.txt").write_text("\n".join(lines) + "\n")
+    if group is not None:
+        (folder / "location_groups.txt").write_text("location_group_id,location_group_name\ng,G\n")
+        (folder / "location_group_stops.txt").write_text(
+            "location_group_id,stop_id\n" + "".join(f"g,s{m}\n" for m in group[2])
+        )
     # removals on the first and last day give the feed its validity range
     cd = ["service_id,date,exception_type", "A,20260101,2", "B,20260101,2", "C,20260301,2"]
     cd += [f"{svc},{d:%Y%m%d},1" for svc, days in runs.items() for d in days]
@@ -183,10 +208,10 @@ def write_zones(folder: Path, drawn: list[tuple]) -> tuple[list[dict], list[Zone
 )
 @given(feeds(), st.integers(0, 4 * 3600), st.integers(-3600, 3 * 3600), zones())
 def test_scans_agree_with_the_brute_force_on_random_feeds(feed, arrive_by, leave_at, drawn):
-    trips, runs, transfers, change_min = feed
+    trips, runs, transfers, change_min, group = feed
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        write_feed(folder, trips, runs, transfers)
+        write_feed(folder, trips, runs, transfers, group)
         on_demand, specs = write_zones(folder, drawn)
         scenario = scenario_from_dict(
             {
@@ -217,6 +242,14 @@ def test_scans_agree_with_the_brute_force_on_random_feeds(feed, arrive_by, leave
             for stop, _, _, pick, drop in rows
         }
         route_of = {f"t{k}": route for k, (_, route, _) in enumerate(trips)}
+        if group is not None:  # a stop group's trips: booked at the group's stop
+            k = group[0]
+            for m in group[2]:
+                trip = f"t{k}~s{m}"
+                route_of[trip] = route_of[f"t{k}"]
+                codes[trip, f"s{m}"] = (2, 2)
+                for stop, _, _, pick, drop in trips[k][2]:
+                    codes[trip, f"s{stop}"] = (pick, drop)
         for booked in (False, True):
             check_scans(study, arrive_by, leave_at, booked, codes, route_of, specs)
 
@@ -266,10 +299,10 @@ def check_scans(study, arrive_by, leave_at, booked, codes, route_of, zone=None) 
 
     # a horizon keeps the answers inside it and drops the others
     not_before, not_after = arrive_by - 1800, leave_at + 1800
-    cut = latest_departures(net, tt, 0, arrive_by, not_before).latest_board
+    cut = latest_departures(net, tt, 0, arrive_by, not_before, zones=zones).latest_board
     full = back.latest_board
     np.testing.assert_array_equal(cut, np.where(full >= not_before, full, -np.inf))
-    cut = earliest_arrivals(net, tt, 0, leave_at, not_after).earliest_alight
+    cut = earliest_arrivals(net, tt, 0, leave_at, not_after, zones=zones).earliest_alight
     full = fwd.earliest_alight
     np.testing.assert_array_equal(cut, np.where(full <= not_after, full, np.inf))
 
@@ -290,3 +323,53 @@ def check_modes(journey, booked, codes, route_of) -> None:
         )
         assert must <= booked
         assert (leg.mode is Mode.BOOKED_RIDE) == must
+
+
+@st.composite
+def grouped_feeds(draw):
+    """A random feed in which one stop time serves a stop group (see :func:`feeds`)."""
+    trips = draw(feeds())[0]
+    k = draw(st.integers(0, len(trips) - 1))
+    others = [s for s in range(N_STOPS) if s not in {r[0] for r in trips[k][2]}]
+    if not others:
+        return trips, None
+    q = draw(st.integers(0, len(trips[k][2]) - 1))
+    members = draw(st.lists(st.sampled_from(others), min_size=1, max_size=3, unique=True))
+    start = max(0, trips[k][2][q][1] + draw(st.integers(-40, 10)) * 60)
+    length = draw(st.sampled_from([5, 10, 30, 60])) * 60
+    codes = (draw(st.sampled_from([0, 1, 2])), draw(st.sampled_from([0, 1, 2])))
+    return trips, (k, q, sorted(members), start, start + length, *codes)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(grouped_feeds())
+def test_stop_group_trips_agree_with_the_reference(drawn):
+    """The trips the engine builds for a GTFS-Flex stop group (before, between or after the
+    timed stops) equal those the reference builds itself from the raw files: the same
+    stops, times and booking codes."""
+    import pandas as pd
+    from reference_router import _stop_events
+
+    from course_planner.transit.feed import read_gtfs
+    from course_planner.transit.flex import read_flex, stop_group_trips
+
+    trips, group = drawn
+    if group is None:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_feed(folder, trips, {"A": [], "B": [], "C": []}, None, group)
+        gtfs, _ = read_gtfs(folder)
+        times, _ = stop_group_trips(read_flex(folder), gtfs.stop_times, gtfs.trips, gtfs.stops)
+        engine: dict[str, list] = {}
+        for rec in times.sort_values(["trip_id", "stop_sequence"]).to_dict("records"):
+            t = [
+                int(h) * 3600 + int(m) * 60 + int(s)
+                for h, m, s in (str(rec[c]).split(":") for c in ("arrival_time", "departure_time"))
+            ]
+            codes = [
+                0 if pd.isna(rec[c]) else int(rec[c]) for c in ("pickup_type", "drop_off_type")
+            ]
+            engine.setdefault(rec["trip_id"], []).append((rec["stop_id"], *t, *codes))
+        reference = {t: e for t, e in _stop_events(str(folder)).items() if "~" in t}
+        assert engine == reference
