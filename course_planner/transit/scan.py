@@ -351,20 +351,15 @@ def earliest_in(win, lo, hi, earliest, ride):
 
 
 @njit(cache=True, nogil=True)
-def latest_starts(win, values, rides):
-    """:func:`latest_in` over all windows, per value and ride (flat arrays)."""
+def window_starts(win, values, rides, latest):
+    """:func:`latest_in` (``latest``) or :func:`earliest_in` over all windows, per value and
+    ride (flat arrays)."""
     out = np.empty(len(values))
     for i in range(len(values)):
-        out[i] = latest_in(win, 0, len(win), values[i], rides[i])
-    return out
-
-
-@njit(cache=True, nogil=True)
-def earliest_starts(win, values, rides):
-    """:func:`earliest_in` over all windows, per value and ride (flat arrays)."""
-    out = np.empty(len(values))
-    for i in range(len(values)):
-        out[i] = earliest_in(win, 0, len(win), values[i], rides[i])
+        if latest:
+            out[i] = latest_in(win, 0, len(win), values[i], rides[i])
+        else:
+            out[i] = earliest_in(win, 0, len(win), values[i], rides[i])
     return out
 
 

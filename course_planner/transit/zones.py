@@ -50,8 +50,7 @@ from course_planner.transit.journey import Leg, Mode
 from course_planner.transit.scan import (
     direct_ride_within,
     direct_rides_within_csr,
-    earliest_starts,
-    latest_starts,
+    window_starts,
     zone_home_rides,
 )
 
@@ -261,9 +260,7 @@ def latest_start(
     """Per value of ``latest``: the latest start of a ride of ``ride`` seconds at or before
     it, inside a window (starting in its pick-up part, ending in its set-down part), on a
     whole minute (a pick-up is booked for a minute; ``-inf``: none)."""
-    values = np.asarray(latest, dtype=float)
-    rides = np.broadcast_to(np.asarray(ride, dtype=float), values.shape).ravel()
-    return latest_starts(_window_matrix(windows), values.ravel(), rides).reshape(values.shape)
+    return _starts(windows, latest, ride, latest=True)
 
 
 def earliest_start(
@@ -271,9 +268,16 @@ def earliest_start(
 ) -> np.ndarray:
     """Per value of ``earliest``: the earliest start of a ride of ``ride`` seconds at or
     after it, inside a window, on a whole minute (``inf``: none)."""
-    values = np.asarray(earliest, dtype=float)
+    return _starts(windows, earliest, ride, latest=False)
+
+
+def _starts(
+    windows: Sequence[tuple[float, ...]], at: np.ndarray, ride: np.ndarray | float, latest: bool
+) -> np.ndarray:
+    values = np.asarray(at, dtype=float)
     rides = np.broadcast_to(np.asarray(ride, dtype=float), values.shape).ravel()
-    return earliest_starts(_window_matrix(windows), values.ravel(), rides).reshape(values.shape)
+    starts = window_starts(_window_matrix(windows), values.ravel(), rides, latest)
+    return starts.reshape(values.shape)
 
 
 # --------------------------------------------------------------------------- parallel buses
